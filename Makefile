@@ -1,0 +1,54 @@
+# Every target sets itself up: a fresh clone needs nothing but `make run` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DEVSTACK_HOME ?= $(CURDIR)/var/devstack
+
+.PHONY: setup run test test-fast stop stack-start stack-stop stack-status seed lint bench lock
+
+setup: $(STAMP)
+
+# Reinstall only when the lock or the project metadata change.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip==26.3"
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+stack-start: setup
+	$(BIN)/python -m devstack start
+
+stack-stop:
+	-test -x $(BIN)/python && $(BIN)/python -m devstack stop
+
+stack-status: setup
+	$(BIN)/python -m devstack status
+
+seed: stack-start
+	$(BIN)/python -m devstack seed
+
+run: seed
+	@echo "The local media stack is up and seeded; see README.md."
+
+stop: stack-stop
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/harvest_vs_copy.py
+
+# Re-resolve requirements.in into the exact lock (needs the package index).
+lock:
+	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install -q -r requirements.in
+	/tmp/lock-venv/bin/pip freeze --exclude-editable > requirements.lock

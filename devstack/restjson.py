@@ -1,0 +1,243 @@
+"""The rest-json wire protocol, driven by botocore's own service models.
+
+Routing (method + ``requestUri``), parsing (path, query string and body members by their
+``locationName``) and serialization (output members back to wire names, modeled errors with
+their HTTP status and ``x-amzn-ErrorType``) all come from the model, so the emulated services
+speak exactly what boto3 sends and expects, and botocore raises its modeled exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import botocore.session
+from botocore.model import OperationModel, Shape, StructureShape
+
+
+class ServiceError(Exception):
+    """A modeled error: ``code`` is the error shape's name (e.g. ``NotFoundException``)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def unprocessable(message: str) -> ServiceError:
+    return ServiceError("UnprocessableEntityException", message)
+
+
+def not_found(message: str) -> ServiceError:
+    return ServiceError("NotFoundException", message)
+
+
+@dataclass(frozen=True)
+class Route:
+    operation: OperationModel
+    pattern: re.Pattern[str]
+    method: str
+    labels: tuple[str, ...]  # URI labels by group position (labels may hold '-', group names can't)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _uri_pattern(request_uri: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    path = request_uri.split("?", 1)[0]
+    regex = ""
+    labels: list[str] = []
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{"):
+            name = part[1:-1]
+            labels.append(name.rstrip("+"))
+            regex += "(.+)" if name.endswith("+") else "([^/]+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(f"^{regex}/?$"), tuple(labels)
+
+
+class RestJsonService:
+    """Dispatches rest-json requests of one botocore service to a handler object.
+
+    The handler has one method per operation, named in snake case (``create_harvest_job``),
+    taking the input as boto3-style keyword arguments and returning the output as a
+    boto3-style dict. Raise :class:`ServiceError` for modeled errors.
+    """
+
+    def __init__(self, service_name: str, handler: object):
+        self.model = botocore.session.get_session().get_service_model(service_name)
+        self.handler = handler
+        self.routes: list[Route] = []
+        for name in self.model.operation_names:
+            op = self.model.operation_model(name)
+            pattern, labels = _uri_pattern(op.http["requestUri"])
+            self.routes.append(Route(op, pattern, op.http["method"], labels))
+        # Literal paths before templated ones, longer before shorter.
+        self.routes.sort(key=lambda r: (len(r.labels), -len(r.pattern.pattern)))
+        self.error_status = {
+            shape.name: shape.metadata.get("error", {}).get("httpStatusCode", 400)
+            for shape in self._error_shapes()
+        }
+
+    def _error_shapes(self) -> list[Shape]:
+        seen: dict[str, Shape] = {}
+        for name in self.model.operation_names:
+            for shape in self.model.operation_model(name).error_shapes:
+                seen[shape.name] = shape
+        return list(seen.values())
+
+    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Response:
+        try:
+            route, path_params = self._route(method, path)
+            params = self._parse(route.operation, path_params, query, body)
+            func: Callable[..., dict[str, Any]] = getattr(self.handler, _snake(route.operation.name))
+            result = func(**params) or {}
+            return Response(
+                route.operation.http.get("responseCode", 200),
+                {"Content-Type": "application/json"},
+                json.dumps(self._serialize(route.operation.output_shape, result)).encode(),
+            )
+        except ServiceError as exc:
+            return self.error_response(exc)
+
+    def error_response(self, exc: ServiceError) -> Response:
+        return Response(
+            self.error_status.get(exc.code, 400),
+            {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code},
+            json.dumps({"message": exc.message}).encode(),
+        )
+
+    def _route(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        path_matched = False
+        for route in self.routes:
+            match = route.pattern.match(path)
+            if match:
+                path_matched = True
+                if route.method == method:
+                    return route, {k: unquote(v) for k, v in zip(route.labels, match.groups(), strict=True)}
+        if path_matched:
+            raise ServiceError("ForbiddenException", f"method {method} is not allowed on {path}")
+        raise not_found(f"no {self.model.service_name} operation at {method} {path}")
+
+    # -- parsing ---------------------------------------------------------------------------------
+
+    def _parse(
+        self, op: OperationModel, path_params: dict[str, str], query: dict[str, list[str]], body: bytes
+    ) -> dict[str, Any]:
+        shape = op.input_shape
+        if shape is None:
+            return {}
+        params: dict[str, Any] = {}
+        payload: dict[str, Any] = {}
+        if body:
+            try:
+                payload = json.loads(body)
+            except ValueError as exc:
+                raise unprocessable(f"request body is not valid JSON: {exc}") from None
+            if not isinstance(payload, dict):
+                raise unprocessable("request body must be a JSON object")
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "uri":
+                if wire in path_params:
+                    params[name] = self._coerce(member, path_params[wire], name)
+            elif location == "querystring":
+                if wire in query:
+                    values = query[wire]
+                    raw = values if member.type_name == "list" else values[-1]
+                    params[name] = self._coerce(member, raw, name)
+            elif location == "header":
+                continue
+            elif wire in payload:
+                params[name] = self._from_wire(member, payload[wire], name)
+        for required in shape.required_members:
+            if required not in params:
+                raise unprocessable(f"{required} is required")
+        return params
+
+    def _coerce(self, shape: Shape, raw: Any, field: str) -> Any:
+        if shape.type_name in ("integer", "long"):
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                raise unprocessable(f"{field} must be an integer, got {raw!r}") from None
+        if shape.type_name == "boolean":
+            return str(raw).lower() == "true"
+        return raw
+
+    def _from_wire(self, shape: Shape, value: Any, field: str) -> Any:
+        kind = shape.type_name
+        if value is None:
+            return None
+        if kind == "structure":
+            if not isinstance(value, dict):
+                raise unprocessable(f"{field} must be an object")
+            assert isinstance(shape, StructureShape)
+            out = {}
+            for name, member in shape.members.items():
+                wire = member.serialization.get("name", name)
+                if wire in value:
+                    out[name] = self._from_wire(member, value[wire], f"{field}.{name}")
+            for required in shape.required_members:
+                if required not in out:
+                    raise unprocessable(f"{field}.{required} is required")
+            return out
+        if kind == "list":
+            if not isinstance(value, list):
+                raise unprocessable(f"{field} must be a list")
+            return [self._from_wire(shape.member, v, f"{field}[{i}]") for i, v in enumerate(value)]
+        if kind == "map":
+            if not isinstance(value, dict):
+                raise unprocessable(f"{field} must be an object")
+            return {k: self._from_wire(shape.value, v, f"{field}.{k}") for k, v in value.items()}
+        if kind in ("integer", "long"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise unprocessable(f"{field} must be an integer, got {value!r}")
+            return value
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise unprocessable(f"{field} must be a boolean, got {value!r}")
+            return value
+        if kind == "string":
+            if not isinstance(value, str):
+                raise unprocessable(f"{field} must be a string, got {value!r}")
+            enum = shape.enum
+            if enum and value not in enum:
+                raise unprocessable(f"{field} must be one of {', '.join(enum)}, got {value!r}")
+            return value
+        return value
+
+    # -- serialization ---------------------------------------------------------------------------
+
+    def _serialize(self, shape: Shape | None, value: Any) -> Any:
+        if shape is None or value is None:
+            return value
+        kind = shape.type_name
+        if kind == "structure":
+            assert isinstance(shape, StructureShape)
+            out = {}
+            for name, member in shape.members.items():
+                if name in value and value[name] is not None:
+                    if member.serialization.get("location"):
+                        continue
+                    out[member.serialization.get("name", name)] = self._serialize(member, value[name])
+            return out
+        if kind == "list":
+            return [self._serialize(shape.member, v) for v in value]
+        if kind == "map":
+            return {k: self._serialize(shape.value, v) for k, v in value.items()}
+        return value
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -1,0 +1,287 @@
+"""The local AWS media stack: every service on one port.
+
+Signed API requests are routed by the service in their SigV4 credential scope:
+``mediapackage`` and ``mediapackage-vod`` go to this project's emulators, everything else (S3,
+IAM, STS, EventBridge, SQS, ...) to moto's server app running in the same process. Unsigned
+requests are the media plane: ``/in/v2/...`` (live ingest, HTTP PUT with basic auth),
+``/out/v1/...`` (origin endpoints), ``/vod/out/v1/...`` (VOD playback), and ``/_devstack/...``
+(health and test controls).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+import re
+import threading
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from devstack.aws import Sibling
+from devstack.clock import RetentionClock
+from devstack.config import Settings
+from devstack.harvest import HarvestRunner
+from devstack.mediapackage import MediaPackage
+from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
+from devstack.restjson import RestJsonService, ServiceError
+from devstack.vod import MediaPackageVod
+
+log = logging.getLogger(__name__)
+
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+INGEST_PATH = re.compile(r"^/in/v2/(?P<channel>[0-9a-f]+)/(?P<ingest>[0-9a-f]+)/(?P<file>[A-Za-z0-9_.-]+)$")
+ORIGIN_PATH = re.compile(r"^/out/v1/(?P<hash>[0-9a-f]+)/(?P<file>[A-Za-z0-9_.-]+)$")
+VOD_PATH = re.compile(r"^/vod/out/v1/(?P<group>[0-9a-f]+)/(?P<config>[0-9a-f]+)/(?P<asset>[0-9a-f]+)/(?P<file>.+)$")
+MEDIA_CHILD = re.compile(r"^(?P<stem>.+)_(?P<index>\d+)\.m3u8$")
+MEDIA_SEGMENT = re.compile(r"^(?P<stem>.+)_(?P<index>\d+)_(?P<seq>\d+)\.ts$")
+
+
+def signing_scope(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(service, region) from a SigV4 Authorization header or presigned query string."""
+    text = environ.get("HTTP_AUTHORIZATION", "")
+    match = CREDENTIAL_SCOPE.search(text)
+    if match is None:
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        credential = query.get("X-Amz-Credential", [""])[0]
+        match = CREDENTIAL_SCOPE.search(f"Credential={credential}")
+    return (match["service"], match["region"]) if match else None
+
+
+class MediaStack:
+    """The WSGI application and the services behind it."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.clock = RetentionClock()
+        self.sibling = Sibling(settings.account_id)
+        self.runner = HarvestRunner(settings, self.sibling)
+        self.mediapackage = MediaPackage(settings, self.clock, self.runner)
+        self.vod = MediaPackageVod(settings, self.sibling)
+        self.services = {
+            "mediapackage": RestJsonService("mediapackage", self.mediapackage),
+            "mediapackage-vod": RestJsonService("mediapackage-vod", self.vod),
+        }
+        self.service_locks = {name: threading.Lock() for name in self.services}
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self._stop = threading.Event()
+        self._janitor = threading.Thread(target=self._evict_loop, name="evict", daemon=True)
+        self._janitor.start()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        scope = signing_scope(environ)
+        if scope is not None:
+            service, region = scope
+            if service in self.services:
+                return self._api(service, region, environ, start_response)
+            return self.moto(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(("/in/v2/", "/out/v1/", "/vod/out/v1/", "/_devstack/")):
+            return self._media(Request(environ))(environ, start_response)
+        return self.moto(environ, start_response)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.runner.stop()
+
+    # -- API ------------------------------------------------------------------------------------
+
+    def _api(self, service: str, region: str, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        handler = self.services[service]
+        # One request at a time per service: the handlers' region is per request.
+        with self.service_locks[service]:
+            handler.handler.region = region  # type: ignore[attr-defined]
+            try:
+                # Match on the raw path: labels such as ARNs arrive percent-encoded ('/' as %2F).
+                raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path).split("?", 1)[0]
+                query = request.args.to_dict(flat=False)
+                result = handler.handle(request.method, raw_path, query, request.get_data())
+            except Exception as exc:
+                log.exception("%s %s %s failed", service, request.method, request.path)
+                result = handler.error_response(ServiceError("InternalServerErrorException", str(exc)))
+        response = Response(result.body, status=result.status, headers=result.headers)
+        return response(environ, start_response)
+
+    # -- media plane ----------------------------------------------------------------------------
+
+    def _media(self, request: Request) -> Response:
+        path = request.path
+        if match := INGEST_PATH.match(path):
+            return self._ingest(request, match)
+        if match := ORIGIN_PATH.match(path):
+            return self._origin(request, match)
+        if match := VOD_PATH.match(path):
+            found = self.vod.playback_file(match["asset"], match["config"], match["file"])
+            if found is None:
+                return Response("not found\n", status=404)
+            kind = HLS_CONTENT_TYPE if found.suffix == ".m3u8" else TS_CONTENT_TYPE
+            return Response(found.read_bytes(), content_type=kind)
+        if path == "/_devstack/health":
+            return Response(json.dumps({"status": "ok"}), content_type="application/json")
+        if path == "/_devstack/clock" and request.method == "POST":
+            body = request.get_json(silent=True) or {}
+            now = self.clock.advance(float(body.get("advance_seconds", 0)))
+            self.mediapackage.purge_expired()
+            return Response(json.dumps({"retention_clock": now.to_iso8601_string()}), content_type="application/json")
+        if path.startswith("/_devstack/harvest_jobs/"):
+            return self._harvest_failure(path.rsplit("/", 1)[-1])
+        return Response("not found\n", status=404)
+
+    def _harvest_failure(self, job_id: str) -> Response:
+        """Why a harvest job failed: AWS carries this only in the event; tests and ops may ask here too."""
+        for state in self.mediapackage.regions.values():
+            job = state.harvest_jobs.get(job_id)
+            if job is not None:
+                body = {"id": job_id, "status": job.record["Status"], "message": job.failure}
+                return Response(json.dumps(body), content_type="application/json")
+        return Response(json.dumps({"message": f"harvest job {job_id} does not exist"}), status=404)
+
+    def _ingest(self, request: Request, match: re.Match[str]) -> Response:
+        body = request.get_data()  # always drain the body, even when refusing the request
+        target = self.mediapackage.ingest_target(match["channel"], match["ingest"])
+        if target is None:
+            return Response("no such ingest endpoint\n", status=404)
+        channel, ingest = target
+        if not ingest_authorized(request.headers.get("Authorization"), ingest):
+            return unauthorized()
+        name = match["file"]
+        if request.method == "PUT" or request.method == "POST":
+            try:
+                channel.content.put(ingest["Id"], name, body)
+            except Exception as exc:
+                log.warning("ingest of %s refused: %s", name, exc)
+                return Response(f"cannot ingest {name}: {exc}\n", status=400)
+            return Response(status=201)
+        if request.method == "DELETE":
+            channel.content.delete(ingest["Id"], name)
+            return Response(status=204)
+        return Response(status=405)
+
+    def _origin(self, request: Request, match: re.Match[str]) -> Response:
+        found = self.mediapackage.origin_target(match["hash"])
+        if found is None:
+            return Response("no such origin endpoint\n", status=404)
+        endpoint, channel = found
+        hls = endpoint.get("HlsPackage")
+        if hls is None:
+            return Response("the local stack serves HLS origin endpoints only\n", status=404)
+        manifest = endpoint["ManifestName"]
+        content = channel.content
+        name = match["file"]
+        renditions = content.ordered_renditions()
+        if name == f"{manifest}.m3u8":
+            if not renditions:
+                return Response("the channel has no content yet\n", status=404)
+            body = multivariant(renditions, lambda i: f"{manifest}_{i}.m3u8")
+            return Response(body, content_type=HLS_CONTENT_TYPE, headers={"Cache-Control": "max-age=2"})
+        child = MEDIA_CHILD.match(name)
+        if child and child["stem"] == manifest and 1 <= int(child["index"]) <= len(renditions):
+            index = int(child["index"])
+            rendition = renditions[index - 1][0]
+            edge_ms = int((time.time() - endpoint.get("TimeDelaySeconds", 0)) * 1000)
+            from_ms = edge_ms - int(hls["PlaylistWindowSeconds"] * 1000)
+            with content.lock:
+                segments = [s for s in rendition.segments if s.end_ms <= edge_ms and s.start_ms >= from_ms]
+                ended = rendition.ended and segments == rendition.segments[-len(segments):]
+            body = media_playlist(
+                segments,
+                lambda s: f"{manifest}_{index}_{s.seq}.ts",
+                version=rendition.version,
+                vod=False,
+                pdt_interval_seconds=hls.get("ProgramDateTimeIntervalSeconds") or 0,
+                ended=ended,
+            )
+            return Response(body, content_type=HLS_CONTENT_TYPE, headers={"Cache-Control": "max-age=1"})
+        seg = MEDIA_SEGMENT.match(name)
+        if seg and seg["stem"] == manifest and 1 <= int(seg["index"]) <= len(renditions):
+            rendition = renditions[int(seg["index"]) - 1][0]
+            segment = rendition.by_seq.get(int(seg["seq"]))
+            if segment is not None and segment.path.exists():
+                return Response(segment.path.read_bytes(), content_type=TS_CONTENT_TYPE)
+        return Response("not found\n", status=404)
+
+    # -- housekeeping ---------------------------------------------------------------------------
+
+    def _evict_loop(self) -> None:
+        while not self._stop.wait(5):
+            now_ms = int(time.time() * 1000)
+            for content, keep_seconds in self.mediapackage.retention_by_channel():
+                dropped = content.evict(now_ms - keep_seconds * 1000)
+                if dropped:
+                    log.debug("evicted %d segments from %s", dropped, content.root.name)
+            self.mediapackage.purge_expired()
+
+
+def ingest_authorized(header: str | None, ingest: dict[str, Any]) -> bool:
+    if not header or not header.startswith("Basic "):
+        return False
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except Exception:
+        return False
+    return hmac.compare_digest(user, ingest["Username"]) and hmac.compare_digest(password, ingest["Password"])
+
+
+def unauthorized() -> Response:
+    return Response("authentication required\n", status=401, headers={"WWW-Authenticate": 'Basic realm="MediaPackage"'})
+
+
+class StackRequestHandler(MotoRequestHandler):
+    """Answers ``Expect: 100-continue`` on ingest with 401 before the body when credentials are
+    missing or wrong, as encoders expect (ffmpeg then retries with its credentials)."""
+
+    def handle_expect_100(self) -> bool:
+        match = INGEST_PATH.match(self.path.split("?", 1)[0])
+        stack: MediaStack = self.server.app  # type: ignore[attr-defined]
+        if match:
+            target = stack.mediapackage.ingest_target(match["channel"], match["ingest"])
+            if target is None or not ingest_authorized(self.headers.get("Authorization"), target[1]):
+                status = 404 if target is None else 401
+                self.send_response(status)
+                if status == 401:
+                    self.send_header("WWW-Authenticate", 'Basic realm="MediaPackage"')
+                self.send_header("Content-Length", "0")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                return False
+        return True  # werkzeug sends the 100 Continue itself
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        if str(code).startswith(("4", "5")):
+            super().log_request(code, size)
+
+
+def make_stack_server(settings: Settings) -> tuple[BaseWSGIServer, MediaStack]:
+    stack = MediaStack(settings)
+    server = make_server(settings.host, settings.port, stack, threaded=True, request_handler=StackRequestHandler)
+    return server, stack
+
+
+class StackThread:
+    """The stack in a background thread of this process (tests, benchmarks)."""
+
+    def __init__(self, settings: Settings):
+        self.server, self.stack = make_stack_server(settings)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, name="devstack", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.stack.settings.host}:{self.port}"
+
+    def __enter__(self) -> StackThread:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.stack.close()
