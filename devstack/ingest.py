@@ -123,18 +123,7 @@ class ChannelContent:
 
     def _merge_variants(self, playlist: m3u8.M3U8) -> None:
         variants: dict[str, Variant] = {}
-        for media in playlist.media:
-            if media.uri:
-                attrs = {
-                    "type": media.type,
-                    "group_id": media.group_id,
-                    "name": media.name,
-                    "language": media.language,
-                    "default": media.default,
-                    "autoselect": media.autoselect,
-                    "channels": media.channels,
-                }
-                variants[_basename(media.uri)] = Variant("media", {k: v for k, v in attrs.items() if v})
+        # Video variants first, then renditions (audio), so child numbering follows the encoder's.
         for variant in playlist.playlists:
             info = variant.stream_info
             attrs = {
@@ -147,6 +136,18 @@ class ChannelContent:
                 "subtitles": info.subtitles,
             }
             variants[_basename(variant.uri)] = Variant("stream", {k: v for k, v in attrs.items() if v})
+        for media in playlist.media:
+            if media.uri:
+                attrs = {
+                    "type": media.type,
+                    "group_id": media.group_id,
+                    "name": media.name,
+                    "language": media.language,
+                    "default": media.default,
+                    "autoselect": media.autoselect,
+                    "channels": media.channels,
+                }
+                variants[_basename(media.uri)] = Variant("media", {k: v for k, v in attrs.items() if v})
         self.variants = variants
 
     def _merge_media(self, ingest_id: str, filename: str, playlist: m3u8.M3U8) -> None:
@@ -206,7 +207,8 @@ class ChannelContent:
         rendition.starts.insert(index, start_ms)
         rendition.by_seq[stored.seq] = stored
         if rendition.codecs is None and not self.variants:
-            rendition.codecs, rendition.resolution = probe_codecs(target)
+            codecs, rendition.resolution = probe_codecs(target)
+            rendition.codecs = codecs or ""  # probe once, even when it fails
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -221,7 +223,7 @@ class ChannelContent:
                 return out
             # A single media playlist and no multivariant (e.g. ``ffmpeg -f hls``): present it as one variant.
             for rendition in self.renditions.values():
-                attrs = {"bandwidth": rendition.bandwidth() or 1, "codecs": rendition.codecs}
+                attrs = {"bandwidth": rendition.bandwidth() or 1, "codecs": rendition.codecs or None}
                 if rendition.resolution:
                     attrs["resolution"] = rendition.resolution
                 out.append((rendition, Variant("stream", {k: v for k, v in attrs.items() if v})))

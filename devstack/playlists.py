@@ -83,4 +83,8 @@ def media_playlist(
             )
         )
     playlist.is_endlist = vod or ended
-    return playlist.dumps()
+    text = playlist.dumps()
+    if "#EXT-X-DISCONTINUITY-SEQUENCE" not in text:
+        # m3u8 omits a zero discontinuity sequence; the checklist wants it stated (RFC 8216 4.3.3.3).
+        text = text.replace("\n", "\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n", 1)
+    return text

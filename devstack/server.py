@@ -189,7 +189,7 @@ class MediaStack:
             edge_ms = int((time.time() - endpoint.get("TimeDelaySeconds", 0)) * 1000)
             from_ms = edge_ms - int(hls["PlaylistWindowSeconds"] * 1000)
             with content.lock:
-                segments = [s for s in rendition.segments if s.end_ms <= edge_ms and s.start_ms >= from_ms]
+                segments = [s for s in rendition.segments if from_ms < s.end_ms <= edge_ms]
                 ended = rendition.ended and segments == rendition.segments[-len(segments):]
             body = media_playlist(
                 segments,
@@ -212,12 +212,16 @@ class MediaStack:
 
     def _evict_loop(self) -> None:
         while not self._stop.wait(5):
-            now_ms = int(time.time() * 1000)
-            for content, keep_seconds in self.mediapackage.retention_by_channel():
-                dropped = content.evict(now_ms - keep_seconds * 1000)
-                if dropped:
-                    log.debug("evicted %d segments from %s", dropped, content.root.name)
-            self.mediapackage.purge_expired()
+            self.evict_once()
+
+    def evict_once(self) -> int:
+        """Drop content older than each channel's longest startover window, and expired job records."""
+        now_ms = int(time.time() * 1000)
+        dropped = 0
+        for content, keep_seconds in self.mediapackage.retention_by_channel():
+            dropped += content.evict(now_ms - keep_seconds * 1000)
+        self.mediapackage.purge_expired()
+        return dropped
 
 
 def ingest_authorized(header: str | None, ingest: dict[str, Any]) -> bool:
