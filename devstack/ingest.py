@@ -174,7 +174,8 @@ class ChannelContent:
             if index > 0 and abs(rendition.starts[index - 1] - start_ms) < GAP_TOLERANCE_MS:
                 continue
             if not source.exists():
-                log.warning("ingest: %s names %s, which was never uploaded; skipped", filename, segment.uri)
+                # Not uploaded (yet): the encoder's next playlist names it again.
+                log.info("ingest: %s names %s, which is not uploaded yet", filename, segment.uri)
                 continue
             self._index(rendition, index, segment, source, start_ms)
         if playlist.is_endlist:
