@@ -19,7 +19,8 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"

@@ -47,14 +47,21 @@ def main() -> int:
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix="bench-devstack-"))
     env = {**os.environ, "DEVSTACK_PORT": str(port), "DEVSTACK_HOME": str(home)}
-    server = subprocess.Popen([sys.executable, "-m", "devstack", "serve"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=open(home / "devstack.log", "wb"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(home / "devstack.log", "wb"),
+    )
     try:
         settings = Settings.from_env(port=port, home=str(home))
         while not healthy(settings):
             time.sleep(0.1)
         demo = seed(settings, with_encoder=False)
-        session = boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1")
+        session = boto3.session.Session(
+            aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+        )
         mp = session.client("mediapackage", endpoint_url=settings.public_url)
         s3 = session.client("s3", endpoint_url=settings.public_url)
         ingest = mp.describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
@@ -66,13 +73,21 @@ def main() -> int:
         push_seconds = time.perf_counter() - t0
         start = encoder.start.add(seconds=1)
         end = start.add(seconds=int(args.minutes * 60))
-        print(f"pushed {args.minutes:g} min x {len(videos)} renditions through ingest in {push_seconds:.1f} s")
+        print(
+            f"pushed {args.minutes:g} min x {len(videos)} renditions through ingest in {push_seconds:.1f} s"
+        )
 
         t0 = time.perf_counter()
         mp.create_harvest_job(
-            Id="bench", OriginEndpointId=demo["endpoint_id"], StartTime=start.to_iso8601_string(),
+            Id="bench",
+            OriginEndpointId=demo["endpoint_id"],
+            StartTime=start.to_iso8601_string(),
             EndTime=end.to_iso8601_string(),
-            S3Destination={"BucketName": demo["bucket"], "ManifestKey": "bench/index.m3u8", "RoleArn": demo["harvest_role_arn"]},
+            S3Destination={
+                "BucketName": demo["bucket"],
+                "ManifestKey": "bench/index.m3u8",
+                "RoleArn": demo["harvest_role_arn"],
+            },
         )
         while (status := mp.describe_harvest_job(Id="bench")["Status"]) == "IN_PROGRESS":
             time.sleep(0.05)
@@ -81,15 +96,21 @@ def main() -> int:
             print(f"harvest {status}; see {home / 'devstack.log'}")
             return 1
 
-        objects = [o for page in s3.get_paginator("list_objects_v2").paginate(Bucket=demo["bucket"], Prefix="bench/")
-                   for o in page.get("Contents", [])]
+        objects = [
+            o
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=demo["bucket"], Prefix="bench/")
+            for o in page.get("Contents", [])
+        ]
         segments = [o for o in objects if o["Key"].endswith(".ts")]
         total_bytes = sum(o["Size"] for o in objects)
 
         t0 = time.perf_counter()
         for obj in objects:
-            s3.copy_object(Bucket=demo["bucket"], Key="copy/" + obj["Key"],
-                           CopySource={"Bucket": demo["bucket"], "Key": obj["Key"]})
+            s3.copy_object(
+                Bucket=demo["bucket"],
+                Key="copy/" + obj["Key"],
+                CopySource={"Bucket": demo["bucket"], "Key": obj["Key"]},
+            )
         copy_seconds = time.perf_counter() - t0
 
         result = {
@@ -108,9 +129,11 @@ def main() -> int:
             "ratio_harvest_over_copy": round(copy_seconds / harvest_seconds, 2),
         }
         print(json.dumps(result, indent=2))
-        print(f"harvest: {result['harvest_segments_per_second']} segments/s, {result['harvest_mb_per_second']} MB/s; "
-              f"copy loop: {result['copy_segments_per_second']} segments/s, {result['copy_mb_per_second']} MB/s; "
-              f"ratio {result['ratio_harvest_over_copy']}x (target >= 1.0)")
+        print(
+            f"harvest: {result['harvest_segments_per_second']} segments/s, {result['harvest_mb_per_second']} MB/s; "
+            f"copy loop: {result['copy_segments_per_second']} segments/s, {result['copy_mb_per_second']} MB/s; "
+            f"ratio {result['ratio_harvest_over_copy']}x (target >= 1.0)"
+        )
         return 0 if result["ratio_harvest_over_copy"] >= 1.0 else 2
     finally:
         server.terminate()

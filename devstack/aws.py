@@ -90,7 +90,9 @@ class Sibling:
 
     # -- EventBridge ----------------------------------------------------------------------------
 
-    def put_event(self, region: str, source: str, detail_type: str, detail: dict[str, Any], resources: list[str]) -> None:
+    def put_event(
+        self, region: str, source: str, detail_type: str, detail: dict[str, Any], resources: list[str]
+    ) -> None:
         events = events_backends[self.account_id][region]
         events.put_events(
             [

@@ -1,10 +1,10 @@
 """``python -m devstack``: run, seed and inspect the local AWS media stack.
 
-    python -m devstack start     # in the background; logs in $DEVSTACK_HOME/devstack.log
-    python -m devstack seed      # bucket, roles, channel, endpoint, VOD group, encoder (idempotent)
-    python -m devstack status
-    python -m devstack stop      # stops the encoder and the stack
-    python -m devstack serve     # in the foreground
+python -m devstack start     # in the background; logs in $DEVSTACK_HOME/devstack.log
+python -m devstack seed      # bucket, roles, channel, endpoint, VOD group, encoder (idempotent)
+python -m devstack status
+python -m devstack stop      # stops the encoder and the stack
+python -m devstack serve     # in the foreground
 """
 
 from __future__ import annotations
@@ -41,7 +41,11 @@ DEMO = {
 TRUST_MEDIAPACKAGE = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "mediapackage.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "mediapackage.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
     ],
 }
 
@@ -51,7 +55,11 @@ def harvest_role_policy(bucket: str) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]},
-            {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": [f"arn:aws:s3:::{bucket}"]},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{bucket}"],
+            },
         ],
     }
 
@@ -61,8 +69,11 @@ def vod_role_policy(bucket: str) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]},
-            {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetBucketRequestPayment", "s3:ListBucket"],
-             "Resource": [f"arn:aws:s3:::{bucket}"]},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketLocation", "s3:GetBucketRequestPayment", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{bucket}"],
+            },
         ],
     }
 
@@ -98,8 +109,12 @@ def start(settings: Settings) -> None:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, "DEVSTACK_HOST": settings.host, "DEVSTACK_PORT": str(settings.port),
-                 "DEVSTACK_HOME": str(settings.home)},
+            env={
+                **os.environ,
+                "DEVSTACK_HOST": settings.host,
+                "DEVSTACK_PORT": str(settings.port),
+                "DEVSTACK_HOME": str(settings.home),
+            },
         )
     pid_file.write_text(str(process.pid))
     deadline = time.monotonic() + 60
@@ -138,7 +153,7 @@ def status(settings: Settings) -> int:
     up = healthy(settings)
     encoder = _pid_alive(settings.home / "encoder.pid")
     print(f"stack:   {'running' if up else 'stopped'} at {settings.public_url}")
-    print(f"encoder: {'running (pid %d)' % encoder if encoder else 'stopped'}")
+    print(f"encoder: {f'running (pid {encoder})' if encoder else 'stopped'}")
     print(f"data:    {settings.home}")
     print(f"logs:    {settings.home / 'devstack.log'}, {settings.home / 'encoder.log'}")
     seed_file = settings.home / "seed.json"
@@ -150,14 +165,18 @@ def status(settings: Settings) -> int:
 def clients(settings: Settings, region: str) -> dict[str, Any]:
     import boto3
 
-    session = boto3.session.Session(aws_access_key_id="devstack", aws_secret_access_key="devstack", region_name=region)
+    session = boto3.session.Session(
+        aws_access_key_id="devstack", aws_secret_access_key="devstack", region_name=region
+    )
     return {
         name: session.client(name, endpoint_url=settings.public_url)
         for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "sqs", "events")
     }
 
 
-def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder: bool = True) -> dict[str, Any]:
+def seed(
+    settings: Settings, *, preroll_seconds: int | None = None, with_encoder: bool = True
+) -> dict[str, Any]:
     """Create the demo setup, or find it: running it twice changes nothing."""
     from botocore.exceptions import ClientError
 
@@ -168,16 +187,23 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
     if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=bucket)
     roles = {}
-    for name, policy in ((demo["harvest_role"], harvest_role_policy(bucket)), (demo["vod_role"], vod_role_policy(bucket))):
+    for name, policy in (
+        (demo["harvest_role"], harvest_role_policy(bucket)),
+        (demo["vod_role"], vod_role_policy(bucket)),
+    ):
         try:
             roles[name] = iam.get_role(RoleName=name)["Role"]["Arn"]
         except ClientError:
-            roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))["Role"]["Arn"]
+            roles[name] = iam.create_role(
+                RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE)
+            )["Role"]["Arn"]
         iam.put_role_policy(RoleName=name, PolicyName="s3-access", PolicyDocument=json.dumps(policy))
     try:
         channel = mp.describe_channel(Id=demo["channel_id"])
     except mp.exceptions.NotFoundException:
-        channel = mp.create_channel(Id=demo["channel_id"], Description="Demo channel of the local media stack")
+        channel = mp.create_channel(
+            Id=demo["channel_id"], Description="Demo channel of the local media stack"
+        )
     try:
         endpoint = mp.describe_origin_endpoint(Id=demo["endpoint_id"])
     except mp.exceptions.NotFoundException:
@@ -188,7 +214,11 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
             TimeDelaySeconds=0,
             Origination="ALLOW",
             ManifestName="index",
-            HlsPackage={"SegmentDurationSeconds": 2, "PlaylistWindowSeconds": 60, "ProgramDateTimeIntervalSeconds": 2},
+            HlsPackage={
+                "SegmentDurationSeconds": 2,
+                "PlaylistWindowSeconds": 60,
+                "ProgramDateTimeIntervalSeconds": 2,
+            },
         )
     try:
         vod.describe_packaging_group(Id=demo["packaging_group_id"])
@@ -203,10 +233,14 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
             HlsPackage={"HlsManifests": [{"ManifestName": "index"}], "SegmentDurationSeconds": 6},
         )
     queue_url = c["sqs"].create_queue(QueueName=demo["queue"])["QueueUrl"]
-    queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     c["events"].put_rule(
         Name=demo["rule"],
-        EventPattern=json.dumps({"source": ["aws.mediapackage"], "detail-type": ["MediaPackage HarvestJob Notification"]}),
+        EventPattern=json.dumps(
+            {"source": ["aws.mediapackage"], "detail-type": ["MediaPackage HarvestJob Notification"]}
+        ),
     )
     c["events"].put_targets(Rule=demo["rule"], Targets=[{"Id": "sqs", "Arn": queue_arn}])
     ingest = channel["HlsIngest"]["IngestEndpoints"][0]
@@ -220,7 +254,9 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
         "queue_url": queue_url,
     }
     if with_encoder:
-        result["encoder_started"] = start_encoder(settings, ingest, preroll_seconds or demo["preroll_seconds"])
+        result["encoder_started"] = start_encoder(
+            settings, ingest, preroll_seconds or demo["preroll_seconds"]
+        )
     (settings.home / "seed.json").write_text(json.dumps(result, indent=2))
     return result
 
@@ -232,12 +268,24 @@ def start_encoder(settings: Settings, ingest: dict[str, str], preroll_seconds: i
         return False
     with open(settings.home / "encoder.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "devstack.encoder", "--ingest-url", ingest["Url"], "--preroll", str(preroll_seconds)],
+            [
+                sys.executable,
+                "-m",
+                "devstack.encoder",
+                "--ingest-url",
+                ingest["Url"],
+                "--preroll",
+                str(preroll_seconds),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, "DEVSTACK_INGEST_USERNAME": ingest["Username"], "DEVSTACK_INGEST_PASSWORD": ingest["Password"]},
+            env={
+                **os.environ,
+                "DEVSTACK_INGEST_USERNAME": ingest["Username"],
+                "DEVSTACK_INGEST_PASSWORD": ingest["Password"],
+            },
         )
     pid_file.write_text(str(process.pid))
     return True
@@ -246,9 +294,13 @@ def start_encoder(settings: Settings, ingest: dict[str, str], preroll_seconds: i
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "status", "seed", "serve", "clock"])
-    parser.add_argument("--preroll", type=int, default=None, help="seed: seconds of back-dated content to push first")
+    parser.add_argument(
+        "--preroll", type=int, default=None, help="seed: seconds of back-dated content to push first"
+    )
     parser.add_argument("--no-encoder", action="store_true", help="seed: do not start the synthetic encoder")
-    parser.add_argument("--advance-days", type=float, default=0, help="clock: move the retention clock forward")
+    parser.add_argument(
+        "--advance-days", type=float, default=0, help="clock: move the retention clock forward"
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
@@ -257,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         server, stack = make_stack_server(settings)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        logging.getLogger("devstack").info("local media stack listening on %s, data in %s", settings.public_url, settings.home)
+        logging.getLogger("devstack").info(
+            "local media stack listening on %s, data in %s", settings.public_url, settings.home
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -274,7 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "seed":
         if not healthy(settings):
             start(settings)
-        print(json.dumps(seed(settings, preroll_seconds=args.preroll, with_encoder=not args.no_encoder), indent=2))
+        print(
+            json.dumps(
+                seed(settings, preroll_seconds=args.preroll, with_encoder=not args.no_encoder), indent=2
+            )
+        )
     elif args.command == "clock":
         request = urllib.request.Request(
             f"{settings.public_url}/_devstack/clock",

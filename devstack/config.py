@@ -7,7 +7,7 @@
 | ``DEVSTACK_HOME`` | ``./var/devstack`` | data dir: ingested segments, VOD copies, pid and log files |
 | ``DEVSTACK_PUBLIC_URL`` | ``http://HOST:PORT`` | base of the ingest, origin and VOD URLs handed out |
 | ``DEVSTACK_ACCOUNT_ID`` | ``123456789012`` | account in ARNs (moto's default account) |
-| ``DEVSTACK_HARVEST_MIN_SECONDS`` | ``0`` | a harvest job stays ``IN_PROGRESS`` at least this long (AWS takes minutes) |
+| ``DEVSTACK_HARVEST_MIN_SECONDS`` | ``0`` | a harvest job stays ``IN_PROGRESS`` at least this long (AWS: minutes) |
 | ``DEVSTACK_HARVEST_WAIT_SECONDS`` | ``30`` | how long a job waits for the segment holding ``EndTime`` to arrive |
 | ``DEVSTACK_VOD_MIN_SECONDS`` | ``1`` | a VOD asset takes at least this long from ``QUEUED`` to ``PLAYABLE`` |
 """

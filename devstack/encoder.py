@@ -32,6 +32,7 @@ import math
 import os
 import random
 import re
+import signal
 import threading
 import time
 from array import array
@@ -923,6 +924,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         len(encoder.renditions),
         encoder.segment_seconds,
     )
+    # `python -m devstack stop` sends SIGTERM: end the stream cleanly (ENDLIST), like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         encoder.run(preroll_seconds=args.preroll, duration_seconds=args.duration)
     except KeyboardInterrupt:

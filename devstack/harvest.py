@@ -207,7 +207,9 @@ class HarvestRunner:
         while time.monotonic() < deadline:
             with content.lock:
                 renditions = list(content.renditions.values())
-                done = not renditions or all(r.ended or (r.segments and r.segments[-1].end_ms >= end_ms) for r in renditions)
+                done = not renditions or all(
+                    r.ended or (r.segments and r.segments[-1].end_ms >= end_ms) for r in renditions
+                )
             if done:
                 return
             time.sleep(0.2)

@@ -30,7 +30,12 @@ def multivariant(renditions: Sequence[tuple[Rendition, Variant]], child_uri: Cal
     for i, (_, variant) in enumerate(renditions, start=1):
         if variant.kind == "stream":
             playlist.add_playlist(
-                m3u8.Playlist(uri=child_uri(i), stream_info=dict(variant.attributes), media=playlist.media, base_uri=None)
+                m3u8.Playlist(
+                    uri=child_uri(i),
+                    stream_info=dict(variant.attributes),
+                    media=playlist.media,
+                    base_uri=None,
+                )
             )
     return playlist.dumps()
 
@@ -56,7 +61,9 @@ def media_playlist(
     first = segments[0] if segments else None
     playlist.media_sequence = first.seq if first else 0
     # Count the discontinuities before the first listed segment (RFC 8216 6.2.2).
-    playlist.discontinuity_sequence = (first.discontinuities_before - int(first.discontinuity)) if first else 0
+    playlist.discontinuity_sequence = (
+        (first.discontinuities_before - int(first.discontinuity)) if first else 0
+    )
     if vod:
         playlist.playlist_type = "vod"
     last_pdt_ms: int | None = None
@@ -79,7 +86,9 @@ def media_playlist(
                 uri=segment_uri(segment),
                 duration=segment.duration,
                 discontinuity=discontinuity,
-                program_date_time=pendulum.from_timestamp(segment.start_ms / 1000, tz="UTC") if with_pdt else None,
+                program_date_time=pendulum.from_timestamp(segment.start_ms / 1000, tz="UTC")
+                if with_pdt
+                else None,
             )
         )
     playlist.is_endlist = vod or ended

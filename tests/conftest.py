@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 from collections.abc import Iterator
 
@@ -12,18 +11,15 @@ from botocore.config import Config
 
 from devstack.config import Settings
 from devstack.server import StackThread
+from tests_support import free_port
 
 REGION = "us-east-1"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def make_clients(endpoint_url: str) -> dict[str, object]:
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
     config = Config(retries={"max_attempts": 2, "mode": "standard"})
     return {
         name: session.client(name, endpoint_url=endpoint_url, config=config)

@@ -24,7 +24,11 @@ def channel(aws):
         ChannelId="live",
         Id="hls",
         StartoverWindowSeconds=600,
-        HlsPackage={"SegmentDurationSeconds": 2, "PlaylistWindowSeconds": 20, "ProgramDateTimeIntervalSeconds": 2},
+        HlsPackage={
+            "SegmentDurationSeconds": 2,
+            "PlaylistWindowSeconds": 20,
+            "ProgramDateTimeIntervalSeconds": 2,
+        },
     )
     return created["HlsIngest"]["IngestEndpoints"][0]
 
@@ -60,7 +64,10 @@ def push_window(ingest, start, seqs, window=3, ended=False):
         first = max(seqs[0], seq - window + 1)
         assert put(ingest, "channel_1.m3u8", media_playlist(first, seq - first + 1, start)) == 201
     if ended:
-        assert put(ingest, "channel_1.m3u8", media_playlist(seqs[-1] - window + 1, window, start, ended=True)) == 201
+        assert (
+            put(ingest, "channel_1.m3u8", media_playlist(seqs[-1] - window + 1, window, start, ended=True))
+            == 201
+        )
 
 
 def origin(aws, path: str = "") -> str:
@@ -119,7 +126,9 @@ def test_sliding_windows_accumulate_and_origin_serves_live_playlists(aws, channe
     assert all(s.program_date_time is not None for s in child.segments)  # PDT every 2 s
     assert child.media_sequence == rendition.segments[-len(child.segments)].seq
     body = urllib.request.urlopen(
-        aws["mediapackage"].describe_origin_endpoint(Id="hls")["Url"].rsplit("/", 1)[0] + "/" + child.segments[-1].uri
+        aws["mediapackage"].describe_origin_endpoint(Id="hls")["Url"].rsplit("/", 1)[0]
+        + "/"
+        + child.segments[-1].uri
     ).read()
     assert body == SEGMENT
 
@@ -129,15 +138,23 @@ def test_endlist_delete_and_pdt_interval(aws, channel):
     push_window(channel, start, list(range(0, 10)), ended=True)
     url = urllib.parse.urlsplit(channel["Url"])
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    conn.request("DELETE", url.path.rsplit("/", 1)[0] + "/channel_1_00000.ts", headers={"Authorization": auth_header(channel)})
+    conn.request(
+        "DELETE",
+        url.path.rsplit("/", 1)[0] + "/channel_1_00000.ts",
+        headers={"Authorization": auth_header(channel)},
+    )
     assert conn.getresponse().status == 204
     child = m3u8.loads(origin(aws, "index_1.m3u8"))
     assert child.is_endlist
-    aws["mediapackage"].update_origin_endpoint(Id="hls", HlsPackage={"ProgramDateTimeIntervalSeconds": 0, "PlaylistWindowSeconds": 60})
+    aws["mediapackage"].update_origin_endpoint(
+        Id="hls", HlsPackage={"ProgramDateTimeIntervalSeconds": 0, "PlaylistWindowSeconds": 60}
+    )
     child = m3u8.loads(origin(aws, "index_1.m3u8"))
     assert len(child.segments) == 10  # the deleted upload was already the stack's
     assert all(s.program_date_time is None for s in child.segments)
-    aws["mediapackage"].update_origin_endpoint(Id="hls", HlsPackage={"ProgramDateTimeIntervalSeconds": 6, "PlaylistWindowSeconds": 60})
+    aws["mediapackage"].update_origin_endpoint(
+        Id="hls", HlsPackage={"ProgramDateTimeIntervalSeconds": 6, "PlaylistWindowSeconds": 60}
+    )
     tagged = [s for s in m3u8.loads(origin(aws, "index_1.m3u8")).segments if s.program_date_time is not None]
     assert len(tagged) == 4  # every third 2 s segment
 

@@ -24,7 +24,11 @@ def endpoint(mp):
         Id="ep1",
         StartoverWindowSeconds=3600,
         TimeDelaySeconds=10,
-        HlsPackage={"SegmentDurationSeconds": 2, "PlaylistWindowSeconds": 30, "ProgramDateTimeIntervalSeconds": 2},
+        HlsPackage={
+            "SegmentDurationSeconds": 2,
+            "PlaylistWindowSeconds": 30,
+            "ProgramDateTimeIntervalSeconds": 2,
+        },
     )
 
 
@@ -95,10 +99,16 @@ def test_create_harvest_job_accepts_iso_and_epoch_strings(mp, endpoint):
     assert job["ChannelId"] == "ch1"
     assert pendulum.parse(job["StartTime"]) == start
     assert job["Arn"] == "arn:aws:mediapackage:us-east-1:123456789012:harvest_jobs/job-1"
-    epoch = mp.create_harvest_job(**job_args(Id="job-2", StartTime=str(int(start.timestamp())), EndTime=str(int(end.timestamp()))))
+    epoch = mp.create_harvest_job(
+        **job_args(Id="job-2", StartTime=str(int(start.timestamp())), EndTime=str(int(end.timestamp())))
+    )
     assert pendulum.parse(epoch["StartTime"]) == start and pendulum.parse(epoch["EndTime"]) == end
     described = mp.describe_harvest_job(Id="job-2")
-    assert described["S3Destination"] == {"BucketName": "bucket", "ManifestKey": "game/index.m3u8", "RoleArn": ROLE}
+    assert described["S3Destination"] == {
+        "BucketName": "bucket",
+        "ManifestKey": "game/index.m3u8",
+        "RoleArn": ROLE,
+    }
 
 
 REJECTIONS = [
@@ -124,11 +134,17 @@ def test_create_harvest_job_window_rejections(mp, endpoint):
         (now - pendulum.duration(minutes=5), now + pendulum.duration(minutes=5), "is not in the past"),
         (now - pendulum.duration(minutes=5), now - pendulum.duration(minutes=6), "must be after StartTime"),
         (now - pendulum.duration(minutes=5), now - pendulum.duration(minutes=5), "must be after StartTime"),
-        (now - pendulum.duration(hours=2), now - pendulum.duration(minutes=5), "outside the startover window"),
+        (
+            now - pendulum.duration(hours=2),
+            now - pendulum.duration(minutes=5),
+            "outside the startover window",
+        ),
     ]
     for start, end, message in cases:
         with pytest.raises(mp.exceptions.UnprocessableEntityException, match=message):
-            mp.create_harvest_job(**job_args(StartTime=start.to_iso8601_string(), EndTime=end.to_iso8601_string()))
+            mp.create_harvest_job(
+                **job_args(StartTime=start.to_iso8601_string(), EndTime=end.to_iso8601_string())
+            )
     mp.update_origin_endpoint(Id="ep1", StartoverWindowSeconds=1_209_600)
     with pytest.raises(mp.exceptions.UnprocessableEntityException, match="longer than 24 hours"):
         mp.create_harvest_job(
@@ -179,10 +195,18 @@ def test_list_harvest_jobs_filters_and_pages(mp, endpoint):
     for i in range(3):
         mp.create_harvest_job(**job_args(Id=f"b-{i}", OriginEndpointId="ep2"))
     assert len(mp.list_harvest_jobs()["HarvestJobs"]) == 8
-    assert {j["Id"] for j in mp.list_harvest_jobs(IncludeChannelId="ch2")["HarvestJobs"]} == {"b-0", "b-1", "b-2"}
+    assert {j["Id"] for j in mp.list_harvest_jobs(IncludeChannelId="ch2")["HarvestJobs"]} == {
+        "b-0",
+        "b-1",
+        "b-2",
+    }
     page = mp.list_harvest_jobs(MaxResults=3)
     assert len(page["HarvestJobs"]) == 3 and page["NextToken"]
-    seen = [j["Id"] for p in mp.get_paginator("list_harvest_jobs").paginate(PaginationConfig={"PageSize": 3}) for j in p["HarvestJobs"]]
+    seen = [
+        j["Id"]
+        for p in mp.get_paginator("list_harvest_jobs").paginate(PaginationConfig={"PageSize": 3})
+        for j in p["HarvestJobs"]
+    ]
     assert sorted(seen) == sorted([f"a-{i}" for i in range(5)] + [f"b-{i}" for i in range(3)])
     # Nothing has content, so every job ends FAILED.
     import time

@@ -42,22 +42,43 @@ def source(aws):
     s3, iam = aws["s3"], aws["iam"]
     s3.create_bucket(Bucket=BUCKET)
     put_asset(s3, "game", PARENT, CHILD)
-    role = iam.create_role(RoleName="vod-source", AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))["Role"]["Arn"]
-    iam.put_role_policy(RoleName="vod-source", PolicyName="read", PolicyDocument=json.dumps(vod_role_policy(BUCKET)))
+    role = iam.create_role(RoleName="vod-source", AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))[
+        "Role"
+    ]["Arn"]
+    iam.put_role_policy(
+        RoleName="vod-source", PolicyName="read", PolicyDocument=json.dumps(vod_role_policy(BUCKET))
+    )
     return role
 
 
 def put_asset(s3, prefix: str, parent: str, child: str) -> None:
-    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/index.m3u8", Body=parent.encode(), ContentType="application/vnd.apple.mpegurl")
-    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/index_1.m3u8", Body=child.encode(), ContentType="application/vnd.apple.mpegurl")
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=f"{prefix}/index.m3u8",
+        Body=parent.encode(),
+        ContentType="application/vnd.apple.mpegurl",
+    )
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=f"{prefix}/index_1.m3u8",
+        Body=child.encode(),
+        ContentType="application/vnd.apple.mpegurl",
+    )
     for n in (1, 2):
-        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/index_1_0000{n}.ts", Body=b"\x47" * 188 * 10, ContentType="video/MP2T")
+        s3.put_object(
+            Bucket=BUCKET,
+            Key=f"{prefix}/index_1_0000{n}.ts",
+            Body=b"\x47" * 188 * 10,
+            ContentType="video/MP2T",
+        )
 
 
 @pytest.fixture
 def group(vod):
     vod.create_packaging_group(Id="pg")
-    vod.create_packaging_configuration(Id="hls", PackagingGroupId="pg", HlsPackage={"HlsManifests": [{"ManifestName": "main"}]})
+    vod.create_packaging_configuration(
+        Id="hls", PackagingGroupId="pg", HlsPackage={"HlsManifests": [{"ManifestName": "main"}]}
+    )
     return "pg"
 
 
@@ -81,12 +102,18 @@ def test_groups_and_configurations(vod, group):
     assert [g["Id"] for g in vod.list_packaging_groups()["PackagingGroups"]] == ["pg"]
     config = vod.describe_packaging_configuration(Id="hls")
     assert config["HlsPackage"]["HlsManifests"][0]["ManifestName"] == "main"
-    assert [c["Id"] for c in vod.list_packaging_configurations(PackagingGroupId="pg")["PackagingConfigurations"]] == ["hls"]
+    assert [
+        c["Id"] for c in vod.list_packaging_configurations(PackagingGroupId="pg")["PackagingConfigurations"]
+    ] == ["hls"]
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="already exists"):
         vod.create_packaging_group(Id="pg")
-    with pytest.raises(vod.exceptions.UnprocessableEntityException, match="packaging group nope does not exist"):
+    with pytest.raises(
+        vod.exceptions.UnprocessableEntityException, match="packaging group nope does not exist"
+    ):
         vod.create_packaging_configuration(Id="x", PackagingGroupId="nope", HlsPackage={"HlsManifests": [{}]})
-    with pytest.raises(vod.exceptions.UnprocessableEntityException, match="still has packaging configurations"):
+    with pytest.raises(
+        vod.exceptions.UnprocessableEntityException, match="still has packaging configurations"
+    ):
         vod.delete_packaging_group(Id="pg")
     vod.delete_packaging_configuration(Id="hls")
     vod.delete_packaging_group(Id="pg")
@@ -96,7 +123,10 @@ def test_groups_and_configurations(vod, group):
 
 def test_asset_becomes_playable_and_plays(vod, group, source):
     created = vod.create_asset(
-        Id="game", PackagingGroupId="pg", SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8", SourceRoleArn=source
+        Id="game",
+        PackagingGroupId="pg",
+        SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
+        SourceRoleArn=source,
     )
     assert [e["Status"] for e in created["EgressEndpoints"]] == ["QUEUED"]
     asset = wait_settled(vod, "game")
@@ -112,7 +142,12 @@ def test_asset_becomes_playable_and_plays(vod, group, source):
     assert urllib.request.urlopen(child.segments[0].absolute_uri).read().startswith(b"\x47")
     assert [a["Id"] for a in vod.list_assets(PackagingGroupId="pg")["Assets"]] == ["game"]
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="asset game already exists"):
-        vod.create_asset(Id="game", PackagingGroupId="pg", SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8", SourceRoleArn=source)
+        vod.create_asset(
+            Id="game",
+            PackagingGroupId="pg",
+            SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
+            SourceRoleArn=source,
+        )
     vod.delete_asset(Id="game")
     with pytest.raises(vod.exceptions.NotFoundException):
         vod.describe_asset(Id="game")
@@ -121,9 +156,18 @@ def test_asset_becomes_playable_and_plays(vod, group, source):
 def test_asset_failures(aws, vod, group, source):
     s3, iam = aws["s3"], aws["iam"]
     put_asset(s3, "media-only", CHILD, CHILD)
-    put_asset(s3, "encrypted", PARENT, CHILD.replace("#EXT-X-PROGRAM", '#EXT-X-KEY:METHOD=AES-128,URI="https://k/1"\n#EXT-X-PROGRAM'))
-    put_asset(s3, "live", PARENT, CHILD.replace("#EXT-X-ENDLIST\n", "").replace("#EXT-X-PLAYLIST-TYPE:VOD\n", ""))
-    iam.create_role(RoleName="untrusting", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    put_asset(
+        s3,
+        "encrypted",
+        PARENT,
+        CHILD.replace("#EXT-X-PROGRAM", '#EXT-X-KEY:METHOD=AES-128,URI="https://k/1"\n#EXT-X-PROGRAM'),
+    )
+    put_asset(
+        s3, "live", PARENT, CHILD.replace("#EXT-X-ENDLIST\n", "").replace("#EXT-X-PLAYLIST-TYPE:VOD\n", "")
+    )
+    iam.create_role(
+        RoleName="untrusting", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+    )
     cases = {
         "missing": (f"arn:aws:s3:::{BUCKET}/nothing/index.m3u8", source),
         "media-only": (f"arn:aws:s3:::{BUCKET}/media-only/index.m3u8", source),
@@ -144,9 +188,21 @@ def test_asset_failures(aws, vod, group, source):
 
 def test_create_asset_rejects_bad_input(vod, group, source):
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="SourceArn"):
-        vod.create_asset(Id="a", PackagingGroupId="pg", SourceArn="s3://bucket/key.m3u8", SourceRoleArn=source)
+        vod.create_asset(
+            Id="a", PackagingGroupId="pg", SourceArn="s3://bucket/key.m3u8", SourceRoleArn=source
+        )
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="SourceRoleArn"):
-        vod.create_asset(Id="a", PackagingGroupId="pg", SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8", SourceRoleArn="role")
+        vod.create_asset(
+            Id="a",
+            PackagingGroupId="pg",
+            SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
+            SourceRoleArn="role",
+        )
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="packaging group nope"):
-        vod.create_asset(Id="a", PackagingGroupId="nope", SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8", SourceRoleArn=source)
+        vod.create_asset(
+            Id="a",
+            PackagingGroupId="nope",
+            SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
+            SourceRoleArn=source,
+        )
     assert vod.list_assets()["Assets"] == []

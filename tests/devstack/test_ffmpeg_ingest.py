@@ -1,0 +1,81 @@
+"""A real encoder: Debian's ffmpeg pushes HLS over HTTP PUT to the ingest URL, then we harvest it.
+
+ffmpeg answers an auth challenge on every request, uploads with chunked bodies, deletes old
+segments, writes PDT with a +0000 offset and ends with ENDLIST: the ingest path must take all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import pendulum
+import pytest
+
+from devstack.cli import seed
+from live_to_vod.s3_asset_store import S3AssetStore
+from live_to_vod.verification import verify_vod_asset
+
+pytestmark = [pytest.mark.slow, pytest.mark.ffmpeg]
+
+
+@pytest.fixture
+def ffmpeg() -> str:
+    path = shutil.which("ffmpeg")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("ffmpeg is missing: .ci/run installs Debian's ffmpeg so this test runs in CI")
+        pytest.skip("ffmpeg is not installed (apt-get install ffmpeg)")
+    return path
+
+
+def test_ffmpeg_push_then_harvest(ffmpeg, stack, aws):
+    demo = seed(stack.stack.settings, with_encoder=False)
+    mp = aws["mediapackage"]
+    ingest = mp.describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
+    target = ingest["Url"].replace("http://", f"http://{ingest['Username']}:{ingest['Password']}@") + ".m3u8"
+    began = pendulum.now("UTC")
+    command = [
+        ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-t", "12",
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+        "-c:a", "aac",
+        "-f", "hls", "-hls_time", "2", "-hls_list_size", "3",
+        "-hls_flags", "program_date_time+delete_segments", "-method", "PUT", target,
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+    content = stack.stack.mediapackage.regions["us-east-1"].channels[demo["channel_id"]].content
+    (rendition,) = content.renditions.values()
+    assert len(rendition.segments) == 6 and rendition.ended
+    first = pendulum.from_timestamp(rendition.segments[0].start_ms / 1000, tz="UTC")
+    assert abs((first - began).total_seconds()) < 5  # ffmpeg's wall-clock PDT, +0000 offset parsed
+
+    start, end = first.add(seconds=3), first.add(seconds=9)
+    mp.create_harvest_job(
+        Id="ffmpeg-game",
+        OriginEndpointId=demo["endpoint_id"],
+        StartTime=start.to_iso8601_string(),
+        EndTime=end.to_iso8601_string(),
+        S3Destination={
+            "BucketName": demo["bucket"],
+            "ManifestKey": "ffmpeg/index.m3u8",
+            "RoleArn": demo["harvest_role_arn"],
+        },
+    )
+    deadline = time.monotonic() + 30
+    while (
+        mp.describe_harvest_job(Id="ffmpeg-game")["Status"] == "IN_PROGRESS" and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert mp.describe_harvest_job(Id="ffmpeg-game")["Status"] == "SUCCEEDED"
+    report = verify_vod_asset(S3AssetStore(aws["s3"], demo["bucket"]), "ffmpeg/index.m3u8", start, end)
+    assert report.ok, report.summary()
+    assert report.segment_count == 4  # [2,4) through [8,10): segment-accurate at both ends
+    (variant,) = report.renditions
+    assert variant.codecs and variant.codecs.startswith("avc1.") and "mp4a.40.2" in variant.codecs
