@@ -1,0 +1,135 @@
+"""
+# Live event harvest
+
+One run per live event (a game): **validate** the request and the MediaPackage origin
+endpoint, **wait** for the event to end (deferred), **create** the harvest job (exactly once),
+**wait** for it in the triggerer, **verify** the asset in S3 against the HLS VOD checklist,
+**hand it off** to MediaPackage VOD and wait until it plays, then **publish** an Airflow asset
+event (`harvested-vod-assets` alias) with a run summary.
+
+Trigger it from the form (times need an offset, e.g. `2026-11-26T19:00:00-05:00`) or the REST
+API with the same keys as `conf`. Empty destination fields take the deployment defaults
+(`LIVE_TO_VOD_*` environment variables, see `include/live_to_vod/config.py`); an empty
+`packaging_group_id` with no deployment default means no VOD hand-off.
+
+Re-running is safe: the harvest job and VOD asset ids derive from the event and its window, so a
+retry or a cleared task finds its own job and asset instead of creating more.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, Param, TriggerRule
+
+from live_to_vod.aws.operators.harvest import (
+    CreateHarvestJobOperator,
+    ValidateLiveEventOperator,
+    WaitForLiveEventEndOperator,
+)
+from live_to_vod.aws.operators.publish import PublishHarvestedAssetOperator
+from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
+from live_to_vod.aws.operators.vod import CreateVodAssetOperator
+from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
+from live_to_vod.config import DeploymentConfig
+
+config = DeploymentConfig.from_env()
+
+
+def _default(value: str) -> str:
+    return f"Empty: the deployment default ({value or 'none set'})."
+
+
+with DAG(
+    dag_id="live_event_harvest",
+    description="Harvest one live event from MediaPackage into a verified VOD asset",
+    doc_md=__doc__,
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=50,
+    tags=["live-to-vod", "mediapackage"],
+    default_args={
+        "aws_conn_id": config.aws_conn_id,
+        "retries": 3,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=10),
+    },
+    params={
+        "event_id": Param(
+            type="string",
+            pattern=r"^[A-Za-z0-9_-]{1,64}$",
+            title="Event id",
+            description="Names the run's harvest job and VOD asset: letters, digits, _ and -, up to 64.",
+            section="Event",
+        ),
+        "origin_endpoint_id": Param(
+            type="string",
+            pattern=r"^[A-Za-z0-9_-]{1,256}$",
+            title="Origin endpoint",
+            description="The MediaPackage (v1) HLS origin endpoint to harvest; it needs a startover window.",
+            section="Event",
+        ),
+        "start_time": Param(
+            type="string",
+            format="date-time",
+            title="Start",
+            description="ISO 8601 with an offset, e.g. 2026-11-26T19:00:00-05:00.",
+            section="Event",
+        ),
+        "end_time": Param(
+            type="string",
+            format="date-time",
+            title="End",
+            description="ISO 8601 with an offset; at most 24 h after the start. May be in the future: the run waits.",
+            section="Event",
+        ),
+        "s3_bucket": Param(
+            default=None, type=["null", "string"], title="S3 bucket",
+            description=_default(config.s3_bucket), section="Destination",
+        ),
+        "manifest_key": Param(
+            default=None, type=["null", "string"], title="Manifest key",
+            description="Template for the parent manifest's key; placeholders {event_id}, {date}, "
+            "{origin_endpoint_id}. " + _default(config.manifest_key_template),
+            section="Destination",
+        ),
+        "role_arn": Param(
+            default=None, type=["null", "string"], title="Harvest role ARN",
+            description="Role MediaPackage assumes to write to S3. " + _default(config.harvest_role_arn),
+            section="Destination",
+        ),
+        "packaging_group_id": Param(
+            default=None, type=["null", "string"], title="VOD packaging group",
+            description="MediaPackage VOD packaging group for the hand-off. " + _default(config.packaging_group_id),
+            section="VOD hand-off",
+        ),
+    },  # fmt: skip
+) as dag:
+    validate = ValidateLiveEventOperator(task_id="validate", deployment=config)
+    wait_for_event_end = WaitForLiveEventEndOperator(task_id="wait_for_event_end", request=validate.output)
+    create_harvest_job = CreateHarvestJobOperator(task_id="create_harvest_job", request=validate.output)
+    wait_for_harvest = HarvestJobSensor(
+        task_id="wait_for_harvest",
+        harvest_job_id=create_harvest_job.output["harvest_job_id"],
+        timeout=config.harvest_timeout_minutes * 60,
+        retries=0,  # a FAILED job stays failed; the timeout is the bound
+    )
+    verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=validate.output)
+    hand_off_to_vod = CreateVodAssetOperator(
+        task_id="hand_off_to_vod",
+        request=validate.output,
+        harvest_job_id=create_harvest_job.output["harvest_job_id"],
+        wait_timeout=config.vod_timeout_minutes * 60,
+    )
+    publish = PublishHarvestedAssetOperator(
+        task_id="publish",
+        request=validate.output,
+        harvest=create_harvest_job.output,
+        verification=verify_asset.output,
+        vod=hand_off_to_vod.output,
+        trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,  # the hand-off is skipped without a packaging group
+    )
+    validate >> wait_for_event_end >> create_harvest_job >> wait_for_harvest >> verify_asset >> hand_off_to_vod >> publish

@@ -1,0 +1,251 @@
+"""Operators of the live-event harvest: validate the event, wait for it to end, create the harvest job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pendulum
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
+from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
+from live_to_vod.config import DeploymentConfig
+from live_to_vod.endpoint_checks import assess_endpoint
+from live_to_vod.harvest_state import IN_PROGRESS, TERMINAL_SUCCESS, matches_request, normalize_status
+from live_to_vod.naming import harvest_job_id
+from live_to_vod.validation import HarvestRequest, InvalidParams, validate_harvest_request
+
+# The key under which the job id survives retries in task_state_store (renaming it strands in-flight runs).
+HARVEST_JOB_ID_KEY = "harvest_job_id"
+MAX_ATTEMPTS = 20
+
+
+class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
+    """Validate a live event's harvest request and its origin endpoint; create nothing.
+
+    Reads the run's params (the trigger form or the REST ``conf``), applies the deployment
+    defaults, and checks the endpoint against the live-to-VOD rules: it exists, startover is on,
+    the window lies inside the startover window when the harvest will run, the window is at most
+    24 h, PDT is on (a warning when off), and it is not encrypted when a VOD hand-off is asked
+    for. Bad input fails the task at once (no retries) with a message naming each field.
+
+    Returns the request as a dict (XCom), with the endpoint's ``time_delay_seconds`` and the
+    moment the harvest can start (``ready_at``).
+
+    :param deployment: the deployment configuration; read from the environment when not given.
+    :param aws_conn_id: the Airflow connection for AWS.
+    :param region_name: AWS region; the connection's region when not given.
+    """
+
+    aws_hook_class = MediaPackageHook
+    template_fields: Sequence[str] = aws_template_fields()
+
+    def __init__(self, *, deployment: DeploymentConfig | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deployment = deployment
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        deployment = self.deployment or DeploymentConfig.from_env()
+        now = pendulum.now("UTC")
+        try:
+            request = validate_harvest_request(dict(context["params"]), deployment, now)
+        except InvalidParams as exc:
+            raise AirflowFailException(f"The event's parameters are invalid; nothing was created.\n{exc}") from None
+        self.log.info(
+            "Event %s: harvest %s from %s to %s (%s) into %s",
+            request.event_id,
+            request.origin_endpoint_id,
+            request.window.start.to_iso8601_string(),
+            request.window.end.to_iso8601_string(),
+            request.window.duration.in_words(),
+            request.asset_uri,
+        )
+        conn = self.hook.conn
+        try:
+            endpoint = conn.describe_origin_endpoint(Id=request.origin_endpoint_id)
+        except conn.exceptions.NotFoundException:
+            raise AirflowFailException(
+                f"origin_endpoint_id: MediaPackage has no origin endpoint {request.origin_endpoint_id!r} "
+                f"in {self.hook.conn_region_name}; nothing was created"
+            ) from None
+        delay = int(endpoint.get("TimeDelaySeconds") or 0)
+        ready_at = request.window.ready_at(delay, deployment.end_margin_seconds)
+        assessment = assess_endpoint(
+            endpoint, request.window, now, vod_handoff=request.packaging_group_id is not None, ready_at=ready_at
+        )
+        for warning in assessment.warnings:
+            self.log.warning("Endpoint %s: %s", request.origin_endpoint_id, warning)
+        if not assessment.ok:
+            problems = "\n".join(f"- {p}" for p in assessment.problems)
+            raise AirflowFailException(
+                f"Origin endpoint {request.origin_endpoint_id} cannot serve this harvest; nothing was created.\n{problems}"
+            )
+        self.log.info(
+            "Endpoint %s is ready for live-to-VOD: startover %s s, time delay %s s; harvest can start at %s",
+            request.origin_endpoint_id,
+            assessment.startover_seconds,
+            delay,
+            ready_at.to_iso8601_string(),
+        )
+        return {**request.to_dict(), "time_delay_seconds": delay, "ready_at": ready_at.to_iso8601_string()}
+
+
+class WaitForLiveEventEndOperator(BaseOperator):
+    """Wait until the event's content is at the origin: its end, plus the endpoint's time delay,
+    plus a margin. Defers until then (no worker slot held), so ops can trigger a run mid-game.
+
+    :param request: the validated request (``ValidateLiveEventOperator``'s XCom), with ``ready_at``.
+    """
+
+    template_fields: Sequence[str] = ("request",)
+
+    def __init__(self, *, request: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.request = request
+
+    def execute(self, context: Any) -> None:
+        ready_at = pendulum.parse(self.request["ready_at"])
+        now = pendulum.now("UTC")
+        if ready_at <= now:
+            self.log.info("The event ended at %s; its content is at the origin now", self.request["end_time"])
+            return
+        self.log.info(
+            "The event ends at %s; waiting until %s (%s from now) for its last segments, without holding a worker slot",
+            self.request["end_time"],
+            ready_at.to_iso8601_string(),
+            (ready_at - now).in_words(),
+        )
+        self.defer(trigger=DateTimeTrigger(moment=ready_at), method_name="execute_complete")
+
+    def execute_complete(self, context: Any, event: Any = None) -> None:
+        self.log.info("The event's content is at the origin; harvesting")
+
+
+class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
+    """Create the event's MediaPackage harvest job, exactly once.
+
+    The job ``Id`` is derived from the event, the endpoint and the window, so a retry or a
+    re-triggered run finds its own job instead of creating another; a job of that ``Id`` with
+    different parameters fails the task with the differences. When this event's earlier job
+    FAILED, the next attempt gets the suffix ``-r2``, ``-r3``... (a job ``Id`` is held 90 days).
+    The job id is stored in ``task_state_store`` before returning, so even a retry on another
+    worker reconnects to it.
+
+    MediaPackage v1 has no API to cancel a harvest job: ``on_kill`` can only log that.
+
+    Returns ``{"harvest_job_id": ..., "status": ..., "created": bool}``.
+
+    :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
+    :param aws_conn_id: the Airflow connection for AWS.
+    :param region_name: AWS region; the connection's region when not given.
+    """
+
+    aws_hook_class = MediaPackageHook
+    template_fields: Sequence[str] = aws_template_fields("request")
+    operator_extra_links = (MediaPackageHarvestJobLink(),)
+
+    def __init__(self, *, request: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.request = request
+        self._job_id: str | None = None
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        request = HarvestRequest.from_dict(self.request)
+        conn = self.hook.conn
+        store = context.get("task_state_store")
+        remembered = store.get(HARVEST_JOB_ID_KEY) if store is not None else None
+        job, created = None, False
+        if remembered:
+            job = self._describe(str(remembered))
+            if job is not None and normalize_status(job["Status"]) in (IN_PROGRESS, TERMINAL_SUCCESS):
+                self.log.info("Reconnecting to harvest job %s from an earlier try (%s)", remembered, job["Status"])
+            else:
+                job = None
+        if job is None:
+            job, created = self._find_or_create(request, conn)
+        self._job_id = job["Id"]
+        if store is not None:
+            store.set(HARVEST_JOB_ID_KEY, job["Id"])
+        MediaPackageHarvestJobLink.persist(
+            context=context,
+            operator=self,
+            region_name=self.hook.conn_region_name,
+            aws_partition=self.hook.conn_partition,
+            harvest_job_id=job["Id"],
+        )
+        # Its own key too, so downstream tasks can take ``create.output["harvest_job_id"]``.
+        context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=job["Id"])
+        return {"harvest_job_id": job["Id"], "status": job["Status"], "created": created}
+
+    def _describe(self, job_id: str) -> dict[str, Any] | None:
+        conn = self.hook.conn
+        try:
+            return conn.describe_harvest_job(Id=job_id)
+        except conn.exceptions.NotFoundException:
+            return None
+
+    def _find_or_create(self, request: HarvestRequest, conn: Any) -> tuple[dict[str, Any], bool]:
+        start_time, end_time = request.window.harvest_times()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            job_id = harvest_job_id(request.event_id, request.origin_endpoint_id, request.window, attempt)
+            job = self._describe(job_id)
+            if job is None:
+                try:
+                    job = conn.create_harvest_job(
+                        Id=job_id,
+                        OriginEndpointId=request.origin_endpoint_id,
+                        StartTime=start_time,
+                        EndTime=end_time,
+                        S3Destination={
+                            "BucketName": request.s3_bucket,
+                            "ManifestKey": request.manifest_key,
+                            "RoleArn": request.role_arn,
+                        },
+                    )
+                except conn.exceptions.UnprocessableEntityException as exc:
+                    job = self._describe(job_id)  # a concurrent try may have created it a moment ago
+                    if job is None:
+                        raise AirflowFailException(
+                            f"MediaPackage refused harvest job {job_id}: {exc.response['Error'].get('Message', exc)}"
+                        ) from None
+                else:
+                    self.log.info(
+                        "Created harvest job %s: endpoint %s, %s to %s, into s3://%s/%s",
+                        job_id, request.origin_endpoint_id, start_time, end_time,
+                        request.s3_bucket, request.manifest_key,
+                    )  # fmt: skip
+                    return job, True
+            differences = matches_request(job, request)
+            if differences:
+                raise AirflowFailException(
+                    f"Harvest job id {job_id} is already used by a job with different parameters "
+                    f"(created {job.get('CreatedAt')}): " + "; ".join(differences)
+                    + ". Nothing was created; check the event id and window."
+                )
+            status = normalize_status(job["Status"])
+            if status in (IN_PROGRESS, TERMINAL_SUCCESS):
+                self.log.info("Found this event's harvest job %s (%s); not creating another", job_id, status)
+                return job, False
+            self.log.warning("This event's harvest job %s FAILED earlier; creating the next attempt", job_id)
+        raise AirflowFailException(f"{MAX_ATTEMPTS} harvest jobs for this event failed; giving up")
+
+    def on_kill(self) -> None:
+        if self._job_id:
+            self.log.warning(
+                "Task killed. MediaPackage v1 cannot cancel harvest job %s; it runs to completion "
+                "and a rerun of this task finds it instead of creating another.",
+                self._job_id,
+            )
+
+
+__all__ = [
+    "CreateHarvestJobOperator",
+    "ValidateLiveEventOperator",
+    "WaitForLiveEventEndOperator",
+    "HARVEST_JOB_ID_KEY",
+]

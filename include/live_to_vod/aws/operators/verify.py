@@ -1,0 +1,82 @@
+"""Verify a harvested asset in S3 before anything is handed off."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pendulum
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.sdk.exceptions import AirflowFailException
+
+from live_to_vod.aws.links.mediapackage import S3AssetLink
+from live_to_vod.s3_asset_store import S3AssetStore
+from live_to_vod.validation import HarvestRequest
+from live_to_vod.verification import verify_vod_asset
+
+
+class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
+    """Check the harvested asset against the HLS VOD checklist; fail with a report of every defect.
+
+    The parent manifest and every child playlist are parsed with ``m3u8``; segments are found by
+    listing the prefix (ListObjectsV2, 1,000 keys a call), never one HEAD each; every rendition
+    must cover the requested window segment-accurately with no gaps; the first and last segment
+    of each rendition are decoded with PyAV. A failed check fails the task (no retries: the
+    asset will not change) and nothing is handed off.
+
+    Returns the verification numbers (renditions, segments, bytes, duration, requests made).
+
+    :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
+    :param decode_segments: decode the first and last segment of each rendition.
+    :param aws_conn_id: the Airflow connection for AWS.
+    :param region_name: AWS region; the connection's region when not given.
+    """
+
+    aws_hook_class = S3Hook
+    template_fields: Sequence[str] = aws_template_fields("request")
+    operator_extra_links = (S3AssetLink(),)
+
+    def __init__(self, *, request: Any, decode_segments: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.request = request
+        self.decode_segments = decode_segments
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        request = HarvestRequest.from_dict(self.request)
+        prefix = request.manifest_key.rsplit("/", 1)[0] + "/" if "/" in request.manifest_key else ""
+        S3AssetLink.persist(
+            context=context,
+            operator=self,
+            region_name=self.hook.conn_region_name,
+            aws_partition=self.hook.conn_partition,
+            bucket=request.s3_bucket,
+            prefix=prefix,
+        )
+        self.log.info("Verifying %s for %s to %s", request.asset_uri, request.window.start, request.window.end)
+        store = S3AssetStore(self.hook.conn, request.s3_bucket)
+        started = pendulum.now("UTC")
+        report = verify_vod_asset(
+            store, request.manifest_key, request.window.start, request.window.end, decode_segments=self.decode_segments
+        )
+        seconds = (pendulum.now("UTC") - started).total_seconds()
+        self.log.info("%s", report.summary())
+        if not report.ok:
+            raise AirflowFailException(
+                f"The harvested asset {request.asset_uri} failed verification; nothing was handed off.\n"
+                + report.summary()
+            )
+        self.log.info(
+            "Verified in %.1f s with %d S3 requests (%d listing pages)", seconds, store.requests, store.list_requests
+        )
+        return {
+            "asset_uri": request.asset_uri,
+            "renditions": [r.to_dict() for r in report.renditions],
+            "segment_count": report.segment_count,
+            "total_bytes": report.total_bytes,
+            "duration_seconds": report.duration_seconds,
+            "warnings": [d.to_dict() for d in report.warnings],
+            "s3_requests": store.requests,
+            "seconds": round(seconds, 3),
+        }
