@@ -37,8 +37,8 @@ stack-status: setup
 seed: stack-start
 	$(BIN)/python -m devstack seed
 
-run: seed
-	@echo "The local media stack is up and seeded; see README.md."
+run: setup
+	$(BIN)/python -m devstack demo
 
 stop: stack-stop
 

@@ -73,9 +73,7 @@ def main() -> int:
         push_seconds = time.perf_counter() - t0
         start = encoder.start.add(seconds=1)
         end = start.add(seconds=int(args.minutes * 60))
-        print(
-            f"pushed {args.minutes:g} min x {len(videos)} renditions through ingest in {push_seconds:.1f} s"
-        )
+        print(f"pushed {args.minutes:g} min x {len(videos)} renditions through ingest in {push_seconds:.1f} s")
 
         t0 = time.perf_counter()
         mp.create_harvest_job(

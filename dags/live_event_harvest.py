@@ -87,22 +87,31 @@ with DAG(
             section="Event",
         ),
         "s3_bucket": Param(
-            default=None, type=["null", "string"], title="S3 bucket",
-            description=_default(config.s3_bucket), section="Destination",
+            default=None,
+            type=["null", "string"],
+            title="S3 bucket",
+            description=_default(config.s3_bucket),
+            section="Destination",
         ),
         "manifest_key": Param(
-            default=None, type=["null", "string"], title="Manifest key",
+            default=None,
+            type=["null", "string"],
+            title="Manifest key",
             description="Template for the parent manifest's key; placeholders {event_id}, {date}, "
             "{origin_endpoint_id}. " + _default(config.manifest_key_template),
             section="Destination",
         ),
         "role_arn": Param(
-            default=None, type=["null", "string"], title="Harvest role ARN",
+            default=None,
+            type=["null", "string"],
+            title="Harvest role ARN",
             description="Role MediaPackage assumes to write to S3. " + _default(config.harvest_role_arn),
             section="Destination",
         ),
         "packaging_group_id": Param(
-            default=None, type=["null", "string"], title="VOD packaging group",
+            default=None,
+            type=["null", "string"],
+            title="VOD packaging group",
             description="MediaPackage VOD packaging group for the hand-off. " + _default(config.packaging_group_id),
             section="VOD hand-off",
         ),
@@ -132,4 +141,12 @@ with DAG(
         vod=hand_off_to_vod.output,
         trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,  # the hand-off is skipped without a packaging group
     )
-    validate >> wait_for_event_end >> create_harvest_job >> wait_for_harvest >> verify_asset >> hand_off_to_vod >> publish
+    (
+        validate
+        >> wait_for_event_end
+        >> create_harvest_job
+        >> wait_for_harvest
+        >> verify_asset
+        >> hand_off_to_vod
+        >> publish
+    )

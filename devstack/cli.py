@@ -165,18 +165,14 @@ def status(settings: Settings) -> int:
 def clients(settings: Settings, region: str) -> dict[str, Any]:
     import boto3
 
-    session = boto3.session.Session(
-        aws_access_key_id="devstack", aws_secret_access_key="devstack", region_name=region
-    )
+    session = boto3.session.Session(aws_access_key_id="devstack", aws_secret_access_key="devstack", region_name=region)
     return {
         name: session.client(name, endpoint_url=settings.public_url)
         for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "sqs", "events")
     }
 
 
-def seed(
-    settings: Settings, *, preroll_seconds: int | None = None, with_encoder: bool = True
-) -> dict[str, Any]:
+def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder: bool = True) -> dict[str, Any]:
     """Create the demo setup, or find it: running it twice changes nothing."""
     from botocore.exceptions import ClientError
 
@@ -194,16 +190,14 @@ def seed(
         try:
             roles[name] = iam.get_role(RoleName=name)["Role"]["Arn"]
         except ClientError:
-            roles[name] = iam.create_role(
-                RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE)
-            )["Role"]["Arn"]
+            roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))[
+                "Role"
+            ]["Arn"]
         iam.put_role_policy(RoleName=name, PolicyName="s3-access", PolicyDocument=json.dumps(policy))
     try:
         channel = mp.describe_channel(Id=demo["channel_id"])
     except mp.exceptions.NotFoundException:
-        channel = mp.create_channel(
-            Id=demo["channel_id"], Description="Demo channel of the local media stack"
-        )
+        channel = mp.create_channel(Id=demo["channel_id"], Description="Demo channel of the local media stack")
     try:
         endpoint = mp.describe_origin_endpoint(Id=demo["endpoint_id"])
     except mp.exceptions.NotFoundException:
@@ -233,9 +227,7 @@ def seed(
             HlsPackage={"HlsManifests": [{"ManifestName": "index"}], "SegmentDurationSeconds": 6},
         )
     queue_url = c["sqs"].create_queue(QueueName=demo["queue"])["QueueUrl"]
-    queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     c["events"].put_rule(
         Name=demo["rule"],
         EventPattern=json.dumps(
@@ -254,9 +246,7 @@ def seed(
         "queue_url": queue_url,
     }
     if with_encoder:
-        result["encoder_started"] = start_encoder(
-            settings, ingest, preroll_seconds or demo["preroll_seconds"]
-        )
+        result["encoder_started"] = start_encoder(settings, ingest, preroll_seconds or demo["preroll_seconds"])
     (settings.home / "seed.json").write_text(json.dumps(result, indent=2))
     return result
 
@@ -293,14 +283,10 @@ def start_encoder(settings: Settings, ingest: dict[str, str], preroll_seconds: i
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status", "seed", "serve", "clock"])
-    parser.add_argument(
-        "--preroll", type=int, default=None, help="seed: seconds of back-dated content to push first"
-    )
+    parser.add_argument("command", choices=["start", "stop", "status", "seed", "serve", "clock", "demo"])
+    parser.add_argument("--preroll", type=int, default=None, help="seed: seconds of back-dated content to push first")
     parser.add_argument("--no-encoder", action="store_true", help="seed: do not start the synthetic encoder")
-    parser.add_argument(
-        "--advance-days", type=float, default=0, help="clock: move the retention clock forward"
-    )
+    parser.add_argument("--advance-days", type=float, default=0, help="clock: move the retention clock forward")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
@@ -319,20 +305,23 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.close()
         return 0
+    if args.command == "demo":
+        from devstack import demo
+
+        return demo.main()
     if args.command == "start":
         start(settings)
     elif args.command == "stop":
+        from devstack import demo
+
+        demo.stop()
         stop(settings)
     elif args.command == "status":
         return status(settings)
     elif args.command == "seed":
         if not healthy(settings):
             start(settings)
-        print(
-            json.dumps(
-                seed(settings, preroll_seconds=args.preroll, with_encoder=not args.no_encoder), indent=2
-            )
-        )
+        print(json.dumps(seed(settings, preroll_seconds=args.preroll, with_encoder=not args.no_encoder), indent=2))
     elif args.command == "clock":
         request = urllib.request.Request(
             f"{settings.public_url}/_devstack/clock",

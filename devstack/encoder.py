@@ -74,9 +74,7 @@ class Rendition:
             raise ValueError(f"rendition {self.name!r}: kind must be 'video' or 'audio', not {self.kind!r}")
         if self.bitrate <= 0:
             raise ValueError(f"rendition {self.name!r}: bitrate must be positive")
-        if self.kind == "video" and (
-            self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2
-        ):
+        if self.kind == "video" and (self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2):
             raise ValueError(f"rendition {self.name!r}: width and height must be positive and even")
 
 
@@ -243,9 +241,7 @@ class SegmentFactory:
     Thread-safe (segments are produced under a lock).
     """
 
-    def __init__(
-        self, renditions: Sequence[Rendition] = DEFAULT_RENDITIONS, segment_seconds: int = SEGMENT_SECONDS
-    ):
+    def __init__(self, renditions: Sequence[Rendition] = DEFAULT_RENDITIONS, segment_seconds: int = SEGMENT_SECONDS):
         if isinstance(segment_seconds, bool) or not isinstance(segment_seconds, int) or segment_seconds < 1:
             raise ValueError(f"segment_seconds must be a positive whole number, not {segment_seconds!r}")
         renditions = tuple(renditions)
@@ -393,9 +389,7 @@ class SegmentFactory:
             packets.extend(stream.encode(frame))
         packets.extend(stream.encode(None))
         if len(packets) != total:
-            raise RuntimeError(
-                f"{rendition.name}: encoder returned {len(packets)} packets for {total} frames"
-            )
+            raise RuntimeError(f"{rendition.name}: encoder returned {len(packets)} packets for {total} frames")
 
         segments: list[list[tuple[av.Packet, int, int, int]]] = [[] for _ in range(self.cycle_segments)]
         to_ticks = Fraction(TS_CLOCK, 1) * packets[0].time_base  # ticks per packet time unit
@@ -455,9 +449,7 @@ class SegmentFactory:
             segments[position].append((packet, ticks, ticks, frame_ticks))
             kept += 1
         if kept != cycle // AAC_FRAME_SAMPLES:
-            raise RuntimeError(
-                f"{rendition.name}: kept {kept} AAC frames, expected {cycle // AAC_FRAME_SAMPLES}"
-            )
+            raise RuntimeError(f"{rendition.name}: kept {kept} AAC frames, expected {cycle // AAC_FRAME_SAMPLES}")
         extradata = stream.codec_context.extradata or b""
         aot = extradata[0] >> 3 if extradata else 2
         return _Track(rendition, container, stream, segments, f"mp4a.40.{aot}")
@@ -688,9 +680,7 @@ class LiveHlsEncoder:
         end = first + count
         for number, rendition in enumerate(self.renditions, 1):
             for index in range(first, end):
-                self._put(
-                    self._segment_url(number, index), self.factory.segment(rendition, index), TS_CONTENT_TYPE
-                )
+                self._put(self._segment_url(number, index), self.factory.segment(rendition, index), TS_CONTENT_TYPE)
         low = max(self._run_start, min(first, end - self.playlist_window))
         for number, _ in enumerate(self.renditions, 1):
             self._put(
@@ -862,14 +852,11 @@ class LiveHlsEncoder:
                 return
             detail = response.text[:200].strip()
             error = IngestError(
-                f"PUT {url} failed: HTTP {status} {response.reason or ''}".rstrip()
-                + (f": {detail}" if detail else "")
+                f"PUT {url} failed: HTTP {status} {response.reason or ''}".rstrip() + (f": {detail}" if detail else "")
             )
             if status < 500 and status != 429:
                 raise error
-            log.warning(
-                "PUT %s answered HTTP %d, attempt %d of %d", url, status, attempt + 1, self.RETRIES + 1
-            )
+            log.warning("PUT %s answered HTTP %d, attempt %d of %d", url, status, attempt + 1, self.RETRIES + 1)
         if isinstance(error, IngestError):
             raise error
         raise IngestError(f"PUT {url} failed after {self.RETRIES + 1} attempts: {error}") from error

@@ -47,9 +47,7 @@ def parse_harvest_time(field_name: str, raw: str) -> pendulum.DateTime:
     return parsed.in_timezone("UTC")
 
 
-def paginate(
-    items: list[dict[str, Any]], key: str, max_results: int | None, next_token: str | None
-) -> dict[str, Any]:
+def paginate(items: list[dict[str, Any]], key: str, max_results: int | None, next_token: str | None) -> dict[str, Any]:
     start = 0
     if next_token:
         try:
@@ -144,9 +142,7 @@ class MediaPackage:
 
     # -- channels -------------------------------------------------------------------------------
 
-    def create_channel(
-        self, Id: str, Description: str | None = None, Tags: dict | None = None
-    ) -> dict[str, Any]:
+    def create_channel(self, Id: str, Description: str | None = None, Tags: dict | None = None) -> dict[str, Any]:
         self._check_id("channel", Id)
         with self.lock:
             if Id in self.state.channels:
@@ -192,9 +188,7 @@ class MediaPackage:
             del self.state.channels[Id]
         return {}
 
-    def configure_logs(
-        self, Id: str, EgressAccessLogs: dict | None = None, IngressAccessLogs: dict | None = None
-    ):
+    def configure_logs(self, Id: str, EgressAccessLogs: dict | None = None, IngressAccessLogs: dict | None = None):
         record = self._channel(Id).record
         record["EgressAccessLogs"] = EgressAccessLogs or {}
         record["IngressAccessLogs"] = IngressAccessLogs or {}
@@ -252,9 +246,7 @@ class MediaPackage:
     def _apply_endpoint_fields(record: dict[str, Any], fields: dict[str, Any]) -> None:
         startover = fields.get("StartoverWindowSeconds", record.get("StartoverWindowSeconds"))
         if startover is not None and not 0 <= startover <= MAX_STARTOVER_SECONDS:
-            raise unprocessable(
-                f"StartoverWindowSeconds must be between 0 and {MAX_STARTOVER_SECONDS} (14 days)"
-            )
+            raise unprocessable(f"StartoverWindowSeconds must be between 0 and {MAX_STARTOVER_SECONDS} (14 days)")
         delay = fields.get("TimeDelaySeconds", record.get("TimeDelaySeconds", 0))
         if not 0 <= delay <= 86400:
             raise unprocessable("TimeDelaySeconds must be between 0 and 86400")
@@ -390,8 +382,7 @@ class MediaPackage:
             items = [
                 dict(j.record)
                 for j in jobs
-                if IncludeChannelId in (None, j.record["ChannelId"])
-                and IncludeStatus in (None, j.record["Status"])
+                if IncludeChannelId in (None, j.record["ChannelId"]) and IncludeStatus in (None, j.record["Status"])
             ]
         return paginate(items, "HarvestJobs", MaxResults, NextToken)
 
@@ -400,9 +391,7 @@ class MediaPackage:
         now = self.clock.now()
         with self.lock:
             for state in self.regions.values():
-                for job_id in [
-                    i for i, j in state.harvest_jobs.items() if now - j.created >= RECORD_RETENTION
-                ]:
+                for job_id in [i for i, j in state.harvest_jobs.items() if now - j.created >= RECORD_RETENTION]:
                     del state.harvest_jobs[job_id]
 
     # -- tags -----------------------------------------------------------------------------------

@@ -61,9 +61,7 @@ def media_playlist(
     first = segments[0] if segments else None
     playlist.media_sequence = first.seq if first else 0
     # Count the discontinuities before the first listed segment (RFC 8216 6.2.2).
-    playlist.discontinuity_sequence = (
-        (first.discontinuities_before - int(first.discontinuity)) if first else 0
-    )
+    playlist.discontinuity_sequence = (first.discontinuities_before - int(first.discontinuity)) if first else 0
     if vod:
         playlist.playlist_type = "vod"
     last_pdt_ms: int | None = None
@@ -73,9 +71,7 @@ def media_playlist(
             with_pdt = index == 0 or discontinuity
         elif pdt_interval_seconds:
             with_pdt = (
-                last_pdt_ms is None
-                or discontinuity
-                or segment.start_ms - last_pdt_ms >= pdt_interval_seconds * 1000
+                last_pdt_ms is None or discontinuity or segment.start_ms - last_pdt_ms >= pdt_interval_seconds * 1000
             )
         else:
             with_pdt = False
@@ -86,9 +82,7 @@ def media_playlist(
                 uri=segment_uri(segment),
                 duration=segment.duration,
                 discontinuity=discontinuity,
-                program_date_time=pendulum.from_timestamp(segment.start_ms / 1000, tz="UTC")
-                if with_pdt
-                else None,
+                program_date_time=pendulum.from_timestamp(segment.start_ms / 1000, tz="UTC") if with_pdt else None,
             )
         )
     playlist.is_endlist = vod or ended

@@ -84,8 +84,7 @@ class RestJsonService:
         # Literal paths before templated ones, longer before shorter.
         self.routes.sort(key=lambda r: (len(r.labels), -len(r.pattern.pattern)))
         self.error_status = {
-            shape.name: shape.metadata.get("error", {}).get("httpStatusCode", 400)
-            for shape in self._error_shapes()
+            shape.name: shape.metadata.get("error", {}).get("httpStatusCode", 400) for shape in self._error_shapes()
         }
 
     def _error_shapes(self) -> list[Shape]:

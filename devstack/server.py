@@ -38,9 +38,7 @@ log = logging.getLogger(__name__)
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 INGEST_PATH = re.compile(r"^/in/v2/(?P<channel>[0-9a-f]+)/(?P<ingest>[0-9a-f]+)/(?P<file>[A-Za-z0-9_.-]+)$")
 ORIGIN_PATH = re.compile(r"^/out/v1/(?P<hash>[0-9a-f]+)/(?P<file>[A-Za-z0-9_.-]+)$")
-VOD_PATH = re.compile(
-    r"^/vod/out/v1/(?P<group>[0-9a-f]+)/(?P<config>[0-9a-f]+)/(?P<asset>[0-9a-f]+)/(?P<file>.+)$"
-)
+VOD_PATH = re.compile(r"^/vod/out/v1/(?P<group>[0-9a-f]+)/(?P<config>[0-9a-f]+)/(?P<asset>[0-9a-f]+)/(?P<file>.+)$")
 MEDIA_CHILD = re.compile(r"^(?P<stem>.+)_(?P<index>\d+)\.m3u8$")
 MEDIA_SEGMENT = re.compile(r"^(?P<stem>.+)_(?P<index>\d+)_(?P<seq>\d+)\.ts$")
 
@@ -103,9 +101,7 @@ class MediaStack:
             handler.handler.region = region  # type: ignore[attr-defined]
             try:
                 # Match on the raw path: labels such as ARNs arrive percent-encoded ('/' as %2F).
-                raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path).split(
-                    "?", 1
-                )[0]
+                raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path).split("?", 1)[0]
                 query = request.args.to_dict(flat=False)
                 result = handler.handle(request.method, raw_path, query, request.get_data())
             except Exception as exc:
@@ -134,9 +130,7 @@ class MediaStack:
             body = request.get_json(silent=True) or {}
             now = self.clock.advance(float(body.get("advance_seconds", 0)))
             self.mediapackage.purge_expired()
-            return Response(
-                json.dumps({"retention_clock": now.to_iso8601_string()}), content_type="application/json"
-            )
+            return Response(json.dumps({"retention_clock": now.to_iso8601_string()}), content_type="application/json")
         if path.startswith("/_devstack/harvest_jobs/"):
             return self._harvest_failure(path.rsplit("/", 1)[-1])
         return Response("not found\n", status=404)
@@ -241,9 +235,7 @@ def ingest_authorized(header: str | None, ingest: dict[str, Any]) -> bool:
 
 
 def unauthorized() -> Response:
-    return Response(
-        "authentication required\n", status=401, headers={"WWW-Authenticate": 'Basic realm="MediaPackage"'}
-    )
+    return Response("authentication required\n", status=401, headers={"WWW-Authenticate": 'Basic realm="MediaPackage"'})
 
 
 class StackRequestHandler(MotoRequestHandler):
@@ -274,9 +266,7 @@ class StackRequestHandler(MotoRequestHandler):
 
 def make_stack_server(settings: Settings) -> tuple[BaseWSGIServer, MediaStack]:
     stack = MediaStack(settings)
-    server = make_server(
-        settings.host, settings.port, stack, threaded=True, request_handler=StackRequestHandler
-    )
+    server = make_server(settings.host, settings.port, stack, threaded=True, request_handler=StackRequestHandler)
     return server, stack
 
 

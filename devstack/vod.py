@@ -107,9 +107,7 @@ class MediaPackageVod:
         )
         return _public(group)
 
-    def list_packaging_groups(
-        self, MaxResults: int | None = None, NextToken: str | None = None
-    ) -> dict[str, Any]:
+    def list_packaging_groups(self, MaxResults: int | None = None, NextToken: str | None = None) -> dict[str, Any]:
         items = [_public(g) for (r, _), g in self.groups.items() if r == self.region]
         return paginate(items, "PackagingGroups", MaxResults, NextToken)
 
@@ -124,9 +122,7 @@ class MediaPackageVod:
             self._group(Id)
             if any(c["PackagingGroupId"] == Id for (r, _), c in self.configs.items() if r == self.region):
                 raise unprocessable(f"packaging group {Id} still has packaging configurations")
-            if any(
-                a.record["PackagingGroupId"] == Id for (r, _), a in self.assets.items() if r == self.region
-            ):
+            if any(a.record["PackagingGroupId"] == Id for (r, _), a in self.assets.items() if r == self.region):
                 raise unprocessable(f"packaging group {Id} still has assets")
             del self.groups[(self.region, Id)]
         return {}
@@ -139,9 +135,7 @@ class MediaPackageVod:
             if (self.region, Id) in self.configs:
                 raise unprocessable(f"packaging configuration {Id} already exists")
             self._group(PackagingGroupId, missing="unprocessable")
-            packages = [
-                k for k in ("HlsPackage", "DashPackage", "CmafPackage", "MssPackage") if fields.get(k)
-            ]
+            packages = [k for k in ("HlsPackage", "DashPackage", "CmafPackage", "MssPackage") if fields.get(k)]
             if len(packages) != 1:
                 raise unprocessable(
                     "a packaging configuration needs exactly one of HlsPackage, DashPackage, CmafPackage, MssPackage"
@@ -335,9 +329,7 @@ class MediaPackageVod:
         bucket, key = match["bucket"], match["key"]
         prefix = posixpath.dirname(key)
         try:
-            self.sibling.check_role(
-                asset.record["SourceRoleArn"], ["s3:GetObject"], [f"arn:aws:s3:::{bucket}/{key}"]
-            )
+            self.sibling.check_role(asset.record["SourceRoleArn"], ["s3:GetObject"], [f"arn:aws:s3:::{bucket}/{key}"])
         except AccessProblem as exc:
             raise SourceProblem(f"cannot read the source with the source role: {exc}") from None
         parent = self._read_playlist(bucket, key)

@@ -17,9 +17,7 @@ REGION = "us-east-1"
 
 
 def make_clients(endpoint_url: str) -> dict[str, object]:
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
     config = Config(retries={"max_attempts": 2, "mode": "standard"})
     return {
         name: session.client(name, endpoint_url=endpoint_url, config=config)

@@ -502,9 +502,7 @@ class _Defects:
         self._counts: dict[tuple[str, str], int] = {}
         self._overflow: dict[tuple[str, str], tuple[int, str]] = {}
 
-    def add(
-        self, check: str, location: str, message: str, severity: str = "error", *, group: str | None = None
-    ):
+    def add(self, check: str, location: str, message: str, severity: str = "error", *, group: str | None = None):
         """Record a defect; ``group`` (usually the playlist key) caps repeats of one check."""
         if group is not None:
             slot = (check, group)
@@ -655,9 +653,7 @@ class _Verifier:
         if self.decode_segments:
             for rendition in self.renditions:
                 self._guard(rendition.label(), "decoding segments", self._decode_rendition, rendition)
-        self._guard(
-            self.prefix or self.manifest_key, "listing unreferenced objects", self._check_unreferenced
-        )
+        self._guard(self.prefix or self.manifest_key, "listing unreferenced objects", self._check_unreferenced)
         return VerificationReport(
             manifest_key=self.manifest_key,
             window_start=self.start,
@@ -703,16 +699,12 @@ class _Verifier:
             add("empty-playlist", key, f"{what} is empty (0 bytes)")
             return None
         if body.startswith(_BOM):
-            add(
-                "bom", key, f"{what} starts with a UTF-8 byte order mark; playlists must be UTF-8 without BOM"
-            )
+            add("bom", key, f"{what} starts with a UTF-8 byte order mark; playlists must be UTF-8 without BOM")
             body = body[len(_BOM) :]
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            add(
-                "not-utf8", key, f"{what} is not valid UTF-8 (bad byte at offset {exc.start}); not a playlist"
-            )
+            add("not-utf8", key, f"{what} is not valid UTF-8 (bad byte at offset {exc.start}); not a playlist")
             return None
         first_line = text.split("\n", 1)[0].strip()
         if first_line != "#EXTM3U":
@@ -843,9 +835,7 @@ class _Verifier:
             if not codecs:
                 add("stream-inf-codecs", where, "#EXT-X-STREAM-INF has no CODECS attribute", "warning")
             if not resolution and not audio_only:
-                add(
-                    "stream-inf-resolution", where, "#EXT-X-STREAM-INF has no RESOLUTION attribute", "warning"
-                )
+                add("stream-inf-resolution", where, "#EXT-X-STREAM-INF has no RESOLUTION attribute", "warning")
             for attr, mtype in (("audio", "AUDIO"), ("video", "VIDEO"), ("subtitles", "SUBTITLES")):
                 gid = info.get(attr)
                 if gid is not None and str(gid) not in groups.get(mtype, set()):
@@ -862,8 +852,7 @@ class _Verifier:
                     add(
                         "missing-media-group",
                         where,
-                        f'CLOSED-CAPTIONS="{_clip(gid, 60)}" names a group with no #EXT-X-MEDIA '
-                        "TYPE=CLOSED-CAPTIONS",
+                        f'CLOSED-CAPTIONS="{_clip(gid, 60)}" names a group with no #EXT-X-MEDIA TYPE=CLOSED-CAPTIONS',
                     )
             if uri is None:
                 continue
@@ -1001,8 +990,7 @@ class _Verifier:
             add(
                 "media-sequence",
                 key,
-                f"{what} has #EXT-X-MEDIA-SEQUENCE after the first segment "
-                f"(line {facts.late_media_sequence})",
+                f"{what} has #EXT-X-MEDIA-SEQUENCE after the first segment (line {facts.late_media_sequence})",
             )
         if facts.late_discontinuity_sequence is not None:
             add(
@@ -1065,8 +1053,7 @@ class _Verifier:
                 add(
                     "truncated-playlist",
                     key,
-                    f"{what} ends with a segment that has no URI (the last #EXTINF is not followed by a "
-                    "segment line)",
+                    f"{what} ends with a segment that has no URI (the last #EXTINF is not followed by a segment line)",
                 )
                 continue
             uri = str(uri)
@@ -1173,8 +1160,7 @@ class _Verifier:
                 add(
                     "missing-segment",
                     where,
-                    f"segment {_clip(uri)} is named by {_basename(key)} but does not exist in s3 "
-                    f"(key {skey})",
+                    f"segment {_clip(uri)} is named by {_basename(key)} but does not exist in s3 (key {skey})",
                     group=key,
                 )
                 continue
@@ -1221,9 +1207,7 @@ class _Verifier:
                 "warning",
             )
         if fmp4_without_map:
-            add(
-                "missing-map", key, f"{what} names fragmented MP4 segments but has no #EXT-X-MAP init segment"
-            )
+            add("missing-map", key, f"{what} names fragmented MP4 segments but has no #EXT-X-MAP init segment")
 
         rendition.segments = seg_count
         rendition.bytes = total_bytes
@@ -1243,17 +1227,14 @@ class _Verifier:
             length = int(length_text)
             offset = int(offset_text) if offset_text else ends.get(skey, 0)
         except ValueError:
-            self.defects.add(
-                "byterange", where, f"#EXT-X-BYTERANGE:{_clip(value, 40)} is malformed", group=key
-            )
+            self.defects.add("byterange", where, f"#EXT-X-BYTERANGE:{_clip(value, 40)} is malformed", group=key)
             return False
         ends[skey] = offset + length
         if length < 0 or offset < 0 or offset + length > size:
             self.defects.add(
                 "byterange",
                 where,
-                f"#EXT-X-BYTERANGE {length}@{offset} of {_clip(uri)} reaches past the end of the "
-                f"{size}-byte object",
+                f"#EXT-X-BYTERANGE {length}@{offset} of {_clip(uri)} reaches past the end of the {size}-byte object",
                 group=key,
             )
             return False
@@ -1404,9 +1385,7 @@ class _Verifier:
                 return
             self._check_segment_type(fetched, where, _VTT_TYPES, "WebVTT")
             if not fetched.body.lstrip(_BOM).startswith(b"WEBVTT"):
-                add(
-                    "decode", where, f"{_basename(skey)} is not a WebVTT file (it does not start with WEBVTT)"
-                )
+                add("decode", where, f"{_basename(skey)} is not a WebVTT file (it does not start with WEBVTT)")
             return
 
         if init_key is not None or ext in _FMP4_EXTENSIONS:
@@ -1423,9 +1402,7 @@ class _Verifier:
         prefix_bytes = b""
         if init_key is not None:
             if init_key not in init_cache:
-                init = self._fetch_for_decode(
-                    init_key, f"{init_key} (init segment of {_basename(rendition.label())})"
-                )
+                init = self._fetch_for_decode(init_key, f"{init_key} (init segment of {_basename(rendition.label())})")
                 if init is not None:
                     self._check_segment_type(init, init_key, _MP4_TYPES, "fragmented MP4 init segment")
                 init_cache[init_key] = None if init is None else init.body

@@ -243,9 +243,7 @@ class IngestServer:
                     queued = server.failures.get(self.path)
                     status = queued.pop(0) if queued else None
                     if status is None:
-                        server.puts.append(
-                            Put(self.path, body, self.headers.get("Content-Type"), server.clock())
-                        )
+                        server.puts.append(Put(self.path, body, self.headers.get("Content-Type"), server.clock()))
                 self._answer(status or 201)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -387,9 +385,7 @@ def test_preroll_push(server, factory, caplog):
         final = server.playlists(f"channel_{number}.m3u8")[-1].body.decode()
         assert final.rstrip().endswith("#EXT-X-ENDLIST")
         assert m3u8.loads(final).is_endlist
-        assert not any(
-            "#EXT-X-ENDLIST" in p.body.decode() for p in server.playlists(f"channel_{number}.m3u8")[:-1]
-        )
+        assert not any("#EXT-X-ENDLIST" in p.body.decode() for p in server.playlists(f"channel_{number}.m3u8")[:-1])
 
     # The uploaded bodies are the factory's segments, and they decode.
     last = {p.path: p.body for p in segment_puts}
@@ -412,9 +408,7 @@ def test_realtime_pushes_each_segment_once_it_has_ended(factory):
     clock = _accelerated_clock(20)  # 2 s segments every 0.1 s of wall time
     server = IngestServer(clock)
     try:
-        encoder = LiveHlsEncoder(
-            server.ingest_url, USER, PASSWORD, factory=factory, clock=clock, playlist_window=3
-        )
+        encoder = LiveHlsEncoder(server.ingest_url, USER, PASSWORD, factory=factory, clock=clock, playlist_window=3)
         t0 = clock()
         encoder.run(preroll_seconds=4, duration_seconds=12)
         _check_push_order(server.puts)
@@ -458,12 +452,7 @@ def test_stop_event_ends_the_presentation(factory):
             seen = _collect_segments(server, number)
             assert len(seen) >= 3
             _check_pdts(seen)
-            assert (
-                server.playlists(f"channel_{number}.m3u8")[-1]
-                .body.decode()
-                .rstrip()
-                .endswith("#EXT-X-ENDLIST")
-            )
+            assert server.playlists(f"channel_{number}.m3u8")[-1].body.decode().rstrip().endswith("#EXT-X-ENDLIST")
     finally:
         server.close()
 
@@ -476,9 +465,7 @@ def test_push_segments_then_finish(server, factory):
     encoder.finish()
     encoder.finish()  # idempotent
     _check_push_order(server.puts)
-    windows = [
-        [s.uri for s in m3u8.loads(p.body.decode()).segments] for p in server.playlists("channel_2.m3u8")
-    ]
+    windows = [[s.uri for s in m3u8.loads(p.body.decode()).segments] for p in server.playlists("channel_2.m3u8")]
     assert windows == [
         ["channel_2_00000.ts", "channel_2_00001.ts"],
         [f"channel_2_{i:05d}.ts" for i in range(2, 7)],  # the whole batch, even beyond the window
@@ -537,9 +524,7 @@ def test_unreachable_ingest_fails_after_retries(factory):
 def test_ffmpeg_reads_the_pushed_presentation_cleanly(server, factory, tmp_path):
     """A real HLS client (FFmpeg's) plays the pushed presentation without a single warning: no corrupt
     packets, no continuity or timestamp complaints."""
-    LiveHlsEncoder(server.ingest_url, USER, PASSWORD, factory=factory).run(
-        preroll_seconds=20, duration_seconds=0
-    )
+    LiveHlsEncoder(server.ingest_url, USER, PASSWORD, factory=factory).run(preroll_seconds=20, duration_seconds=0)
     for put in server.puts:
         (tmp_path / posixpath.basename(put.path)).write_bytes(put.body)
     result = subprocess.run(

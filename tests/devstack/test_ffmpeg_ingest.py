@@ -69,9 +69,7 @@ def test_ffmpeg_push_then_harvest(ffmpeg, stack, aws):
         },
     )
     deadline = time.monotonic() + 30
-    while (
-        mp.describe_harvest_job(Id="ffmpeg-game")["Status"] == "IN_PROGRESS" and time.monotonic() < deadline
-    ):
+    while mp.describe_harvest_job(Id="ffmpeg-game")["Status"] == "IN_PROGRESS" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert mp.describe_harvest_job(Id="ffmpeg-game")["Status"] == "SUCCEEDED"
     report = verify_vod_asset(S3AssetStore(aws["s3"], demo["bucket"]), "ffmpeg/index.m3u8", start, end)

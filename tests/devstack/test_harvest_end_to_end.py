@@ -87,9 +87,7 @@ def test_harvest_to_playable_vod(aws, demo):
         assert rendition.end_pdt == stream_start.add(seconds=152)  # the segment containing EndTime
         assert rendition.segments == 46
     # Every segment decodes, not only first and last.
-    child = m3u8.loads(
-        s3.get_object(Bucket=demo["bucket"], Key="games/game-1/index_1.m3u8")["Body"].read().decode()
-    )
+    child = m3u8.loads(s3.get_object(Bucket=demo["bucket"], Key="games/game-1/index_1.m3u8")["Body"].read().decode())
     assert child.playlist_type == "vod" and child.is_endlist and child.version >= 3
     for segment in child.segments:
         obj = s3.get_object(Bucket=demo["bucket"], Key=f"games/game-1/{segment.uri}")
@@ -100,10 +98,7 @@ def test_harvest_to_playable_vod(aws, demo):
     events = notifications(sqs, demo["queue_url"], 1)
     assert len(events) == 1
     event = events[0]
-    assert (
-        event["source"] == "aws.mediapackage"
-        and event["detail-type"] == "MediaPackage HarvestJob Notification"
-    )
+    assert event["source"] == "aws.mediapackage" and event["detail-type"] == "MediaPackage HarvestJob Notification"
     assert event["detail"]["harvest_job"]["id"] == "game-1"
     assert event["detail"]["harvest_job"]["status"] == "SUCCEEDED"
     assert event["detail"]["harvest_job"]["s3_destination"]["manifest_key"] == "games/game-1/index.m3u8"
@@ -201,10 +196,7 @@ def test_harvest_failures_carry_their_reason_in_the_event(aws, demo):
     for job_id in cases:
         assert wait_for_job(mp, job_id)["Status"] == "FAILED"
         assert "message" not in mp.describe_harvest_job(Id=job_id)  # the API carries no reason, as on AWS
-    events = {
-        e["detail"]["harvest_job"]["id"]: e["detail"]
-        for e in notifications(sqs, demo["queue_url"], len(cases))
-    }
+    events = {e["detail"]["harvest_job"]["id"]: e["detail"] for e in notifications(sqs, demo["queue_url"], len(cases))}
     assert set(events) == set(cases)
     for job_id, (_, _, reason) in cases.items():
         assert events[job_id]["harvest_job"]["status"] == "FAILED"

@@ -64,10 +64,7 @@ def push_window(ingest, start, seqs, window=3, ended=False):
         first = max(seqs[0], seq - window + 1)
         assert put(ingest, "channel_1.m3u8", media_playlist(first, seq - first + 1, start)) == 201
     if ended:
-        assert (
-            put(ingest, "channel_1.m3u8", media_playlist(seqs[-1] - window + 1, window, start, ended=True))
-            == 201
-        )
+        assert put(ingest, "channel_1.m3u8", media_playlist(seqs[-1] - window + 1, window, start, ended=True)) == 201
 
 
 def origin(aws, path: str = "") -> str:
@@ -126,9 +123,7 @@ def test_sliding_windows_accumulate_and_origin_serves_live_playlists(aws, channe
     assert all(s.program_date_time is not None for s in child.segments)  # PDT every 2 s
     assert child.media_sequence == rendition.segments[-len(child.segments)].seq
     body = urllib.request.urlopen(
-        aws["mediapackage"].describe_origin_endpoint(Id="hls")["Url"].rsplit("/", 1)[0]
-        + "/"
-        + child.segments[-1].uri
+        aws["mediapackage"].describe_origin_endpoint(Id="hls")["Url"].rsplit("/", 1)[0] + "/" + child.segments[-1].uri
     ).read()
     assert body == SEGMENT
 

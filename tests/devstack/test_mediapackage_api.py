@@ -142,9 +142,7 @@ def test_create_harvest_job_window_rejections(mp, endpoint):
     ]
     for start, end, message in cases:
         with pytest.raises(mp.exceptions.UnprocessableEntityException, match=message):
-            mp.create_harvest_job(
-                **job_args(StartTime=start.to_iso8601_string(), EndTime=end.to_iso8601_string())
-            )
+            mp.create_harvest_job(**job_args(StartTime=start.to_iso8601_string(), EndTime=end.to_iso8601_string()))
     mp.update_origin_endpoint(Id="ep1", StartoverWindowSeconds=1_209_600)
     with pytest.raises(mp.exceptions.UnprocessableEntityException, match="longer than 24 hours"):
         mp.create_harvest_job(

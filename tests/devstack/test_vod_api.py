@@ -42,12 +42,10 @@ def source(aws):
     s3, iam = aws["s3"], aws["iam"]
     s3.create_bucket(Bucket=BUCKET)
     put_asset(s3, "game", PARENT, CHILD)
-    role = iam.create_role(RoleName="vod-source", AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))[
-        "Role"
-    ]["Arn"]
-    iam.put_role_policy(
-        RoleName="vod-source", PolicyName="read", PolicyDocument=json.dumps(vod_role_policy(BUCKET))
-    )
+    role = iam.create_role(RoleName="vod-source", AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))["Role"][
+        "Arn"
+    ]
+    iam.put_role_policy(RoleName="vod-source", PolicyName="read", PolicyDocument=json.dumps(vod_role_policy(BUCKET)))
     return role
 
 
@@ -102,18 +100,14 @@ def test_groups_and_configurations(vod, group):
     assert [g["Id"] for g in vod.list_packaging_groups()["PackagingGroups"]] == ["pg"]
     config = vod.describe_packaging_configuration(Id="hls")
     assert config["HlsPackage"]["HlsManifests"][0]["ManifestName"] == "main"
-    assert [
-        c["Id"] for c in vod.list_packaging_configurations(PackagingGroupId="pg")["PackagingConfigurations"]
-    ] == ["hls"]
+    assert [c["Id"] for c in vod.list_packaging_configurations(PackagingGroupId="pg")["PackagingConfigurations"]] == [
+        "hls"
+    ]
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="already exists"):
         vod.create_packaging_group(Id="pg")
-    with pytest.raises(
-        vod.exceptions.UnprocessableEntityException, match="packaging group nope does not exist"
-    ):
+    with pytest.raises(vod.exceptions.UnprocessableEntityException, match="packaging group nope does not exist"):
         vod.create_packaging_configuration(Id="x", PackagingGroupId="nope", HlsPackage={"HlsManifests": [{}]})
-    with pytest.raises(
-        vod.exceptions.UnprocessableEntityException, match="still has packaging configurations"
-    ):
+    with pytest.raises(vod.exceptions.UnprocessableEntityException, match="still has packaging configurations"):
         vod.delete_packaging_group(Id="pg")
     vod.delete_packaging_configuration(Id="hls")
     vod.delete_packaging_group(Id="pg")
@@ -162,9 +156,7 @@ def test_asset_failures(aws, vod, group, source):
         PARENT,
         CHILD.replace("#EXT-X-PROGRAM", '#EXT-X-KEY:METHOD=AES-128,URI="https://k/1"\n#EXT-X-PROGRAM'),
     )
-    put_asset(
-        s3, "live", PARENT, CHILD.replace("#EXT-X-ENDLIST\n", "").replace("#EXT-X-PLAYLIST-TYPE:VOD\n", "")
-    )
+    put_asset(s3, "live", PARENT, CHILD.replace("#EXT-X-ENDLIST\n", "").replace("#EXT-X-PLAYLIST-TYPE:VOD\n", ""))
     iam.create_role(
         RoleName="untrusting", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
     )
@@ -188,9 +180,7 @@ def test_asset_failures(aws, vod, group, source):
 
 def test_create_asset_rejects_bad_input(vod, group, source):
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="SourceArn"):
-        vod.create_asset(
-            Id="a", PackagingGroupId="pg", SourceArn="s3://bucket/key.m3u8", SourceRoleArn=source
-        )
+        vod.create_asset(Id="a", PackagingGroupId="pg", SourceArn="s3://bucket/key.m3u8", SourceRoleArn=source)
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="SourceRoleArn"):
         vod.create_asset(
             Id="a",

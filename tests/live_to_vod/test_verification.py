@@ -501,9 +501,7 @@ def test_missing_pdt_on_first_segment():
 
 def test_missing_pdt_after_discontinuity():
     asset = good_asset()
-    asset.edit(
-        "index_2.m3u8", f"#EXT-X-PROGRAM-DATE-TIME:{_iso(T0.add(seconds=4))}\n", "#EXT-X-DISCONTINUITY\n"
-    )
+    asset.edit("index_2.m3u8", f"#EXT-X-PROGRAM-DATE-TIME:{_iso(T0.add(seconds=4))}\n", "#EXT-X-DISCONTINUITY\n")
     (defect,) = defects(verify(asset), "missing-pdt")
     assert defect.location == f"{PREFIX}index_2.m3u8 segment #2 (index_2_00102.ts)"
     assert "DISCONTINUITY" in defect.message
@@ -553,9 +551,7 @@ def test_window_end_early():
     report = verify(good_asset(durations=[2.0] * 4))
     early = defects(report, "window-end-early")
     assert len(early) == 4
-    assert (
-        "ends at 2026-11-26T19:00:08.000+00:00, 1.000 s before the requested window end" in early[0].message
-    )
+    assert "ends at 2026-11-26T19:00:08.000+00:00, 1.000 s before the requested window end" in early[0].message
 
 
 def test_asset_starting_more_than_one_segment_early():
@@ -579,9 +575,7 @@ def test_window_start_exactly_on_a_segment_boundary():
 
 def test_rendition_starting_later_is_a_mismatch():
     asset = good_asset()
-    asset.add_rendition(
-        "index_2", video_segments(), start=T0.add(seconds=2), durations=[2.0] * 4, first_seq=101
-    )
+    asset.add_rendition("index_2", video_segments(), start=T0.add(seconds=2), durations=[2.0] * 4, first_seq=101)
     report = verify(asset)
     (mismatch,) = defects(report, "rendition-mismatch")
     assert mismatch.location == f"{PREFIX}index_2.m3u8"
@@ -889,9 +883,7 @@ def test_large_asset_is_checked_from_one_listing():
     store = asset.store()
     report = verify(store, window_end=T0.add(seconds=2 * count - 1), decode_segments=False)
     assert report.ok, report.summary()
-    assert (
-        report.segment_count == 2 * count and report.requests == 4 and report.objects_listed == 2 * count + 3
-    )
+    assert report.segment_count == 2 * count and report.requests == 4 and report.objects_listed == 2 * count + 3
 
 
 # --------------------------------------------------------------------------- property: never crash
@@ -975,16 +967,14 @@ _URIS = [
     "..",
 ]
 _playlist_line = st.one_of(
-    st.builds(
-        lambda t, v: t + v, st.sampled_from(_TAGS), st.one_of(st.sampled_from(_VALUES), st.text(max_size=12))
-    ),
+    st.builds(lambda t, v: t + v, st.sampled_from(_TAGS), st.one_of(st.sampled_from(_VALUES), st.text(max_size=12))),
     st.sampled_from(_URIS),
     st.text(max_size=20),
 )
 _playlist_like = st.builds(
-    lambda head, lines, newline: (
-        ("#EXTM3U\n" if head else "") + "\n".join(lines) + ("\n" if newline else "")
-    ).encode("utf-8", "surrogatepass"),
+    lambda head, lines, newline: (("#EXTM3U\n" if head else "") + "\n".join(lines) + ("\n" if newline else "")).encode(
+        "utf-8", "surrogatepass"
+    ),
     st.booleans(),
     st.lists(_playlist_line, max_size=40),
     st.booleans(),
@@ -1010,17 +1000,13 @@ def test_hostile_playlists_never_crash(payload, target):
     assert report.summary()
 
 
-_mutation = st.tuples(
-    st.sampled_from(["delete", "insert", "replace", "duplicate"]), st.integers(0, 60), _playlist_line
-)
+_mutation = st.tuples(st.sampled_from(["delete", "insert", "replace", "duplicate"]), st.integers(0, 60), _playlist_line)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     edits=st.lists(
-        st.tuples(
-            st.sampled_from(["index.m3u8", "index_1.m3u8", "index_4.m3u8"]), st.lists(_mutation, max_size=5)
-        ),
+        st.tuples(st.sampled_from(["index.m3u8", "index_1.m3u8", "index_4.m3u8"]), st.lists(_mutation, max_size=5)),
         min_size=1,
         max_size=3,
     )
@@ -1084,6 +1070,4 @@ def test_s3_asset_store_pages_the_listing_and_reads_ranges():
         with pytest.raises(KeyError):
             store.get_object(f"{PREFIX}nope.ts")
         small = S3AssetStore(client, "vod-assets", page_size=10)
-        assert len(list(small.list_objects(PREFIX))) == total + 1 and small.list_requests == math.ceil(
-            (total + 1) / 10
-        )
+        assert len(list(small.list_objects(PREFIX))) == total + 1 and small.list_requests == math.ceil((total + 1) / 10)

@@ -83,7 +83,8 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         if not assessment.ok:
             problems = "\n".join(f"- {p}" for p in assessment.problems)
             raise AirflowFailException(
-                f"Origin endpoint {request.origin_endpoint_id} cannot serve this harvest; nothing was created.\n{problems}"
+                f"Origin endpoint {request.origin_endpoint_id} cannot serve this harvest; "
+                f"nothing was created.\n{problems}"
             )
         self.log.info(
             "Endpoint %s is ready for live-to-VOD: startover %s s, time delay %s s; harvest can start at %s",
@@ -224,7 +225,8 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
             if differences:
                 raise AirflowFailException(
                     f"Harvest job id {job_id} is already used by a job with different parameters "
-                    f"(created {job.get('CreatedAt')}): " + "; ".join(differences)
+                    f"(created {job.get('CreatedAt')}): "
+                    + "; ".join(differences)
                     + ". Nothing was created; check the event id and window."
                 )
             status = normalize_status(job["Status"])

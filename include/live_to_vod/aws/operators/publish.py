@@ -58,7 +58,9 @@ class PublishHarvestedAssetOperator(BaseOperator):
             "vod_asset_id": vod["asset_id"] if vod else None,
             "vod_playback_urls": vod["playback_urls"] if vod else [],
         }
-        context["outlet_events"][HARVESTED_ASSETS].add(Asset(uri=request.asset_uri, name=request.asset_uri), extra=summary)
+        context["outlet_events"][HARVESTED_ASSETS].add(
+            Asset(uri=request.asset_uri, name=request.asset_uri), extra=summary
+        )
         self.log.info("%s", render_summary(summary))
         return summary
 
@@ -66,14 +68,17 @@ class PublishHarvestedAssetOperator(BaseOperator):
 def render_summary(summary: dict[str, Any]) -> str:
     lines = [
         f"Event {summary['event_id']} harvested: {summary['asset_uri']}",
-        f"  window        {summary['window_start']} -> {summary['window_end']} ({summary['duration_seconds']:.1f} s of media)",
+        f"  window        {summary['window_start']} -> {summary['window_end']} "
+        f"({summary['duration_seconds']:.1f} s of media)",
         f"  harvest job   {summary['harvest_job_id']} (endpoint {summary['origin_endpoint_id']})",
         f"  verified      {len(summary['renditions'])} renditions, {summary['segment_count']} segments, "
         f"{summary['total_bytes'] / 1e6:.1f} MB",
     ]
     for rendition in summary["renditions"]:
-        lines.append(f"    {rendition['uri']}: {rendition.get('resolution') or rendition.get('kind')}, "
-                     f"{rendition['segments']} segments")
+        lines.append(
+            f"    {rendition['uri']}: {rendition.get('resolution') or rendition.get('kind')}, "
+            f"{rendition['segments']} segments"
+        )
     if summary["vod_asset_id"]:
         lines.append(f"  VOD asset     {summary['vod_asset_id']}")
         lines += [f"    plays at {url}" for url in summary["vod_playback_urls"]]

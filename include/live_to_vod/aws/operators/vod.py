@@ -112,8 +112,12 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
                     ResourceId=asset_id,
                     Tags={"event_id": request.event_id, "harvest_job_id": self.harvest_job_id},
                 )
-                self.log.info("Created VOD asset %s from %s in packaging group %s",
-                              asset_id, source_arn, request.packaging_group_id)
+                self.log.info(
+                    "Created VOD asset %s from %s in packaging group %s",
+                    asset_id,
+                    source_arn,
+                    request.packaging_group_id,
+                )
                 return asset
             except conn.exceptions.UnprocessableEntityException:
                 asset = conn.describe_asset(Id=asset_id)  # a concurrent try created it

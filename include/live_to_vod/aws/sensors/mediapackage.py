@@ -76,7 +76,9 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
             harvest_job_id=self.harvest_job_id,
         )
         if not self.deferrable:
-            self.log.info("Polling harvest job %s every %s s (reschedule mode)", self.harvest_job_id, self.poke_interval)
+            self.log.info(
+                "Polling harvest job %s every %s s (reschedule mode)", self.harvest_job_id, self.poke_interval
+            )
             super().execute(context)
             return self._description
         self.log.info("Waiting for harvest job %s in the triggerer (no worker slot held)", self.harvest_job_id)

@@ -21,8 +21,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook, MediaPackageVodHook
 
 # Client errors worth another poll: the next Describe may well succeed.
-TRANSIENT_ERRORS = {"TooManyRequestsException", "ThrottlingException", "InternalServerErrorException",
-                    "ServiceUnavailableException", "RequestTimeout"}
+TRANSIENT_ERRORS = {
+    "TooManyRequestsException",
+    "ThrottlingException",
+    "InternalServerErrorException",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+}
 
 
 class _DescribePollingTrigger(BaseTrigger):
@@ -80,8 +85,9 @@ class _DescribePollingTrigger(BaseTrigger):
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code not in TRANSIENT_ERRORS:
-                    yield TriggerEvent(self._event("error", f"could not describe {self.subject} "
-                                                             f"{self.resource_id}: {code}: {exc}"))
+                    yield TriggerEvent(
+                        self._event("error", f"could not describe {self.subject} {self.resource_id}: {code}: {exc}")
+                    )
                     return
                 self.log.warning("%s %s: transient %s, polling again", self.subject, self.resource_id, code)
                 response = None
@@ -99,8 +105,12 @@ class _DescribePollingTrigger(BaseTrigger):
                     return
                 self.log.info("%s", self.progress_message(detail, polls))
             if self.deadline is not None and time.time() + interval > self.deadline:
-                yield TriggerEvent(self._event("timeout", f"{self.subject} {self.resource_id} did not finish "
-                                                          f"before the deadline (polled {polls} times)"))
+                yield TriggerEvent(
+                    self._event(
+                        "timeout",
+                        f"{self.subject} {self.resource_id} did not finish before the deadline (polled {polls} times)",
+                    )
+                )
                 return
             await asyncio.sleep(interval)
             interval = min(interval * 1.5, self.max_poll_interval)
@@ -140,8 +150,10 @@ class HarvestJobTrigger(_DescribePollingTrigger):
         return f"harvest job {self.resource_id} SUCCEEDED: {detail['StartTime']} to {detail['EndTime']} is in S3"
 
     def failure_message(self, detail: dict[str, Any]) -> str:
-        return (f"harvest job {self.resource_id} FAILED. MediaPackage reports the reason only in its "
-                "'MediaPackage HarvestJob Notification' EventBridge event")
+        return (
+            f"harvest job {self.resource_id} FAILED. MediaPackage reports the reason only in its "
+            "'MediaPackage HarvestJob Notification' EventBridge event"
+        )
 
     def progress_message(self, detail: dict[str, Any], polls: int) -> str:
         return f"harvest job {self.resource_id} is {detail.get('Status')} (check {polls})"
@@ -169,9 +181,13 @@ class VodAssetPlayableTrigger(_DescribePollingTrigger):
         return f"VOD asset {self.resource_id} is PLAYABLE on {len(detail.get('EgressEndpoints', []))} endpoint(s)"
 
     def failure_message(self, detail: dict[str, Any]) -> str:
-        failed = [e.get("PackagingConfigurationId") for e in detail.get("EgressEndpoints", []) if e.get("Status") == "FAILED"]
+        failed = [
+            e.get("PackagingConfigurationId") for e in detail.get("EgressEndpoints", []) if e.get("Status") == "FAILED"
+        ]
         return f"VOD asset {self.resource_id} FAILED on packaging configuration(s) {', '.join(map(str, failed))}"
 
     def progress_message(self, detail: dict[str, Any], polls: int) -> str:
-        statuses = ", ".join(f"{e.get('PackagingConfigurationId')}={e.get('Status')}" for e in detail.get("EgressEndpoints", []))
+        statuses = ", ".join(
+            f"{e.get('PackagingConfigurationId')}={e.get('Status')}" for e in detail.get("EgressEndpoints", [])
+        )
         return f"VOD asset {self.resource_id}: {statuses} (check {polls})"

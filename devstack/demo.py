@@ -1,0 +1,112 @@
+"""``make run``: the whole product on this machine, end to end.
+
+Starts the local media stack and seeds it (the encoder keeps a live channel going), starts
+``airflow standalone`` with the project's DAGs, triggers ``live_event_harvest`` through the REST
+API for a few minutes of the demo stream, follows the run and prints its outcome. Everything
+stays up for exploring; ``make stop`` stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+from devstack.airflow_local import ROOT, AirflowStandalone, airflow_env, stop_pid_file
+from devstack.cli import healthy, seed, start
+from devstack.config import Settings
+
+DAG_ID = "live_event_harvest"
+TERMINAL = {"success", "failed"}
+
+
+def airflow_home() -> Path:
+    return Path(os.environ.get("LIVE_TO_VOD_AIRFLOW_HOME", ROOT / "var" / "airflow"))
+
+
+def airflow_port() -> int:
+    return int(os.environ.get("LIVE_TO_VOD_AIRFLOW_PORT", "8080"))
+
+
+def follow(airflow: AirflowStandalone, run_id: str, timeout: float = 900) -> str:
+    """Print each task's state changes until the run ends; return its state."""
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    state = "queued"
+    while time.monotonic() < deadline:
+        for ti in airflow.api.task_instances(DAG_ID, run_id):
+            task_state = ti.get("state") or "scheduled"
+            if seen.get(ti["task_id"]) != task_state:
+                seen[ti["task_id"]] = task_state
+                print(f"  {pendulum.now('UTC').format('HH:mm:ss')}  {ti['task_id']:<20} {task_state}", flush=True)
+        state = airflow.api.run_state(DAG_ID, run_id)
+        if state in TERMINAL:
+            return state
+        time.sleep(2)
+    return state
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    if not healthy(settings):
+        start(settings)
+    demo = seed(settings)
+    print(
+        f"local media stack at {settings.public_url}; demo channel live (encoder log {settings.home / 'encoder.log'})"
+    )
+
+    env = airflow_env(airflow_home(), api_port=airflow_port(), stack_url=settings.public_url, seed=demo)
+    airflow = AirflowStandalone(env)
+    if not airflow.api.healthy():
+        print(f"starting airflow standalone (log {airflow.log_path}) ...", flush=True)
+        airflow.start()
+    airflow.wait_for_dag(DAG_ID)
+
+    end = pendulum.now("UTC").subtract(minutes=1).start_of("minute")
+    start_time = end.subtract(minutes=3)
+    event_id = f"demo-{start_time.format('YYYYMMDD-HHmm')}"
+    conf = {
+        "event_id": event_id,
+        "origin_endpoint_id": demo["endpoint_id"],
+        "start_time": start_time.to_iso8601_string(),
+        "end_time": end.to_iso8601_string(),
+    }
+    status, body = airflow.api.trigger(DAG_ID, conf)
+    if status != 200:
+        print(f"the REST API refused the run ({status}): {body}")
+        return 1
+    run_id = body["dag_run_id"]
+    print(f"triggered {DAG_ID} run {run_id} for {start_time} -> {end}")
+    state = follow(airflow, run_id)
+    print()
+    report(airflow, run_id, state)
+    return 0 if state == "success" else 1
+
+
+def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:
+    print(f"run {run_id}: {state.upper()}")
+    summary: dict[str, Any] | None = airflow.api.xcom(DAG_ID, run_id, "publish")
+    verification = airflow.api.xcom(DAG_ID, run_id, "verify_asset")
+    if summary:
+        from live_to_vod.aws.operators.publish import render_summary
+
+        print(render_summary(summary))
+    if verification:
+        print(f"  verify        {verification['s3_requests']} S3 requests, {verification['seconds']} s")
+    ui = airflow.api.base_url
+    print(f"\nAirflow UI: {ui}/dags/{DAG_ID}/runs/{run_id}  (login: admin / {airflow.api.password})")
+    print(f"logs: {airflow.log_path}; stop everything with: make stop")
+
+
+def stop() -> None:
+    """Stop Airflow standalone (the media stack is stopped by ``python -m devstack stop``)."""
+    if stop_pid_file(airflow_home() / "standalone.pid"):
+        print("stopped airflow standalone")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

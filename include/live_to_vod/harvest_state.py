@@ -1,0 +1,117 @@
+"""Reading harvest jobs and their EventBridge notifications.
+
+Pure domain module: no Airflow, no boto3. Used when a harvest job with our
+deterministic id already exists (is it *our* job, or a clash?) and when a
+notification or a DescribeHarvestJob status arrives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pendulum
+
+from live_to_vod.validation import HarvestRequest
+
+__all__ = [
+    "IN_PROGRESS",
+    "TERMINAL_FAILURE",
+    "TERMINAL_SUCCESS",
+    "failure_reason_from_event",
+    "matches_request",
+    "normalize_status",
+]
+
+TERMINAL_SUCCESS = "SUCCEEDED"
+TERMINAL_FAILURE = "FAILED"
+IN_PROGRESS = "IN_PROGRESS"
+
+# AWS's own event documentation shows COMPLETED where the API says SUCCEEDED.
+_STATUS_ALIASES = {"COMPLETED": TERMINAL_SUCCESS}
+_EPOCH_RE = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?", re.ASCII)
+
+
+def matches_request(job: Mapping, request: HarvestRequest) -> list[str]:
+    """Differences between an existing job (DescribeHarvestJob response) and the one we would create.
+
+    An empty list means the job is this request's job. Times are compared as instants:
+    the job may carry them as ISO 8601 in any offset or as epoch seconds, as sent.
+    """
+    start, end = request.window.harvest_times()
+    destination = job.get("S3Destination")
+    destination = destination if isinstance(destination, Mapping) else {}
+    differences: list[str] = []
+
+    def compare(name: str, actual: object, wanted: str) -> None:
+        if actual != wanted:
+            differences.append(f"{name} is {_show(actual)}, this run wants {wanted}")
+
+    compare("OriginEndpointId", job.get("OriginEndpointId"), request.origin_endpoint_id)
+    for name, wanted_text, wanted in (("StartTime", start, request.window.start), ("EndTime", end, request.window.end)):
+        actual = job.get(name)
+        instant = _parse_instant(actual)
+        if instant is None:
+            differences.append(f"{name} is {_show(actual)}, which is not a time; this run wants {wanted_text}")
+        elif instant != wanted:
+            differences.append(f"{name} is {_show(actual)}, this run wants {wanted_text}")
+    compare("BucketName", destination.get("BucketName"), request.s3_bucket)
+    compare("ManifestKey", destination.get("ManifestKey"), request.manifest_key)
+    compare("RoleArn", destination.get("RoleArn"), request.role_arn)
+    return differences
+
+
+def failure_reason_from_event(detail: Mapping) -> str | None:
+    """The failure reason in a harvest job notification's ``detail``, if any.
+
+    MediaPackage v1 puts it in ``detail.message`` beside ``harvest_job``; some
+    events (and v2's ``harvestJob``) carry it inside the job object.
+    """
+    if not isinstance(detail, Mapping):
+        return None
+    candidates = [detail.get("message")]
+    for key in ("harvest_job", "harvestJob"):
+        job = detail.get(key)
+        if isinstance(job, Mapping):
+            candidates.append(job.get("message"))
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return None
+
+
+def normalize_status(status: str) -> str:
+    """An upper-case status with aliases resolved: ``"COMPLETED"`` -> ``"SUCCEEDED"``."""
+    text = str(status).strip().upper()
+    return _STATUS_ALIASES.get(text, text)
+
+
+def _parse_instant(value: object) -> pendulum.DateTime | None:
+    """A job time as sent: ISO 8601 (naive read as UTC, as AWS returns it), epoch seconds or a datetime."""
+    try:
+        if isinstance(value, pendulum.DateTime):
+            return value
+        if hasattr(value, "utcoffset"):  # a stdlib datetime, if a client parsed it
+            return pendulum.instance(value)  # type: ignore[arg-type]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return pendulum.from_timestamp(value)
+        if isinstance(value, str) and len(value) <= 64:
+            text = value.strip()
+            if _EPOCH_RE.fullmatch(text):
+                return pendulum.from_timestamp(float(text))
+            parsed = pendulum.parse(text, exact=True, tz="UTC")
+            return parsed if isinstance(parsed, pendulum.DateTime) else None
+    except Exception:  # unreadable: reported as a difference by the caller
+        return None
+    return None
+
+
+def _show(value: object) -> str:
+    """Plain text for ordinary values; escaped (repr) and clipped when odd, so logs stay readable."""
+    if isinstance(value, str) and value.isprintable():
+        return value if len(value) <= 80 else f"{value[:80]}... ({len(value)} characters)"
+    try:
+        text = repr(value[:80] if isinstance(value, str) else value)
+    except Exception:  # e.g. an int too long to convert to text
+        return type(value).__name__
+    return text if len(text) <= 80 else text[:80] + "..."

@@ -1,0 +1,134 @@
+"""Tests for live_to_vod.harvest_state: existing jobs, notifications and statuses."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+from live_to_vod.harvest_state import (
+    IN_PROGRESS,
+    TERMINAL_FAILURE,
+    TERMINAL_SUCCESS,
+    failure_reason_from_event,
+    matches_request,
+    normalize_status,
+)
+from live_to_vod.validation import HarvestRequest, HarvestWindow
+
+ROLE = "arn:aws:iam::123456789012:role/harvest"
+REQUEST = HarvestRequest(
+    event_id="game",
+    origin_endpoint_id="ep-1",
+    window=HarvestWindow(pendulum.datetime(2026, 11, 27, 0, 0, 0), pendulum.datetime(2026, 11, 27, 3, 0, 0)),
+    s3_bucket="live-archive",
+    manifest_key="a/index.m3u8",
+    role_arn=ROLE,
+    packaging_group_id=None,
+    vod_source_role_arn=None,
+)
+
+
+def job(**changes):
+    result = {
+        "Arn": "arn:aws:mediapackage:us-east-1:123456789012:harvest_jobs/game-abc",
+        "ChannelId": "live",
+        "CreatedAt": "2026-11-27T03:02:00Z",
+        "Id": "game-abc",
+        "OriginEndpointId": "ep-1",
+        "StartTime": "2026-11-27T00:00:00Z",
+        "EndTime": "2026-11-27T03:00:00Z",
+        "S3Destination": {"BucketName": "live-archive", "ManifestKey": "a/index.m3u8", "RoleArn": ROLE},
+        "Status": "IN_PROGRESS",
+    }
+    result.update(changes)
+    return result
+
+
+def test_status_constants():
+    assert (TERMINAL_SUCCESS, TERMINAL_FAILURE, IN_PROGRESS) == ("SUCCEEDED", "FAILED", "IN_PROGRESS")
+
+
+def test_identical_job_matches():
+    assert matches_request(job(), REQUEST) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-11-26T19:00:00-05:00", "2026-11-26T22:00:00-05:00"),
+        ("2026-11-27T00:00:00+00:00", "2026-11-27T03:00:00.000Z"),
+        ("1795737600", "1795748400"),  # epoch seconds as a string
+        ("2026-11-27T00:00:00", "2026-11-27T03:00:00"),  # naive: AWS times are UTC
+    ],
+)
+def test_times_are_compared_as_instants(start, end):
+    assert matches_request(job(StartTime=start, EndTime=end), REQUEST) == []
+
+
+def test_each_difference_is_described():
+    other = job(
+        OriginEndpointId="ep-2",
+        StartTime="2026-11-27T00:00:01Z",
+        EndTime="2026-11-27T04:00:00Z",
+        S3Destination={"BucketName": "other", "ManifestKey": "b/index.m3u8", "RoleArn": "arn:aws:iam::1:role/x"},
+    )
+    assert matches_request(other, REQUEST) == [
+        "OriginEndpointId is ep-2, this run wants ep-1",
+        "StartTime is 2026-11-27T00:00:01Z, this run wants 2026-11-27T00:00:00Z",
+        "EndTime is 2026-11-27T04:00:00Z, this run wants 2026-11-27T03:00:00Z",
+        "BucketName is other, this run wants live-archive",
+        "ManifestKey is b/index.m3u8, this run wants a/index.m3u8",
+        f"RoleArn is arn:aws:iam::1:role/x, this run wants {ROLE}",
+    ]
+
+
+def test_unreadable_and_missing_fields_are_differences():
+    broken = {"StartTime": "garbage", "EndTime": None}
+    differences = matches_request(broken, REQUEST)
+    assert "StartTime is garbage, which is not a time; this run wants 2026-11-27T00:00:00Z" in differences
+    assert "EndTime is None, which is not a time; this run wants 2026-11-27T03:00:00Z" in differences
+    assert "ManifestKey is None, this run wants a/index.m3u8" in differences
+    assert len(differences) == 6
+
+
+def test_differences_clip_huge_values():
+    differences = matches_request(job(OriginEndpointId="x" * 100_000), REQUEST)
+    assert len(differences[0]) < 200
+
+
+def test_failure_reason_from_v1_event_detail():
+    detail = {
+        "harvest_job": {"id": "game-abc", "status": "FAILED", "s3_destination": {"bucket_name": "b"}},
+        "message": "Failed to write to S3: access denied",
+    }
+    assert failure_reason_from_event(detail) == "Failed to write to S3: access denied"
+
+
+def test_failure_reason_inside_the_job():
+    assert failure_reason_from_event({"harvest_job": {"message": "window outside startover"}}) == (
+        "window outside startover"
+    )
+    assert failure_reason_from_event({"harvestJob": {"message": "v2 reason"}}) == "v2 reason"
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [{}, {"harvest_job": {"status": "SUCCEEDED"}}, {"message": ""}, {"message": "  "}, {"harvest_job": "x"}, None],
+)
+def test_no_failure_reason(detail):
+    assert failure_reason_from_event(detail) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("COMPLETED", "SUCCEEDED"),
+        ("completed", "SUCCEEDED"),
+        ("SUCCEEDED", "SUCCEEDED"),
+        ("FAILED", "FAILED"),
+        (" in_progress ", "IN_PROGRESS"),
+        ("CANCELLED", "CANCELLED"),
+    ],
+)
+def test_normalize_status(status, expected):
+    assert normalize_status(status) == expected
