@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
