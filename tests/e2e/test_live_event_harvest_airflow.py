@@ -141,6 +141,13 @@ def test_event_run_defers_the_harvest_wait_and_succeeds(deployment):
     assert summary["segment_count"] > 0 and summary["vod_playback_urls"]
     log = deployment.task_log(run_id, "wait_for_harvest")
     assert "in the triggerer" in log
+    # Downstream DAGs see the harvested asset: an asset event for its s3:// URI, with the summary.
+    status, body = deployment.airflow.api.call("GET", "/assets/events?limit=100")
+    assert status == 200, body
+    events = [e for e in body["asset_events"] if (e.get("extra") or {}).get("event_id") == "e2e-game"]
+    assert len(events) == 1
+    assert events[0]["uri"] == summary["asset_uri"]
+    assert events[0]["extra"]["segment_count"] == summary["segment_count"]
 
 
 def test_clearing_create_and_handoff_creates_nothing_twice(deployment):
