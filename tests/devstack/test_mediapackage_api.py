@@ -214,3 +214,37 @@ def test_list_harvest_jobs_filters_and_pages(mp, endpoint):
         time.sleep(0.1)
     assert len(mp.list_harvest_jobs(IncludeStatus="FAILED")["HarvestJobs"]) == 8
     assert mp.list_harvest_jobs(IncludeStatus="SUCCEEDED")["HarvestJobs"] == []
+
+
+def test_remaining_channel_operations_and_pagination(mp):
+    created = mp.create_channel(Id="ch1")
+    rotated = mp.rotate_channel_credentials(Id="ch1")
+    before = {e["Id"]: e["Password"] for e in created["HlsIngest"]["IngestEndpoints"]}
+    after = {e["Id"]: e["Password"] for e in rotated["HlsIngest"]["IngestEndpoints"]}
+    assert before.keys() == after.keys() and all(before[k] != after[k] for k in before)
+    logs = mp.configure_logs(Id="ch1", IngressAccessLogs={"LogGroupName": "/aws/MediaPackage/Ingress"})
+    assert logs["IngressAccessLogs"] == {"LogGroupName": "/aws/MediaPackage/Ingress"}
+    mp.tag_resource(ResourceArn=created["Arn"], Tags={"sport": "football", "team": "ops"})
+    mp.untag_resource(ResourceArn=created["Arn"], TagKeys=["team"])
+    assert mp.list_tags_for_resource(ResourceArn=created["Arn"])["Tags"] == {"sport": "football"}
+    with pytest.raises(mp.exceptions.NotFoundException):
+        mp.list_tags_for_resource(ResourceArn="arn:aws:mediapackage:us-east-1:123456789012:channels/none")
+    for i in range(2, 6):
+        mp.create_channel(Id=f"ch{i}")
+        mp.create_origin_endpoint(ChannelId=f"ch{i}", Id=f"ep{i}", HlsPackage={})
+    channels = [
+        c["Id"]
+        for p in mp.get_paginator("list_channels").paginate(PaginationConfig={"PageSize": 2})
+        for c in p["Channels"]
+    ]
+    assert channels == ["ch1", "ch2", "ch3", "ch4", "ch5"]
+    endpoints = [
+        e["Id"]
+        for p in mp.get_paginator("list_origin_endpoints").paginate(PaginationConfig={"PageSize": 3})
+        for e in p["OriginEndpoints"]
+    ]
+    assert endpoints == ["ep2", "ep3", "ep4", "ep5"]
+    with pytest.raises(mp.exceptions.UnprocessableEntityException, match="still has origin endpoints"):
+        mp.delete_channel(Id="ch2")
+    with pytest.raises(mp.exceptions.UnprocessableEntityException, match="MaxResults"):
+        mp.list_harvest_jobs(MaxResults=5000)

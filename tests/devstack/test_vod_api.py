@@ -196,3 +196,28 @@ def test_create_asset_rejects_bad_input(vod, group, source):
             SourceRoleArn=source,
         )
     assert vod.list_assets()["Assets"] == []
+
+
+def test_remaining_vod_operations(vod, group):
+    updated = vod.update_packaging_group(
+        Id="pg",
+        Authorization={
+            "CdnIdentifierSecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
+            "SecretsRoleArn": "arn:aws:iam::123456789012:role/s",
+        },
+    )
+    assert updated["Authorization"]["SecretsRoleArn"].endswith("role/s")
+    logged = vod.configure_logs(Id="pg", EgressAccessLogs={"LogGroupName": "/aws/MediaPackage/VodEgress"})
+    assert logged["EgressAccessLogs"] == {"LogGroupName": "/aws/MediaPackage/VodEgress"}
+    arn = vod.describe_packaging_group(Id="pg")["Arn"]
+    vod.tag_resource(ResourceArn=arn, Tags={"a": "1", "b": "2"})
+    vod.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert vod.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"b": "2"}
+    with pytest.raises(vod.exceptions.UnprocessableEntityException, match="exactly one of"):
+        vod.create_packaging_configuration(Id="none", PackagingGroupId="pg")
+    dash = vod.create_packaging_configuration(Id="dash", PackagingGroupId="pg", DashPackage={"DashManifests": [{}]})
+    assert dash["DashPackage"]
+    for i in range(5):
+        vod.create_packaging_group(Id=f"g{i}")
+    pages = list(vod.get_paginator("list_packaging_groups").paginate(PaginationConfig={"PageSize": 2}))
+    assert len(pages) == 3 and sum(len(p["PackagingGroups"]) for p in pages) == 6
