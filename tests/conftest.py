@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from devstack.config import Settings
-from devstack.server import StackThread
-from tests_support import free_port
+
+def _import_installed_packages() -> None:
+    """Import the project's packages from their installed (editable) location before any test does.
+
+    pytest puts ``tests/`` and every test folder on ``sys.path`` (rootdir conftest, no
+    ``__init__.py``), and ``tests/`` mirrors the code: without this, ``live_to_vod`` would be the
+    namespace package ``tests/live_to_vod`` (its ``__init__`` never run), and the test folder
+    ``tests/live_to_vod/aws`` would hide the real ``live_to_vod.aws`` (ModuleNotFoundError).
+    """
+    tests_dir = Path(__file__).resolve().parent
+    saved = sys.path[:]
+    sys.path[:] = [p for p in saved if not Path(p or ".").resolve().is_relative_to(tests_dir)]
+    try:
+        for name in ("live_to_vod", "devstack"):
+            module = sys.modules.get(name)
+            if module is not None and getattr(module, "__file__", None) is None:  # a tests/ namespace
+                del sys.modules[name]
+            importlib.import_module(name)
+    finally:
+        sys.path[:] = saved
+
+
+_import_installed_packages()
+
+from devstack.config import Settings  # noqa: E402 -- after the packages resolve to the installed ones
+from devstack.server import StackThread  # noqa: E402
+from tests_support import free_port  # noqa: E402
 
 REGION = "us-east-1"
 

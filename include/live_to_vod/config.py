@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 __all__ = ["ConfigError", "DeploymentConfig"]
 
@@ -36,6 +37,7 @@ _ENV_NAMES: dict[str, str] = {
     "aws_partition": "LIVE_TO_VOD_AWS_PARTITION",
     "harvest_timeout_minutes": "LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES",
     "vod_timeout_minutes": "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES",
+    "schedule_dir": "LIVE_TO_VOD_SCHEDULE_DIR",
 }
 # integer fields -> smallest allowed value
 _INT_MINIMUM: dict[str, int] = {
@@ -79,6 +81,7 @@ class DeploymentConfig:
                                                                          the wait (>= 1)
     ``LIVE_TO_VOD_VOD_TIMEOUT_MINUTES``     ``60``                       a VOD asset not PLAYABLE this long fails
                                                                          the wait (>= 1)
+    ``LIVE_TO_VOD_SCHEDULE_DIR``            ``include/schedules``        the season schedule's YAML files
     ======================================  ===========================  ==============================================
 
     Only the integers and the partition are checked here (:class:`ConfigError`
@@ -98,6 +101,7 @@ class DeploymentConfig:
     aws_partition: str = "aws"
     harvest_timeout_minutes: int = 120
     vod_timeout_minutes: int = 60
+    schedule_dir: str = str(Path(__file__).resolve().parents[1] / "schedules")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DeploymentConfig:

@@ -259,7 +259,11 @@ Report = Callable[[str], None]
 
 
 def validate_harvest_request(
-    params: Mapping[str, object], config: DeploymentConfig, now: pendulum.DateTime
+    params: Mapping[str, object],
+    config: DeploymentConfig,
+    now: pendulum.DateTime,
+    *,
+    max_duration: pendulum.Duration | None = MAX_HARVEST_DURATION,
 ) -> HarvestRequest:
     """Check ``params`` against ``config`` and return the request, or raise :class:`InvalidParams`.
 
@@ -267,7 +271,8 @@ def validate_harvest_request(
     when absent, ``None`` or ``""``. ``packaging_group_id`` falls back when absent or
     ``None``; an explicit ``""`` means no VOD hand-off for this run, whatever the default
     (``packaging_group_id=None`` in the request), as does no group after the fallback.
-    ``now`` bounds how far ahead a window may end.
+    ``now`` bounds how far ahead a window may end. ``max_duration`` is the harvest limit;
+    scheduled events pass ``None`` (no limit here) because they are split into parts.
 
     Every problem names one of :data:`KNOWN_FIELDS`, except when ``params`` is not a
     mapping at all (one problem on ``"params"``).
@@ -284,7 +289,7 @@ def validate_harvest_request(
     origin = _check_id(params.get("origin_endpoint_id"), 256, _RESOURCE_ID_RE, add("origin_endpoint_id"))
     start = _check_time(params.get("start_time"), add("start_time"))
     end = _check_time(params.get("end_time"), add("end_time"))
-    window = _check_window(start, end, config, pendulum.instance(now), add("end_time"))
+    window = _check_window(start, end, config, pendulum.instance(now), add("end_time"), max_duration)
     bucket = _check_bucket(params.get("s3_bucket"), config, add("s3_bucket"))
     manifest_key = _check_manifest_key(params.get("manifest_key"), config, event_id, origin, start, add("manifest_key"))
     role_arn = _check_role_arn(params.get("role_arn"), config, add("role_arn"))
@@ -348,13 +353,14 @@ def _check_window(
     config: DeploymentConfig,
     now: pendulum.DateTime,
     report: Report,
+    max_duration: pendulum.Duration | None = MAX_HARVEST_DURATION,
 ) -> HarvestWindow | None:
     ok = start is not None and end is not None
     if start is not None and end is not None:
         if end <= start:
             report(f"ends at {_aws_time(end)}, which is not after the start {_aws_time(start)} (times in UTC)")
             ok = False
-        elif end - start > MAX_HARVEST_DURATION:
+        elif max_duration is not None and end - start > max_duration:
             report(f"the window is {_format_span(end - start)} long, longer than the 24-hour harvest limit")
             ok = False
     if end is not None:

@@ -151,7 +151,8 @@ def test_event_run_defers_the_harvest_wait_and_succeeds(deployment):
 
 
 def test_clearing_create_and_handoff_creates_nothing_twice(deployment):
-    run_id, state, _ = deployment.run(deployment.window_conf("e2e-rerun", minutes_ago=3))
+    conf = deployment.window_conf("e2e-rerun", minutes_ago=3)  # once: the re-trigger asks for the same window
+    run_id, state, _ = deployment.run(conf)
     assert state == "success"
     status, body = deployment.airflow.api.call(
         "POST",
@@ -169,7 +170,7 @@ def test_clearing_create_and_handoff_creates_nothing_twice(deployment):
     state, _ = deployment.follow(run_id)
     assert state == "success"
     # A second run for the same event and window: found, not created.
-    second_id, state, _ = deployment.run(deployment.window_conf("e2e-rerun", minutes_ago=3))
+    second_id, state, _ = deployment.run(conf)
     assert state == "success"
     assert deployment.airflow.api.xcom(DAG_ID, second_id, "create_harvest_job")["created"] is False
     assert len(deployment.jobs("e2e-rerun")) == 1

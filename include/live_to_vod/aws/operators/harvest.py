@@ -221,6 +221,12 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
                         request.s3_bucket, request.manifest_key,
                     )  # fmt: skip
                     return job, True
+            status = normalize_status(job["Status"])
+            if status not in (IN_PROGRESS, TERMINAL_SUCCESS):
+                # A failed attempt holds its id for 90 days: the next attempt (maybe with a fixed
+                # role or bucket) takes the next id.
+                self.log.warning("This event's harvest job %s FAILED earlier; creating the next attempt", job_id)
+                continue
             differences = matches_request(job, request)
             if differences:
                 raise AirflowFailException(
@@ -229,11 +235,8 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
                     + "; ".join(differences)
                     + ". Nothing was created; check the event id and window."
                 )
-            status = normalize_status(job["Status"])
-            if status in (IN_PROGRESS, TERMINAL_SUCCESS):
-                self.log.info("Found this event's harvest job %s (%s); not creating another", job_id, status)
-                return job, False
-            self.log.warning("This event's harvest job %s FAILED earlier; creating the next attempt", job_id)
+            self.log.info("Found this event's harvest job %s (%s); not creating another", job_id, status)
+            return job, False
         raise AirflowFailException(f"{MAX_ATTEMPTS} harvest jobs for this event failed; giving up")
 
     def on_kill(self) -> None:

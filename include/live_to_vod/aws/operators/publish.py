@@ -85,3 +85,65 @@ def render_summary(summary: dict[str, Any]) -> str:
     else:
         lines.append("  VOD asset     none (no packaging group: no hand-off)")
     return "\n".join(lines)
+
+
+class SummarizeLiveEventOperator(BaseOperator):
+    """The event's run summary across all its outputs; fails the run if any output failed.
+
+    Runs after every mapped harvest of the event (``trigger_rule=all_done``), reads each
+    output's ``publish`` summary, logs one readable report, and returns it. A missing summary
+    means that output failed: the task then fails (after writing the report), so the run is
+    marked failed even though this task is its only leaf.
+
+    :param event: ``ValidateLiveEventOperator``'s XCom (the event and its planned outputs).
+    :param publish_task_id: the mapped task whose summaries to read.
+    """
+
+    template_fields: Sequence[str] = ("event",)
+
+    def __init__(self, *, event: Any, publish_task_id: str, **kwargs: Any) -> None:
+        kwargs.setdefault("trigger_rule", "all_done")
+        super().__init__(**kwargs)
+        self.event = event
+        self.publish_task_id = publish_task_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        units = self.event["units"]
+        summaries = context["ti"].xcom_pull(
+            task_ids=self.publish_task_id, map_indexes=list(range(len(units))), default=None
+        )
+        if not isinstance(summaries, list):
+            summaries = [summaries]
+        outputs = []
+        for index, unit in enumerate(units):
+            summary = summaries[index] if index < len(summaries) else None
+            outputs.append(
+                {
+                    "output": unit["output"],
+                    "origin_endpoint_id": unit["origin_endpoint_id"],
+                    "manifest_key": unit["manifest_key"],
+                    "ok": bool(summary),
+                    "summary": summary,
+                }
+            )
+        failed = [o for o in outputs if not o["ok"]]
+        lines = [f"Event {self.event['event_id']}: {len(outputs) - len(failed)} of {len(outputs)} outputs harvested"]
+        for o in outputs:
+            state = "ok    " if o["ok"] else "FAILED"
+            detail = ""
+            if o["ok"]:
+                s = o["summary"]
+                detail = f"{s['segment_count']} segments, {s['total_bytes'] / 1e6:.1f} MB"
+                if s.get("vod_playback_urls"):
+                    detail += f", plays at {s['vod_playback_urls'][0]}"
+            lines.append(f"  {state} {o['origin_endpoint_id']:<24} {o['output']:<24} {o['manifest_key']}  {detail}")
+        report = "\n".join(lines)
+        self.log.info("%s", report)
+        if failed:
+            raise AirflowFailException(
+                f"{len(failed)} of {len(outputs)} outputs of event {self.event['event_id']} failed; "
+                "see the failed task instances of the harvest group (each is retried on its own).\n" + report
+            )
+        return {"event_id": self.event["event_id"], "outputs": outputs, "report": report}

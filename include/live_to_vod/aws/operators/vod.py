@@ -126,6 +126,11 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
                 f"VOD asset id {asset_id} is already used by an asset of another source "
                 f"({asset['SourceArn']}, this run wants {source_arn}); nothing was created"
             )
+        if self.hook.waiter_state("asset_playable", asset) == "failure":
+            # A failed asset never recovers; after a fix (say, the source role) it must be made again.
+            self.log.warning("VOD asset %s FAILED earlier; deleting it and creating it again", asset_id)
+            conn.delete_asset(Id=asset_id)
+            return self._find_or_create(asset_id, request, source_arn)
         self.log.info("Found this harvest's VOD asset %s; not creating another", asset_id)
         return asset
 

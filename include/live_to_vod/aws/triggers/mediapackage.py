@@ -104,15 +104,17 @@ class _DescribePollingTrigger(BaseTrigger):
                     yield TriggerEvent(self._event("failure", self.failure_message(detail), detail))
                     return
                 self.log.info("%s", self.progress_message(detail, polls))
-            if self.deadline is not None and time.time() + interval > self.deadline:
-                yield TriggerEvent(
-                    self._event(
-                        "timeout",
-                        f"{self.subject} {self.resource_id} did not finish before the deadline (polled {polls} times)",
+            delay = interval
+            if self.deadline is not None:
+                remaining = self.deadline - time.time()
+                if remaining <= 0:
+                    message = (
+                        f"{self.subject} {self.resource_id} did not finish before the deadline (polled {polls} times)"
                     )
-                )
-                return
-            await asyncio.sleep(interval)
+                    yield TriggerEvent(self._event("timeout", message))
+                    return
+                delay = min(interval, remaining)  # one last poll at the deadline
+            await asyncio.sleep(delay)
             interval = min(interval * 1.5, self.max_poll_interval)
 
     def _event(self, status: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""Run ``live_event_harvest`` with ``dag.test()`` for a list of confs; write what happened as JSON.
+
+Run as a script in its own process, because Airflow reads its configuration (``AIRFLOW_HOME``,
+the database, ``[operators] default_deferrable``) when it is first imported:
+
+    python dag_run_scenario.py SPEC.json RESULT.json
+
+``SPEC.json``: ``{"runs": [conf, ...], "poll_interval": 0.2}``. The runs go one after the other
+against the same Airflow database, like re-triggers of the same DAG (the DAG is parsed afresh for
+each, see :func:`load_dag`). ``poll_interval`` sets the
+documented ``poll_interval`` of the two deferrable tasks so the in-line triggers poll the local
+stack quickly; nothing else of the DAG changes. Every task also gets an ``on_failure_callback``
+(Airflow's own hook) that records the exception message, so a test can read why a task failed
+without scraping logs.
+
+``RESULT.json``: one entry per run: ``raised`` (``dag.test`` itself raised, e.g. the param
+schema refused the conf), else ``state``, ``tasks`` (task id -> state), ``errors`` (task id ->
+exception message) and ``xcom`` (task id -> return value).
+
+Used through ``harvest_pipeline.py``; not a test module itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+DAG_ID = "live_event_harvest"
+
+
+def load_dag(errors: dict[str, str], poll_interval: float | None) -> Any:
+    """The DAG, parsed afresh from AIRFLOW__CORE__DAGS_FOLDER, instrumented for one run.
+
+    Parsed again for every run: the task runner resolves a run's conf into the DAG's own ``Param``
+    objects, so in one process a second ``dag.test()`` would inherit the first run's conf values
+    for keys it does not set (a worker runs each task in a fresh process and never sees that).
+    """
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag()
+    if bag.import_errors:
+        raise SystemExit(f"the DAG folder has import errors: {bag.import_errors}")
+    dag = bag.dags[DAG_ID]
+
+    def record_failure(context: Any) -> None:
+        errors[context["ti"].task_id] = str(context.get("exception"))
+
+    for task in dag.tasks:
+        task.on_failure_callback = [record_failure]
+        if poll_interval is not None and hasattr(task, "poll_interval"):
+            task.poll_interval = poll_interval
+    return dag
+
+
+def main(spec_path: str, result_path: str) -> int:
+    spec = json.loads(Path(spec_path).read_text())
+
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    results = []
+    for conf in spec["runs"]:
+        errors: dict[str, str] = {}
+        dag = load_dag(errors, spec.get("poll_interval"))
+        try:
+            run = dag.test(run_conf=conf)
+        except Exception as exc:  # reported to the test, which decides
+            results.append({"raised": f"{type(exc).__name__}: {exc}"})
+            continue
+        with create_session() as session:
+            rows = session.scalars(
+                select(XComModel).where(
+                    XComModel.dag_id == DAG_ID, XComModel.run_id == run.run_id, XComModel.key == "return_value"
+                )
+            ).all()
+            xcom = {row.task_id: XComModel.deserialize_value(row) for row in rows}
+            tasks = {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
+        results.append({"run_id": run.run_id, "state": str(run.state), "tasks": tasks, "errors": errors, "xcom": xcom})
+    Path(result_path).write_text(json.dumps(results, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

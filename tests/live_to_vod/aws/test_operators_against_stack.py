@@ -1,0 +1,177 @@
+"""The operators, through ``dag.test()`` of ``live_event_harvest``, against the real local stack.
+
+Each scenario seeds its own stack with a live channel and two minutes of real content and runs the
+DAG in its own Python process and Airflow database (see ``harvest_pipeline.py``), with deferrable
+operators on; the triggers run in line, polling every 0.2 s. What the runs did is read back from
+the stack with plain boto3 (ListHarvestJobs, ListAssets) and from the runs' XComs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from harvest_pipeline import TASKS, Pipeline, assert_playable, assert_succeeded, migrated_airflow_db
+
+from devstack.cli import TRUST_MEDIAPACKAGE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def airflow_db(tmp_path_factory):
+    return migrated_airflow_db(tmp_path_factory.mktemp("airflow-template"))
+
+
+@pytest.fixture
+def pipeline(stack, aws, airflow_db, tmp_path) -> Pipeline:
+    return Pipeline(stack, aws, airflow_db, tmp_path / "airflow")
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def test_a_good_run_harvests_verifies_hands_off_and_publishes(pipeline):
+    (run,) = pipeline.run(pipeline.conf("game-a"))
+
+    assert_succeeded(run)
+    job_id = pipeline.job_id("game-a")
+    assert run["xcom"]["create_harvest_job"] == {"harvest_job_id": job_id, "status": "IN_PROGRESS", "created": True}
+    assert pipeline.jobs() == {job_id: "SUCCEEDED"}
+    (asset,) = pipeline.assets()
+    assert asset["Id"] == job_id
+    assert asset["SourceArn"] == f"arn:aws:s3:::{pipeline.demo['bucket']}/game-a/index.m3u8"
+
+    summary = run["xcom"]["publish"]
+    assert summary["event_id"] == "game-a"
+    assert summary["harvest_job_id"] == job_id
+    assert summary["asset_uri"] == f"s3://{pipeline.demo['bucket']}/game-a/index.m3u8"
+    assert (summary["window_start"], summary["window_end"]) == (
+        pipeline.start.to_iso8601_string(),
+        pipeline.end.to_iso8601_string(),
+    )
+    assert summary["segment_count"] > 0
+    assert summary["segment_count"] == sum(r["segments"] for r in summary["renditions"])
+    assert summary["duration_seconds"] == 60
+    assert summary["vod_asset_id"] == job_id
+    (url,) = summary["vod_playback_urls"]
+    assert_playable(url)
+    # The harvest wait really went through its trigger (deferrable on by configuration).
+    assert f"Waiting for harvest job {job_id} in the triggerer" in pipeline.log
+
+
+def test_a_re_triggered_event_creates_nothing_twice(pipeline):
+    # The same window, written in another zone: the same event.
+    first, second = pipeline.run(pipeline.conf("game-b"), pipeline.conf("game-b", tz="America/New_York"))
+
+    assert_succeeded(first)
+    assert_succeeded(second)
+    job_id = pipeline.job_id("game-b")
+    assert first["xcom"]["create_harvest_job"]["created"] is True
+    assert second["xcom"]["create_harvest_job"] == {"harvest_job_id": job_id, "status": "SUCCEEDED", "created": False}
+    assert second["xcom"]["hand_off_to_vod"]["asset_id"] == first["xcom"]["hand_off_to_vod"]["asset_id"] == job_id
+    assert pipeline.jobs() == {job_id: "SUCCEEDED"}
+    assert [a["Id"] for a in pipeline.assets()] == [job_id]
+
+
+def test_a_failed_harvest_fails_the_run_and_a_re_run_makes_the_next_attempt(pipeline):
+    iam = pipeline.aws["iam"]
+    bucket = pipeline.demo["bucket"]
+    role_arn = iam.create_role(RoleName="harvest-read-only", AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))[
+        "Role"
+    ]["Arn"]
+
+    def allow(*actions: str) -> None:
+        iam.put_role_policy(
+            RoleName="harvest-read-only",
+            PolicyName="s3",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": f"arn:aws:s3:::{bucket}/*"}],
+                }
+            ),
+        )
+
+    allow("s3:GetObject")
+    conf = pipeline.conf("game-c", role_arn=role_arn)
+    first_id, second_id = pipeline.job_id("game-c"), pipeline.job_id("game-c", attempt=2)
+    assert second_id == f"{first_id}-r2"
+
+    (failed,) = pipeline.run(conf)
+
+    assert failed["state"] == "failed"
+    assert failed["tasks"] == {
+        "validate": "success",
+        "wait_for_event_end": "success",
+        "create_harvest_job": "success",
+        "wait_for_harvest": "failed",
+        "verify_asset": "upstream_failed",
+        "hand_off_to_vod": "upstream_failed",
+        "publish": "upstream_failed",
+    }
+    assert failed["xcom"]["create_harvest_job"]["harvest_job_id"] == first_id
+    message = failed["errors"]["wait_for_harvest"]
+    assert message.startswith(f"harvest job {first_id} FAILED.")
+    assert "'MediaPackage HarvestJob Notification' EventBridge event" in message
+    assert "does not allow s3:PutObject" in pipeline.harvest_failure(first_id)  # failed for the reason set up
+    assert pipeline.jobs() == {first_id: "FAILED"}
+    assert pipeline.assets() == []
+
+    allow("s3:GetObject", "s3:PutObject")
+    (retried,) = pipeline.run(conf)
+
+    assert_succeeded(retried)
+    assert retried["xcom"]["create_harvest_job"] == {
+        "harvest_job_id": second_id,
+        "status": "IN_PROGRESS",
+        "created": True,
+    }
+    assert pipeline.jobs() == {first_id: "FAILED", second_id: "SUCCEEDED"}
+    assert [a["Id"] for a in pipeline.assets()] == [second_id]
+    assert_playable(retried["xcom"]["publish"]["vod_playback_urls"][0])
+
+
+def test_bad_input_is_refused_before_anything_is_created(pipeline):
+    good = pipeline.conf("game-d")
+    cases = {
+        # Refused by the DAG's param schema when the run is created (the form and the REST API
+        # apply the same schema): no run, no task.
+        "naive start": ({"start_time": pipeline.start.naive().isoformat()}, "start_time", "schema"),
+        "event id with a space": ({"event_id": "game d"}, "event_id", "schema"),
+        # Well-formed but wrong: the run starts and fails in validate, naming the field.
+        "end before start": ({"start_time": good["end_time"], "end_time": good["start_time"]}, "end_time", "task"),
+        "longer than 24 h": ({"start_time": pipeline.end.subtract(hours=25).isoformat()}, "end_time", "task"),
+        "key leaving its prefix": ({"manifest_key": "../x.m3u8"}, "manifest_key", "task"),
+        "key not a playlist": ({"manifest_key": "a/b.mp4"}, "manifest_key", "task"),
+        "unknown endpoint": ({"origin_endpoint_id": "no-such-endpoint"}, "origin_endpoint_id", "task"),
+    }
+
+    runs = pipeline.run(*({**good, **change} for change, _, _ in cases.values()))
+
+    for (case, (_, field, where)), run in zip(cases.items(), runs, strict=True):
+        if where == "schema":
+            assert run.get("raised", "").startswith(f"ParamValidationError: Invalid input for param {field}:"), (
+                case,
+                run,
+            )
+            continue
+        assert run["state"] == "failed", (case, run)
+        assert run["tasks"] == {"validate": "failed", **{t: "upstream_failed" for t in TASKS[1:]}}, (case, run)
+        message = run["errors"]["validate"]
+        assert f"{field}: " in message, (case, message)
+        assert "nothing was created" in message, (case, message)
+        assert run["xcom"] == {}, case
+    assert pipeline.jobs() == {}
+    assert pipeline.assets() == []
+
+
+def test_without_a_packaging_group_the_hand_off_is_skipped_and_the_run_published(pipeline):
+    (run,) = pipeline.run(pipeline.conf("game-e", packaging_group_id=""))
+
+    assert_succeeded(run, skipped=("hand_off_to_vod",))
+    summary = run["xcom"]["publish"]
+    assert summary["event_id"] == "game-e" and summary["segment_count"] > 0
+    assert summary["vod_asset_id"] is None and summary["vod_playback_urls"] == []
+    assert pipeline.jobs() == {pipeline.job_id("game-e"): "SUCCEEDED"}
+    assert pipeline.assets() == []
