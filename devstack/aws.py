@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,12 +23,6 @@ MEDIAPACKAGE_PRINCIPAL = "mediapackage.amazonaws.com"
 
 class AccessProblem(Exception):
     """The service cannot do its work with the given bucket or role; the message says why."""
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    key: str
-    size: int
 
 
 class Sibling:
@@ -58,10 +51,6 @@ class Sibling:
         if obj is None:
             return None
         return obj.value, obj.metadata.get("Content-Type", "binary/octet-stream")
-
-    def list_prefix(self, bucket: str, prefix: str) -> list[StoredObject]:
-        keys = self._s3.buckets[bucket].keys
-        return [StoredObject(k, len(keys[k].value)) for k in list(keys.keys()) if k.startswith(prefix)]
 
     # -- IAM ------------------------------------------------------------------------------------
 

@@ -338,7 +338,25 @@ class MediaPackageVod:
         children = [p.uri for p in parent.playlists] + [m.uri for m in parent.media if m.uri]
         if not children:
             raise SourceProblem(f"s3://{bucket}/{key} names no renditions")
-        files: dict[str, bytes] = {}
+        # Written as they are read: a 24-hour asset does not fit in memory.
+        tmp = asset.directory.with_name(asset.directory.name + ".part")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+        def write(relative: str, body: bytes) -> None:
+            path = tmp / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+
+        try:
+            self._copy_children(bucket, prefix, children, write)
+            write("__parent__.m3u8", parent.dumps().encode())
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        shutil.rmtree(asset.directory, ignore_errors=True)
+        tmp.rename(asset.directory)
+
+    def _copy_children(self, bucket: str, prefix: str, children: list[str], write: Any) -> None:
         for uri in dict.fromkeys(children):
             child_key = _inside(prefix, uri)
             child = self._read_playlist(bucket, child_key)
@@ -351,17 +369,8 @@ class MediaPackageVod:
                 found = self.sibling.get_object(bucket, segment_key)
                 if found is None:
                     raise SourceProblem(f"segment s3://{bucket}/{segment_key} does not exist")
-                files[posixpath.relpath(segment_key, prefix or ".")] = found[0]
-            files[posixpath.relpath(child_key, prefix or ".")] = child.dumps().encode()
-        files["__parent__.m3u8"] = parent.dumps().encode()
-        tmp = asset.directory.with_name(asset.directory.name + ".part")
-        shutil.rmtree(tmp, ignore_errors=True)
-        for relative, body in files.items():
-            path = tmp / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(body)
-        shutil.rmtree(asset.directory, ignore_errors=True)
-        tmp.rename(asset.directory)
+                write(posixpath.relpath(segment_key, prefix or "."), found[0])
+            write(posixpath.relpath(child_key, prefix or "."), child.dumps().encode())
 
     def _read_playlist(self, bucket: str, key: str) -> m3u8.M3U8:
         found = self.sibling.get_object(bucket, key)

@@ -1,0 +1,1505 @@
+"""The season schedule: live events kept as YAML files in the repo, validated into :class:`ScheduledEvent`\\ s.
+
+Pure domain module: no Airflow, no boto3. Broadcast ops edit the schedule, not code:
+one or more ``*.yaml`` / ``*.yml`` files in a directory (default ``include/schedules/``),
+read in file-name order (names starting with ``.`` are skipped: editor lock files).
+
+File format::
+
+    # Season 2026, week 12 (all times local unless they carry an offset)
+    timezone: America/New_York          # file default; entries may override
+    defaults:                           # optional, applied to every entry
+      padding_before: 5m                # "90s", "5m", "1h30m", or whole seconds
+      padding_after: 15m
+      destination: {s3_bucket: live-archive}   # s3_bucket, manifest_key, role_arn, packaging_group_id
+    events:
+      - id: nfl-2026-wk12-buf-kc                # letters, digits, _ and -, at most 64
+        endpoints: [buf-kc-clean-hls, buf-kc-world-hls]   # or `endpoint: one-id`
+        start: 2026-11-26 20:15                 # local wall time, or ISO with an offset
+        end: 2026-11-26 23:30
+        timezone: America/Chicago               # optional, overrides the file's
+        padding_before: 10m                     # optional, overrides the defaults (0 to 6 h)
+        padding_after: 20m
+        destination: {manifest_key: "nfl/{event_id}/index.m3u8"}   # optional, per-key overrides
+        cancelled: false                        # true: kept for the record, schedules nothing
+        clips:                                  # optional highlight clips
+          - name: opening-drive                 # [a-z0-9-]{1,40}, unique in the event
+            start: 2026-11-26 20:17
+            end: 2026-11-26 20:24
+
+Rules, all reported as :class:`ScheduleError` naming file, entry and field (never raised):
+
+* Unknown fields at any level (with the closest known name suggested), fields given
+  twice, missing ``id`` / ``endpoint(s)`` / ``start`` / ``end``, malformed ids and
+  endpoint ids, bad times, unknown time zones, ``end`` not after ``start``, paddings
+  below 0 or above 6 h, padded windows longer than 14 days (the longest startover
+  window MediaPackage keeps), bad destination values, and clips with bad or repeated
+  names, ``end`` not after ``start``, outside the event's padded window, longer than
+  24 h, or with the same window as another output of the event (harvest job ids are
+  derived from endpoint and window, so it would not be harvested on its own).
+* Times: a wall time without an offset is read in the entry's ``timezone`` (else the
+  file's). A wall time that does not exist (the spring-forward gap) is an error; one
+  that happens twice (the fall-back hour) is an error unless written with an offset,
+  e.g. ``2026-11-01 01:30-04:00`` (the first) or ``-05:00`` (the second). Everything
+  is stored and computed in UTC.
+* One bad entry never stops the others: it is refused alone. A file that is not valid
+  YAML, or whose top level (``timezone``, ``defaults``, ``events``) has errors, is
+  refused whole, since its settings apply to every entry in it.
+* Across the directory: an event id used twice keeps the first occurrence (file order,
+  then entry order; even when that entry is refused for another reason, so fixing it
+  never silently swaps which one runs) and refuses the others; two events whose *padded* windows overlap
+  on the same endpoint keep the earlier-starting one and refuse the other. Events on
+  different endpoints may overlap or end at the same moment freely. Cancelled entries
+  are validated but take part in neither check: they schedule nothing.
+* Entries and list items are numbered from 1, as an editor shows them: an entry whose
+  id is unusable is named ``#3``, a clip ``clips[#2]`` (or ``clips[<name>]``).
+
+Performance: a 10,000-event directory loads in a fraction of a second. The common,
+simple YAML layout above is read by a small exact reader (:func:`_fast_load`) that
+hands anything it does not fully understand (anchors, tags, block scalars, multi-line
+values, odd numbers...) to PyYAML (libyaml's ``CSafeLoader`` when available), so both
+give identical results; times are parsed with one pre-compiled pattern. Results are
+cached per file by ``(path, mtime_ns, size, inode)`` and per directory, so a repeated
+:func:`load_schedule` in one process only stats the files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import string
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import yaml
+from yaml.nodes import ScalarNode
+
+from live_to_vod.harvest_plan import split_window
+from live_to_vod.validation import HarvestWindow, bucket_name_problems, manifest_key_problems
+
+__all__ = [
+    "DEFAULT_DIRECTORY",
+    "MAX_CLIP",
+    "MAX_EVENT_SPAN",
+    "MAX_PADDING",
+    "Clip",
+    "DestinationOverrides",
+    "Schedule",
+    "ScheduleError",
+    "ScheduledEvent",
+    "clear_schedule_cache",
+    "load_schedule",
+    "parse_duration",
+    "parse_schedule_text",
+]
+
+#: ``include/schedules/`` next to this package (the project is installed editable).
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "schedules"
+#: Padding before or after an event is at most this long.
+MAX_PADDING = pendulum.duration(hours=6)
+#: A padded event window is at most this long: MediaPackage keeps at most 14 days of startover.
+MAX_EVENT_SPAN = pendulum.duration(days=14)
+#: A highlight clip is one harvest job: at most the 24-hour harvest limit.
+MAX_CLIP = pendulum.duration(hours=24)
+
+TOP_FIELDS = ("timezone", "defaults", "events")
+DEFAULTS_FIELDS = ("padding_before", "padding_after", "destination")
+EVENT_FIELDS = (
+    "id",
+    "endpoint",
+    "endpoints",
+    "start",
+    "end",
+    "timezone",
+    "padding_before",
+    "padding_after",
+    "destination",
+    "cancelled",
+    "clips",
+)
+CLIP_FIELDS = ("name", "start", "end")
+DESTINATION_FIELDS = ("s3_bucket", "manifest_key", "role_arn", "packaging_group_id")
+
+_EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
+_EVENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+_ENDPOINT_RE = re.compile(r"[A-Za-z0-9_-]{1,256}", re.ASCII)
+_CLIP_NAME_RE = re.compile(r"[a-z0-9-]{1,40}", re.ASCII)
+_ROLE_ARN_RE = re.compile(r"arn:[a-z0-9-]+:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+# Date and time, optionally seconds (and a fraction), optionally a UTC offset or Z.
+_TIME_RE = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)? ?(Z|[+-]\d\d(?::?\d\d)?)?",
+    re.ASCII,
+)
+_DURATION_RE = re.compile(r"(-)?(?:(\d{1,6})h)?(?:(\d{1,7})m)?(?:(\d{1,9})s)?", re.ASCII)
+_SECONDS_RE = re.compile(r"-?\d{1,10}", re.ASCII)
+_EXAMPLE_LOCAL = "2026-11-26 20:15"
+_EXAMPLE_OFFSET = "2026-11-26 20:15-05:00"
+_DURATION_HINT = "write it like 90s, 5m or 1h30m, or as a whole number of seconds"
+_MIN_YEAR, _MAX_YEAR = 2000, 2199
+_CLIP = 80
+_UTC = pendulum.UTC
+
+
+# --------------------------------------------------------------------------- value objects
+
+
+class DestinationOverrides(Mapping[str, str]):
+    """An immutable, hashable, picklable mapping of destination overrides.
+
+    Keys are among ``s3_bucket``, ``manifest_key`` (a template: ``{event_id}``, ``{date}``,
+    ``{origin_endpoint_id}``), ``role_arn`` and ``packaging_group_id`` (``""`` = no VOD
+    hand-off); a key that is absent takes the deployment default.
+    """
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, items: Mapping[str, str] | Sequence[tuple[str, str]] = ()) -> None:
+        self._data = dict(items)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"DestinationOverrides({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DestinationOverrides, (self._data,))
+
+
+_NO_DESTINATION = DestinationOverrides()
+
+
+def _as_utc(value: object, what: str) -> pendulum.DateTime:
+    """``value`` as a UTC pendulum DateTime (cheap when it already is one)."""
+    if isinstance(value, pendulum.DateTime) and value.tzinfo is _UTC:
+        return value
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime, got {value!r}")
+    return pendulum.instance(value).in_timezone("UTC")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A named highlight clip of an event; ``start``/``end`` in UTC (no padding applies)."""
+
+    name: str
+    start: pendulum.DateTime
+    end: pendulum.DateTime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _as_utc(self.start, "Clip.start"))
+        object.__setattr__(self, "end", _as_utc(self.end, "Clip.end"))
+
+    @property
+    def window(self) -> HarvestWindow:
+        return HarvestWindow(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class ScheduledEvent:
+    """One event to harvest, validated; every time in UTC.
+
+    ``start``/``end`` are the harvest window *with padding applied*;
+    ``scheduled_start``/``scheduled_end`` are the times as written, before padding.
+    ``destination`` holds the entry's destination overrides merged over the file's
+    defaults (templates unrendered). ``source`` is the schedule file's name and
+    ``timezone`` the IANA zone in effect for the entry (its own, else the file's; None when
+    neither sets one, so every time carried an offset), for display.
+    Lists and dicts given to the constructor are converted to tuples and a
+    :class:`DestinationOverrides`, so events are hashable.
+    """
+
+    event_id: str
+    endpoints: tuple[str, ...]
+    start: pendulum.DateTime
+    end: pendulum.DateTime
+    scheduled_start: pendulum.DateTime
+    scheduled_end: pendulum.DateTime
+    clips: tuple[Clip, ...] = ()
+    destination: DestinationOverrides = _NO_DESTINATION
+    source: str = ""
+    timezone: str | None = None
+
+    def __post_init__(self) -> None:
+        times = (self.start, self.end, self.scheduled_start, self.scheduled_end)
+        if not all(t.__class__ is pendulum.DateTime and t.tzinfo is _UTC for t in times):
+            for name in ("start", "end", "scheduled_start", "scheduled_end"):
+                object.__setattr__(self, name, _as_utc(getattr(self, name), f"ScheduledEvent.{name}"))
+        if type(self.endpoints) is not tuple:
+            object.__setattr__(self, "endpoints", tuple(self.endpoints))
+        if type(self.clips) is not tuple:
+            object.__setattr__(self, "clips", tuple(self.clips))
+        if not isinstance(self.destination, DestinationOverrides):
+            object.__setattr__(self, "destination", DestinationOverrides(self.destination))
+
+    @property
+    def window(self) -> HarvestWindow:
+        """The padded harvest window."""
+        return HarvestWindow(self.start, self.end)
+
+    @property
+    def clip_windows(self) -> tuple[tuple[str, HarvestWindow], ...]:
+        """``(name, window)`` per clip, as :func:`live_to_vod.harvest_plan.plan_event` takes them."""
+        return tuple((c.name, HarvestWindow(c.start, c.end)) for c in self.clips)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (times as ISO 8601 strings in UTC); :meth:`from_dict` reverses it."""
+        return {
+            "event_id": self.event_id,
+            "endpoints": list(self.endpoints),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "scheduled_start": self.scheduled_start.isoformat(),
+            "scheduled_end": self.scheduled_end.isoformat(),
+            "clips": [{"name": c.name, "start": c.start.isoformat(), "end": c.end.isoformat()} for c in self.clips],
+            "destination": dict(self.destination),
+            "source": self.source,
+            "timezone": self.timezone,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScheduledEvent:
+        """Rebuild an event from :meth:`to_dict` output (trusted: it was validated before)."""
+        return cls(
+            event_id=d["event_id"],
+            endpoints=tuple(d["endpoints"]),
+            start=_from_iso(d["start"]),
+            end=_from_iso(d["end"]),
+            scheduled_start=_from_iso(d["scheduled_start"]),
+            scheduled_end=_from_iso(d["scheduled_end"]),
+            clips=tuple(Clip(c["name"], _from_iso(c["start"]), _from_iso(c["end"])) for c in d.get("clips", ())),
+            destination=DestinationOverrides(d.get("destination") or {}),
+            source=d.get("source", ""),
+            timezone=d.get("timezone"),
+        )
+
+
+def _from_iso(text: str) -> pendulum.DateTime:
+    value = datetime.fromisoformat(text)
+    if value.utcoffset() is None:
+        raise ValueError(f"{text!r} has no UTC offset")
+    return _pdt(value.replace(tzinfo=None) - value.utcoffset())
+
+
+@dataclass(frozen=True)
+class ScheduleError:
+    """One problem in a schedule: ``file``, the ``entry`` (event id, or ``#N`` when the id is
+    unusable; None for the file as a whole), the ``field`` (None when it is not one field) and
+    a plain-words ``message``."""
+
+    file: str
+    entry: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.entry is not None:
+            parts.append(self.entry)
+        if self.field is not None:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Every valid, not-cancelled event, sorted by ``(end, event_id)``, and every problem found."""
+
+    events: tuple[ScheduledEvent, ...]
+    errors: tuple[ScheduleError, ...]
+    files: tuple[str, ...] = ()
+
+    @cached_property
+    def _by_id(self) -> dict[str, ScheduledEvent]:
+        return {e.event_id: e for e in self.events}
+
+    def get(self, event_id: str) -> ScheduledEvent | None:
+        """The event with this id, or None."""
+        return self._by_id.get(event_id)
+
+
+# --------------------------------------------------------------------------- durations
+
+
+def parse_duration(value: object) -> pendulum.Duration:
+    """``"90s"``, ``"5m"``, ``"1h30m"``, ``"2h"`` or whole seconds (``90``, ``"90"``) as a Duration.
+
+    A leading ``-`` gives a negative duration (callers decide whether that is allowed).
+    Anything else raises ``ValueError`` with a plain-words message.
+    """
+    return pendulum.duration(seconds=_duration_seconds(value))
+
+
+def _duration_seconds(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"must be a duration; {_DURATION_HINT}; got {_show(value)}")
+    if isinstance(value, int):
+        if abs(value) > 10**9:
+            raise ValueError(f"{_show(value)} seconds is far too long")
+        return value
+    return _text_duration_seconds(value)
+
+
+@lru_cache(maxsize=512)
+def _text_duration_seconds(text: str) -> int:
+    if len(text) <= 24:
+        if _SECONDS_RE.fullmatch(text):
+            return _duration_seconds(int(text))
+        match = _DURATION_RE.fullmatch(text)
+        if match is not None and any(match.group(i) for i in (2, 3, 4)):
+            sign, hours, minutes, seconds = match.groups()
+            total = int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds or 0)
+            return -total if sign else total
+    raise ValueError(f"{_show(text)} is not a duration; {_DURATION_HINT}")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+_CACHE_FILES: dict[str, tuple[tuple[int, int, int], _ParsedFile]] = {}
+_CACHE_DIRS: dict[str, tuple[tuple[tuple[str, int, int, int], ...], Schedule]] = {}
+
+
+def clear_schedule_cache() -> None:
+    """Forget every cached file and directory (tests; a process normally never needs it)."""
+    _CACHE_FILES.clear()
+    _CACHE_DIRS.clear()
+
+
+def load_schedule(directory: str | os.PathLike[str] = DEFAULT_DIRECTORY) -> Schedule:
+    """Read and validate every ``*.yaml`` / ``*.yml`` file in ``directory`` (file-name order).
+
+    Never raises for bad data: problems are in :attr:`Schedule.errors` (a missing or
+    unreadable directory is one error). Parsed files are cached by path, mtime, size
+    and inode, the whole result by the directory's file list, so repeated loads in one
+    process cost a directory scan.
+    """
+    dir_path = os.path.abspath(os.fspath(directory))
+    try:
+        with os.scandir(dir_path) as scan:
+            found = [
+                (entry.name, entry.path, entry.stat())
+                for entry in scan
+                if entry.name.endswith((".yaml", ".yml")) and not entry.name.startswith(".") and entry.is_file()
+            ]
+    except FileNotFoundError:
+        return Schedule((), (ScheduleError(dir_path, None, None, "the schedule directory does not exist"),))
+    except OSError as err:
+        return Schedule((), (ScheduleError(dir_path, None, None, f"the schedule directory cannot be read: {err}"),))
+    found.sort()
+    dir_key = tuple((name, st.st_mtime_ns, st.st_size, st.st_ino) for name, _, st in found)
+    cached = _CACHE_DIRS.get(dir_path)
+    if cached is not None and cached[0] == dir_key:
+        return cached[1]
+
+    parsed_files = []
+    for name, path, st in found:
+        file_key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = _CACHE_FILES.get(path)
+        if hit is not None and hit[0] == file_key:
+            parsed_files.append(hit[1])
+            continue
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            parsed = _ParsedFile(name, (), (ScheduleError(name, None, None, f"is not UTF-8 text ({err.reason})"),))
+        except OSError as err:
+            parsed = _ParsedFile(name, (), (ScheduleError(name, None, None, f"cannot be read: {err}"),))
+        else:
+            parsed = _parse_file(text, name)
+        _CACHE_FILES[path] = (file_key, parsed)
+        parsed_files.append(parsed)
+    current = {path for _, path, _ in found}
+    for stale in [p for p in _CACHE_FILES if os.path.dirname(p) == dir_path and p not in current]:
+        del _CACHE_FILES[stale]
+
+    schedule = _combine(parsed_files)
+    _CACHE_DIRS[dir_path] = (dir_key, schedule)
+    return schedule
+
+
+def parse_schedule_text(text: str, source: str) -> tuple[list[ScheduledEvent], list[ScheduleError]]:
+    """Validate one schedule file's text (``source`` names it in errors and events).
+
+    Applies every rule, the duplicate-id and overlap checks included (within this file);
+    :func:`load_schedule` applies those across all files. Never raises for bad data.
+    """
+    schedule = _combine([_parse_file(text, source)])
+    return list(schedule.events), list(schedule.errors)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A valid, not-cancelled entry before the cross-entry checks."""
+
+    event: ScheduledEvent
+    index: int
+    endpoint_field: str
+
+
+@dataclass(frozen=True)
+class _ParsedFile:
+    name: str
+    candidates: tuple[_Candidate, ...]
+    errors: tuple[ScheduleError, ...]
+    ids: tuple[tuple[str, int], ...] = ()  # (id, entry number) of every not-cancelled entry with a usable id
+
+
+def _combine(files: Sequence[_ParsedFile]) -> Schedule:
+    """The cross-entry checks over ``files`` (in order): duplicate ids, then same-endpoint overlaps."""
+    errors: list[ScheduleError] = []
+    for parsed in files:
+        errors.extend(parsed.errors)
+    cross: list[tuple[int, int, ScheduleError]] = []
+
+    # Every not-cancelled entry with a well-formed id counts, valid or not: the first keeps the id.
+    first_by_id: dict[str, tuple[int, int]] = {}  # id -> (file order, entry number)
+    for order, parsed in enumerate(files):
+        for event_id, index in parsed.ids:
+            first = first_by_id.setdefault(event_id, (order, index))
+            if first == (order, index):
+                continue
+            where = "earlier in this file" if first[0] == order else f"in {files[first[0]].name}"
+            message = (
+                f"the id {event_id!r} is already used by entry #{first[1]} {where}; "
+                "ids must be unique across all schedule files, so this entry is refused"
+            )
+            cross.append((order, index, ScheduleError(parsed.name, event_id, "id", message)))
+    unique: list[tuple[int, _Candidate]] = [
+        (order, cand)
+        for order, parsed in enumerate(files)
+        for cand in parsed.candidates
+        if first_by_id[cand.event.event_id] == (order, cand.index)
+    ]
+
+    # Sweep in start order; per endpoint, the accepted event reaching furthest.
+    unique.sort(key=lambda oc: (oc[1].event.start, oc[0], oc[1].index))
+    reach: dict[str, ScheduledEvent] = {}
+    accepted: list[ScheduledEvent] = []
+    for order, cand in unique:
+        event = cand.event
+        clash = None
+        for endpoint in event.endpoints:
+            other = reach.get(endpoint)
+            if other is not None and event.start < other.end:
+                clash = (endpoint, other)
+                break
+        if clash is not None:
+            endpoint, other = clash
+            where = "in this file" if other.source == event.source else f"in {other.source}"
+            message = (
+                f"overlaps event {other.event_id!r} ({where}) on endpoint {endpoint!r}: its padded window "
+                f"{_z(event.start)} to {_z(event.end)} starts before the other's ends at {_z(other.end)}; "
+                "an endpoint carries one event at a time, so the later-starting event is refused"
+            )
+            cross.append((order, cand.index, ScheduleError(event.source, event.event_id, cand.endpoint_field, message)))
+            continue
+        accepted.append(event)
+        for endpoint in event.endpoints:
+            other = reach.get(endpoint)
+            if other is None or other.end < event.end:
+                reach[endpoint] = event
+
+    cross.sort(key=lambda c: (c[0], c[1]))
+    errors.extend(c[2] for c in cross)
+    accepted.sort(key=lambda e: (e.end, e.event_id))
+    return Schedule(tuple(accepted), tuple(errors), tuple(p.name for p in files))
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def _parse_file(text: str, source: str) -> _ParsedFile:
+    """Every entry of one file, validated on its own (no cross-entry checks)."""
+
+    def file_error(message: str) -> _ParsedFile:
+        return _ParsedFile(source, (), (ScheduleError(source, None, None, message),))
+
+    if not isinstance(text, str):
+        return file_error(f"must be text, got {_show(text)}")
+    try:
+        loaded = _load_yaml(text)
+    except yaml.YAMLError as err:
+        return file_error(f"is not valid YAML: {_yaml_problem(err)}")
+    except RecursionError:
+        return file_error("is not a usable schedule: it is nested far too deeply")
+    except Exception as err:  # anything else the YAML library raises on hostile input
+        return file_error(f"is not valid YAML: {_clip(str(err))}")
+    data, duplicates = loaded
+    expected = "a mapping with an `events:` list (and optional `timezone:` and `defaults:`)"
+    if data is None:
+        return file_error(f"is empty; a schedule file is {expected}")
+    if not isinstance(data, dict):
+        return file_error(f"must be {expected}, got {_type_name(data)}")
+    if "events" not in data:
+        return file_error(f"has no `events:` list; a schedule file is {expected} (write `events: []` for none)")
+    raw_events = data["events"]
+    if not isinstance(raw_events, list):
+        return file_error(f"`events:` must be a list of entries (write `events: []` for none), got {_show(raw_events)}")
+
+    reader = _FileReader(source, duplicates)
+    header = reader.header(data)
+    if reader.errors:
+        n = len(raw_events)
+        reader.errors.append(
+            ScheduleError(
+                source,
+                None,
+                None,
+                f"the file's settings have errors, so none of its {n} entr{'y' if n == 1 else 'ies'} "
+                "is scheduled until they are fixed",
+            )
+        )
+        return _ParsedFile(source, (), tuple(reader.errors))
+    assert header is not None
+    candidates = []
+    for index, raw in enumerate(raw_events, start=1):
+        try:
+            cand = reader.entry(index, raw, header)
+        except Exception as err:  # a safety net: one entry must never stop the others
+            reader.errors.append(
+                ScheduleError(source, f"#{index}", None, f"could not be validated ({type(err).__name__}: {err})")
+            )
+            continue
+        if cand is not None:
+            candidates.append(cand)
+    return _ParsedFile(source, tuple(candidates), tuple(reader.errors), tuple(reader.ids))
+
+
+@dataclass(frozen=True)
+class _Header:
+    zone: tzinfo | None
+    zone_name: str | None
+    padding_before: timedelta
+    padding_after: timedelta
+    destination: DestinationOverrides
+
+
+class _FileReader:
+    """Validates one file's header and entries, collecting :class:`ScheduleError`\\ s."""
+
+    def __init__(self, source: str, duplicates: _Duplicates) -> None:
+        self.source = source
+        self.duplicates = duplicates
+        self.errors: list[ScheduleError] = []
+        self.ids: list[tuple[str, int]] = []
+
+    def _error(self, entry: str | None, field: str | None, message: str) -> None:
+        self.errors.append(ScheduleError(self.source, entry, field, message))
+
+    def _fields(self, mapping: dict[Any, Any], known: Sequence[str], entry: str | None, prefix: str) -> None:
+        """Report unknown and repeated keys of ``mapping``."""
+        known_set = _EVENT_FIELD_SET if known is EVENT_FIELDS else known
+        for key in mapping:
+            if key not in known_set:
+                self._error(entry, prefix + _field_name(key), _unknown_field(key, known))
+        repeated = _repeated_keys(self.duplicates, mapping)
+        if repeated:
+            for key in dict.fromkeys(repeated):
+                self._error(
+                    entry,
+                    prefix + _field_name(key),
+                    "is given more than once; YAML would silently keep the last one, so remove the others",
+                )
+
+    # ----------------------------------------------------------------- header
+
+    def header(self, data: dict[Any, Any]) -> _Header | None:
+        self._fields(data, TOP_FIELDS, None, "")
+        zone, zone_name = None, None
+        if "timezone" in data:
+            zone, zone_name = self._zone(data["timezone"], None, "timezone")
+        before = after = timedelta(0)
+        destination = _NO_DESTINATION
+        defaults = data.get("defaults")
+        if defaults is not None or "defaults" in data:
+            if not isinstance(defaults, dict):
+                self._error(None, "defaults", f"must be a mapping of default settings, got {_show(defaults)}")
+            else:
+                self._fields(defaults, DEFAULTS_FIELDS, None, "defaults.")
+                if "padding_before" in defaults:
+                    before = self._padding(defaults["padding_before"], None, "defaults.padding_before")
+                if "padding_after" in defaults:
+                    after = self._padding(defaults["padding_after"], None, "defaults.padding_after")
+                if "destination" in defaults:
+                    checked = self._destination(defaults["destination"], None, "defaults.destination")
+                    destination = DestinationOverrides(checked) if checked is not None else _NO_DESTINATION
+        if self.errors:
+            return None
+        return _Header(zone, zone_name, before or timedelta(0), after or timedelta(0), destination)
+
+    # ----------------------------------------------------------------- entries
+
+    def entry(self, index: int, raw: object, header: _Header) -> _Candidate | None:
+        errors_before = len(self.errors)
+        if not isinstance(raw, dict):
+            self._error(
+                f"#{index}",
+                None,
+                f"must be a mapping with id, endpoint(s), start and end; got {_show(raw)}",
+            )
+            return None
+        event_id = raw.get("id")
+        label = event_id if isinstance(event_id, str) and _EVENT_ID_RE.fullmatch(event_id) else f"#{index}"
+        self._fields(raw, EVENT_FIELDS, label, "")
+        if label != event_id:
+            self._check_id(event_id, "id" in raw, label)
+
+        endpoints, endpoint_field = self._endpoints(raw, label)
+
+        zone, zone_name = header.zone, header.zone_name
+        if "timezone" in raw:
+            zone, zone_name = self._zone(raw["timezone"], label, "timezone")
+            zone_ok = zone is not None
+        else:
+            zone_ok = True
+
+        start = end = None
+        if zone_ok:
+            start = self._time(raw, "start", zone, zone_name, label)
+            end = self._time(raw, "end", zone, zone_name, label)
+        if start is not None and end is not None and end <= start:
+            self._error(
+                label,
+                "end",
+                f"{_show(raw['end'])} is not after the start {_show(raw['start'])} "
+                f"({_z_naive(end)} vs {_z_naive(start)})",
+            )
+            start = end = None
+
+        before = self._padding(raw["padding_before"], label, "padding_before") if "padding_before" in raw else None
+        after = self._padding(raw["padding_after"], label, "padding_after") if "padding_after" in raw else None
+        if before is None:
+            before = header.padding_before if "padding_before" not in raw else None
+        if after is None:
+            after = header.padding_after if "padding_after" not in raw else None
+
+        destination = header.destination
+        if "destination" in raw:
+            checked = self._destination(raw["destination"], label, "destination")
+            if checked is not None and checked:
+                merged = dict(header.destination)
+                merged.update(checked)
+                destination = DestinationOverrides(merged)
+
+        cancelled = raw.get("cancelled", False)
+        if not isinstance(cancelled, bool):
+            self._error(label, "cancelled", f"must be true or false, got {_show(cancelled)}")
+        elif not cancelled and label == event_id:
+            self.ids.append((event_id, index))
+
+        padded = None
+        if start is not None and end is not None and before is not None and after is not None:
+            p_start, p_end = start - before, end + after
+            if p_end - p_start > MAX_EVENT_SPAN:
+                self._error(
+                    label,
+                    "end",
+                    f"the padded window is {_span(p_end - p_start)} long; MediaPackage keeps at most "
+                    "14 days of startover, so it could never be harvested",
+                )
+            else:
+                padded = (p_start, p_end)
+
+        clips: tuple[Clip, ...] = ()
+        if "clips" in raw:
+            clips = self._clips(raw["clips"], label, zone, zone_name, padded)
+
+        if len(self.errors) == errors_before and "manifest_key" in destination:
+            assert start is not None and endpoints
+            self._render_check(destination["manifest_key"], label, event_id, endpoints[0], start)
+        if len(self.errors) > errors_before or cancelled is not False:
+            return None
+        assert padded is not None and start is not None and end is not None and endpoints
+        event = ScheduledEvent(
+            event_id=event_id,
+            endpoints=endpoints,
+            start=_pdt(padded[0]),
+            end=_pdt(padded[1]),
+            scheduled_start=_pdt(start),
+            scheduled_end=_pdt(end),
+            clips=clips,
+            destination=destination,
+            source=self.source,
+            timezone=zone_name,
+        )
+        return _Candidate(event, index, endpoint_field)
+
+    def _check_id(self, value: object, present: bool, label: str) -> None:
+        if not present or value is None or value == "":
+            self._error(label, "id", "is required: a unique id of letters, digits, _ and -, at most 64 characters")
+            return
+        problem = _id_problem(value, _EVENT_ID_RE, 64)
+        if problem:
+            self._error(label, "id", problem)
+
+    def _endpoints(self, raw: dict[Any, Any], label: str) -> tuple[tuple[str, ...], str]:
+        has_one, has_many = "endpoint" in raw, "endpoints" in raw
+        if has_one and has_many:
+            self._error(label, "endpoints", "give either `endpoint: <id>` or `endpoints: [<id>, ...]`, not both")
+            return (), "endpoints"
+        if not has_one and not has_many:
+            self._error(label, "endpoints", "is required: give `endpoint: <id>` or `endpoints: [<id>, ...]`")
+            return (), "endpoints"
+        if has_one:
+            value = raw["endpoint"]
+            problem = _id_problem(value, _ENDPOINT_RE, 256)
+            if problem:
+                self._error(label, "endpoint", problem)
+                return (), "endpoint"
+            return (value,), "endpoint"
+        values = raw["endpoints"]
+        if not isinstance(values, list) or not values:
+            self._error(
+                label,
+                "endpoints",
+                f"must be a non-empty list of origin endpoint ids like [clean-hls, world-hls], got {_show(values)}",
+            )
+            return (), "endpoints"
+        ok = True
+        seen: set[str] = set()
+        for i, value in enumerate(values, start=1):
+            problem = _id_problem(value, _ENDPOINT_RE, 256)
+            if problem:
+                self._error(label, f"endpoints[#{i}]", problem)
+                ok = False
+            elif value in seen:
+                self._error(label, f"endpoints[#{i}]", f"{value!r} is listed more than once")
+                ok = False
+            else:
+                seen.add(value)
+        return (tuple(values) if ok else ()), "endpoints"
+
+    def _zone(self, value: object, entry: str | None, field: str) -> tuple[tzinfo | None, str | None]:
+        zone = _zone(value)
+        if isinstance(zone, str):
+            self._error(entry, field, zone)
+            return None, None
+        return zone, value  # type: ignore[return-value]  # a valid zone name is a str
+
+    def _time(
+        self, raw: dict[Any, Any], field: str, zone: tzinfo | None, zone_name: str | None, entry: str, prefix: str = ""
+    ) -> datetime | None:
+        if field not in raw or raw[field] is None or raw[field] == "":
+            self._error(entry, prefix + field, f"is required; write it like {_EXAMPLE_LOCAL} or {_EXAMPLE_OFFSET}")
+            return None
+        parsed = _utc_naive(raw[field], zone, zone_name)
+        if isinstance(parsed, str):
+            self._error(entry, prefix + field, parsed)
+            return None
+        return parsed
+
+    def _padding(self, value: object, entry: str | None, field: str) -> timedelta | None:
+        try:
+            seconds = _duration_seconds(value)
+        except ValueError as err:
+            self._error(entry, field, str(err))
+            return None
+        if seconds < 0:
+            self._error(entry, field, f"{_show(value)} is negative; padding is 0 or more")
+            return None
+        if seconds > MAX_PADDING.total_seconds():
+            self._error(entry, field, f"{_show(value)} is {_span(timedelta(seconds=seconds))}; padding is at most 6 h")
+            return None
+        return timedelta(seconds=seconds)
+
+    def _destination(self, value: object, entry: str | None, field: str) -> dict[str, str] | None:
+        if not isinstance(value, dict):
+            self._error(
+                entry,
+                field,
+                f"must be a mapping like {{s3_bucket: my-bucket}} (keys {', '.join(DESTINATION_FIELDS)}), "
+                f"got {_show(value)}",
+            )
+            return None
+        self._fields(value, DESTINATION_FIELDS, entry, field + ".")
+        result: dict[str, str] = {}
+        ok = True
+        for key in DESTINATION_FIELDS:
+            if key not in value:
+                continue
+            problem = _destination_problem(key, value[key])
+            if problem:
+                self._error(entry, f"{field}.{key}", problem)
+                ok = False
+            else:
+                result[key] = value[key]
+        return result if ok else None
+
+    def _render_check(self, template: str, entry: str, event_id: str, endpoint: str, start: datetime) -> None:
+        """The manifest key template rendered for this event must be a usable S3 key."""
+        rendered = (
+            template.replace("{event_id}", event_id)
+            .replace("{origin_endpoint_id}", endpoint)
+            .replace("{date}", f"{start.year:04d}-{start.month:02d}-{start.day:02d}")
+        )
+        for reason in manifest_key_problems(rendered):
+            self._error(entry, "destination.manifest_key", f"{_show(rendered)} (rendered) {reason}")
+
+    def _clips(
+        self,
+        value: object,
+        label: str,
+        zone: tzinfo | None,
+        zone_name: str | None,
+        padded: tuple[datetime, datetime] | None,
+    ) -> tuple[Clip, ...]:
+        if not isinstance(value, list):
+            self._error(label, "clips", f"must be a list of clips (name, start, end), got {_show(value)}")
+            return ()
+        clips: list[Clip] = []
+        names: set[str] = set()
+        windows: dict[tuple[datetime, datetime], str] = {}
+        for i, raw in enumerate(value, start=1):
+            where = f"clips[#{i}]"
+            if not isinstance(raw, dict):
+                self._error(label, where, f"must be a mapping with name, start and end; got {_show(raw)}")
+                continue
+            name = raw.get("name")
+            name_ok = isinstance(name, str) and _CLIP_NAME_RE.fullmatch(name) is not None
+            if name_ok:
+                where = f"clips[{name}]"
+            errors_before = len(self.errors)
+            self._fields(raw, CLIP_FIELDS, label, where + ".")
+            if not name_ok:
+                if name is None or name == "":
+                    self._error(label, where + ".name", "is required: lowercase letters, digits and -, at most 40")
+                else:
+                    self._error(
+                        label,
+                        where + ".name",
+                        f"{_show(name)} must be 1 to 40 characters, each a lowercase ASCII letter, digit or hyphen",
+                    )
+            elif name in names:
+                self._error(label, where + ".name", f"another clip of this event is already named {name!r}")
+            else:
+                names.add(name)
+            start = self._time(raw, "start", zone, zone_name, label, where + ".")
+            end = self._time(raw, "end", zone, zone_name, label, where + ".")
+            if start is not None and end is not None:
+                if end <= start:
+                    self._error(
+                        label,
+                        where + ".end",
+                        f"{_show(raw['end'])} is not after the clip's start {_show(raw['start'])}",
+                    )
+                elif end - start > MAX_CLIP:
+                    self._error(
+                        label, where + ".end", f"the clip is {_span(end - start)} long; the harvest limit is 24 h"
+                    )
+                elif padded is not None and (start < padded[0] or end > padded[1]):
+                    self._error(
+                        label,
+                        where,
+                        f"{_z_naive(start)} to {_z_naive(end)} is not inside the event's padded window "
+                        f"{_z_naive(padded[0])} to {_z_naive(padded[1])}",
+                    )
+                elif (start, end) in windows or (start, end) == padded:
+                    other = windows.get((start, end), "the full event")
+                    self._error(
+                        label,
+                        where,
+                        f"has the same window as {other}; harvests are identified by endpoint and window, "
+                        "so it would not be harvested on its own",
+                    )
+                else:
+                    windows[(start, end)] = f"clip {name!r}" if name_ok else f"clip #{i}"
+            if len(self.errors) == errors_before and start is not None and end is not None:
+                clips.append(Clip(name, _pdt(start), _pdt(end)))  # type: ignore[arg-type]
+        if clips and padded is not None and padded[1] - padded[0] > MAX_CLIP:
+            self._clips_vs_parts(clips, label, padded)
+        return tuple(clips)
+
+    def _clips_vs_parts(self, clips: list[Clip], label: str, padded: tuple[datetime, datetime]) -> None:
+        parts = {(w.start, w.end) for w in split_window(HarvestWindow(_pdt(padded[0]), _pdt(padded[1])))}
+        for clip in clips:
+            if (clip.start, clip.end) in parts:
+                self._error(
+                    label,
+                    f"clips[{clip.name}]",
+                    "has the same window as one of the event's 24-hour parts; harvests are identified by "
+                    "endpoint and window, so it would not be harvested on its own",
+                )
+
+
+# --------------------------------------------------------------------------- field checks
+
+
+def _id_problem(value: object, pattern: re.Pattern[str], max_len: int) -> str | None:
+    if value is None or value == "":
+        return "is required"
+    if not isinstance(value, str):
+        return f"must be text, got {_show(value)}{_quote_hint(value)}"
+    if pattern.fullmatch(value):
+        return None
+    rule = f"must be 1 to {max_len} characters, each an ASCII letter, digit, underscore or hyphen"
+    if len(value) > max_len:
+        return f"{rule}; got {len(value)} characters: {_show(value)}"
+    position, char = next((i, c) for i, c in enumerate(value) if not pattern.fullmatch(c))
+    return f"{rule}; {_show(value)} has {char!r} at position {position}"
+
+
+def _quote_hint(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return " (YAML reads yes/no/on/off/true/false/null as special values: put the text in quotes)"
+    if isinstance(value, int | float):
+        return " (put it in quotes to make it text)"
+    return ""
+
+
+@lru_cache(maxsize=256)
+def _destination_problem_cached(key: str, value: str) -> str | None:
+    if key == "s3_bucket":
+        reasons = bucket_name_problems(value)
+        return f"{_show(value)} " + "; ".join(reasons) if reasons else None
+    if key == "role_arn":
+        if not _ROLE_ARN_RE.fullmatch(value):
+            return f"{_show(value)} is not an IAM role ARN; expected the form arn:aws:iam::123456789012:role/NAME"
+        return None
+    if key == "packaging_group_id":
+        if value and not _ENDPOINT_RE.fullmatch(value):
+            return (
+                f"{_show(value)} must be 1 to 256 ASCII letters, digits, underscores or hyphens "
+                '(or "" for no VOD hand-off)'
+            )
+        return None
+    # manifest_key: a template; rendered per event later, here only its placeholders and literal text
+    try:
+        parsed = list(string.Formatter().parse(value))
+    except ValueError as err:
+        return (
+            f"template {_show(value)} has unbalanced braces ({err}); "
+            "placeholders are {event_id}, {date} and {origin_endpoint_id}"
+        )
+    bad = [name for _, name, spec, conv in parsed if name is not None and (name not in _PLACEHOLDERS or spec or conv)]
+    if bad:
+        return (
+            f"template {_show(value)} uses unknown placeholder {_show('{' + bad[0] + '}')}; "
+            "only {event_id}, {date} and {origin_endpoint_id} are available"
+        )
+    sample = value.replace("{event_id}", "event").replace("{origin_endpoint_id}", "endpoint")
+    reasons = manifest_key_problems(sample.replace("{date}", "2026-01-01"))
+    return f"template {_show(value)} " + "; ".join(reasons) if reasons else None
+
+
+_PLACEHOLDERS = ("event_id", "date", "origin_endpoint_id")
+
+
+def _destination_problem(key: str, value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"must be text, got {_show(value)}{_quote_hint(value)}"
+    if value == "" and key != "packaging_group_id":
+        return "must not be empty; remove the line to use the deployment default"
+    if len(value) > 2048:
+        return f"{_show(value)} is far too long"
+    return _destination_problem_cached(key, value)
+
+
+def _unknown_field(key: object, known: Sequence[str]) -> str:
+    if isinstance(key, str):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        if close:
+            return f"is not a known field; did you mean {close[0]!r}?"
+    return f"is not a known field; the known fields here are {', '.join(known)}"
+
+
+def _field_name(key: object) -> str:
+    if isinstance(key, str) and 0 < len(key) <= 64 and key.isprintable():
+        return key
+    return _show(key)
+
+
+# --------------------------------------------------------------------------- time zones and times
+
+
+_ZONES: dict[str, tzinfo] = {}
+_ALL_ZONES: list[str] = []
+
+
+def _zone(name: object) -> tzinfo | str:
+    """The zone called ``name``, or a message saying why there is none."""
+    if isinstance(name, str):
+        zone = _ZONES.get(name)
+        if zone is not None:
+            return zone
+    if not isinstance(name, str) or not name:
+        return f"must be an IANA time zone name like America/New_York, got {_show(name)}"
+    if len(name) <= 64 and name.isprintable():
+        try:
+            zone = pendulum.timezone(name)
+        except Exception:  # pendulum raises InvalidTimezone, zoneinfo ValueError for odd keys
+            zone = None
+        if isinstance(zone, tzinfo):
+            _ZONES[name] = zone
+            return zone
+    hint = ""
+    if len(name) <= 64:
+        if not _ALL_ZONES:
+            import zoneinfo
+
+            _ALL_ZONES.extend(sorted(zoneinfo.available_timezones()))
+        close = difflib.get_close_matches(name, _ALL_ZONES, n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{_show(name)} is not a known IANA time zone (like America/New_York or Europe/London){hint}"
+
+
+def _utc_naive(value: object, zone: tzinfo | None, zone_name: str | None) -> datetime | str:
+    """``value`` (an ISO time with an offset, or a wall time in ``zone``) as a naive UTC datetime,
+    or a message saying why it is not one."""
+    if not isinstance(value, str):
+        return f"must be a date and time like {_EXAMPLE_LOCAL} or {_EXAMPLE_OFFSET}, got {_show(value)}"
+    hint = f"write it like {_EXAMPLE_LOCAL} (local time) or {_EXAMPLE_OFFSET}"
+    match = _TIME_RE.fullmatch(value) if len(value) <= 40 else None
+    if match is None and len(value) <= 40 and ("t" in value or "z" in value):
+        match = _TIME_RE.fullmatch(value.upper())  # RFC 3339 allows a lowercase t and z
+    if match is None:
+        return f"{_show(value)} is not a date and time; {hint}"
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    if not _MIN_YEAR <= int(year) <= _MAX_YEAR:
+        return f"{_show(value)} is not between the years {_MIN_YEAR} and {_MAX_YEAR}"
+    try:
+        wall = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second) if second else 0,
+            int(fraction.ljust(6, "0")) if fraction else 0,
+        )
+    except ValueError:
+        return f"{_show(value)} is not a valid date and time (check the day, hour and minutes)"
+    if offset is not None:
+        if offset == "Z":
+            return wall
+        hours, minutes = int(offset[1:3]), int(offset[-2:]) if len(offset) > 3 else 0
+        if hours > 18 or minutes > 59:
+            return f"{_show(value)} has an impossible UTC offset {offset}"
+        delta = timedelta(hours=hours, minutes=minutes)
+        return wall + delta if offset[0] == "-" else wall - delta
+    if zone is None:
+        return (
+            f"{_show(value)} has no UTC offset and no time zone is set; add `timezone:` to the file or the entry, "
+            f"or write the offset like {_EXAMPLE_OFFSET}"
+        )
+    first = wall.replace(tzinfo=zone).utcoffset()
+    second_offset = wall.replace(tzinfo=zone, fold=1).utcoffset()
+    assert first is not None and second_offset is not None
+    if first == second_offset:
+        return wall - first
+    text = value.strip()
+    if first > second_offset:  # clocks went back: the wall time happens twice
+        return (
+            f"{_show(value)} happens twice in {zone_name} (clocks go back {_span(first - second_offset)} that night); "
+            f"add the offset to say which: {text}{_offset_text(first)} (the first) or "
+            f"{text}{_offset_text(second_offset)} (the second)"
+        )
+    return (
+        f"{_show(value)} does not exist in {zone_name}: clocks skip forward {_span(second_offset - first)} "
+        "that night (daylight saving time); pick a time outside the skipped hour or write an explicit offset"
+    )
+
+
+def _offset_text(offset: timedelta) -> str:
+    total = int(offset.total_seconds()) // 60
+    sign = "-" if total < 0 else "+"
+    hours, minutes = divmod(abs(total), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def _pdt(naive_utc: datetime) -> pendulum.DateTime:
+    """A naive UTC datetime (or an aware one already in UTC) as a pendulum DateTime in UTC."""
+    n = naive_utc
+    return pendulum.DateTime(n.year, n.month, n.day, n.hour, n.minute, n.second, n.microsecond, tzinfo=_UTC)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _show(value: object) -> str:
+    """A short, escaped rendering of an untrusted value for a message (never raises)."""
+    if isinstance(value, str):
+        shown = repr(value[:_CLIP])
+        return shown if len(value) <= _CLIP else f"{shown}... ({len(value)} characters)"
+    try:
+        text = repr(value)
+    except Exception:  # e.g. an int too long to convert to text
+        return f"{type(value).__name__} (too large to show)"
+    if len(text) > _CLIP:
+        text = text[:_CLIP] + "..."
+    return f"{_type_name(value)} {text}"
+
+
+def _type_name(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", type(None): "nothing (null)"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _z(t: pendulum.DateTime) -> str:
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+
+
+def _z_naive(t: datetime) -> str:
+    return _z(t)  # type: ignore[arg-type]  # same fields
+
+
+def _span(delta: timedelta) -> str:
+    total = int(delta.total_seconds())
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    parts.append(f"{seconds} s" if seconds or not any(parts) else "")
+    return " ".join(p for p in parts if p)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    context = getattr(err, "context", None)
+    return _clip(f"{problem}{where}" + (f" ({context})" if context else ""))
+
+
+# --------------------------------------------------------------------------- YAML
+
+#: Repeated keys found while reading: ``id(mapping) -> (mapping, [key, ...])``. The mapping
+#: itself is held so its id cannot be reused by another (a value dropped by a repeated key
+#: would otherwise be freed, and a later mapping could inherit its id and its entry).
+_Duplicates = dict[int, tuple[dict[Any, Any], list[Any]]]
+
+
+def _repeated_keys(duplicates: _Duplicates, mapping: dict[Any, Any]) -> list[Any]:
+    """The keys given more than once in ``mapping`` (as found while reading it)."""
+    found = duplicates.get(id(mapping))
+    return found[1] if found is not None and found[0] is mapping else []
+
+
+_YamlLoaderBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_YamlLoaderBase):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader (libyaml when available), plus: timestamps stay text (this module
+    parses times with the zone rules), ``1:30``-style sexagesimal numbers stay text (refused
+    as durations rather than read as 90), and repeated keys are recorded in ``duplicate_keys``
+    (``id(mapping) -> [key, ...]``) instead of silently dropped."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicate_keys: _Duplicates = {}
+
+
+def _construct_text(loader: _Loader, node: ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+def _construct_int(loader: _Loader, node: ScalarNode) -> Any:
+    if ":" in node.value:
+        return loader.construct_scalar(node)
+    return loader.construct_yaml_int(node)
+
+
+def _construct_float(loader: _Loader, node: ScalarNode) -> Any:
+    if ":" in node.value:
+        return loader.construct_scalar(node)
+    return loader.construct_yaml_float(node)
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    data: dict[Any, Any] = {}
+    yield data
+    own = node.value  # construct_mapping deletes merge (<<) keys from this list in place
+    value = loader.construct_mapping(node)
+    data.update(value)
+    if len(own) > 1:
+        keys = [loader.construct_object(key_node) for key_node, _ in own]  # already built: cached
+        if len(set(keys)) < len(keys):  # equal as dict keys (on and yes are both True)
+            seen: set[Any] = set()
+            repeated = []
+            for key in keys:
+                if key in seen:
+                    repeated.append(key)
+                seen.add(key)
+            loader.duplicate_keys[id(data)] = (data, repeated)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def _load_yaml(text: str) -> tuple[Any, _Duplicates]:
+    """``(data, duplicate_keys)`` of one YAML document: the fast reader, else PyYAML."""
+    fast = _fast_load(text)
+    if fast is not None:
+        return fast
+    return _pyyaml_load(text)
+
+
+def _pyyaml_load(text: str) -> tuple[Any, _Duplicates]:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data(), loader.duplicate_keys
+    finally:
+        loader.dispose()
+
+
+# ----------------------------------------------------------------- the fast reader
+#
+# PyYAML spends ~60 us per event building nodes, marks and resolving tags: too slow for a
+# 10,000-event schedule. This reader handles the plain layout schedules are written in:
+# block mappings and sequences (a sequence may sit at its key's indentation), one-line
+# plain, quoted and flow values, comments and blank lines. It gives up (returns None) on
+# anything else, and PyYAML reads the file instead; a differential test checks that
+# whenever it answers, it answers exactly what PyYAML (``_Loader``) would.
+
+# Characters this reader accepts; anything else (tabs, CR, NEL, LS/PS, BOM, controls) -> PyYAML.
+_FAST_REJECT_RE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_FAST_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)", re.ASCII)
+_FAST_FLOW_ITEM_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", re.ASCII)
+_FAST_SIMPLE_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
+_FAST_BAD_START = frozenset(",]}#&*!|>%@`?:")
+_RESOLVER = yaml.resolver.Resolver()
+_RESOLVER.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers  # type: ignore[misc]  # exactly _Loader's rules
+_RESOLVE_FIRST = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_STR_TAG, _TIMESTAMP_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"
+_NULL_TAG, _BOOL_TAG, _INT_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"
+
+
+class _GiveUp(Exception):
+    """The fast reader does not handle this document; PyYAML will."""
+
+
+def _fast_load(text: str) -> tuple[Any, _Duplicates] | None:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # Windows line ends are line breaks to YAML too; a lone CR is rejected
+    if _FAST_REJECT_RE.search(text):
+        return None
+    try:
+        return _FastReader(text).document()
+    except (_GiveUp, RecursionError):
+        return None
+
+
+class _FastReader:
+    def __init__(self, text: str) -> None:
+        lines: list[tuple[int, str]] = []
+        for line in text.split("\n"):
+            body = line.lstrip(" ")
+            if not body or body[0] == "#":
+                continue
+            if line[:3] in ("---", "...") or line[0] == "%":
+                raise _GiveUp
+            lines.append((len(line) - len(body), body.rstrip(" ")))
+        self.lines = lines
+        self.pos = 0
+        self.duplicates: _Duplicates = {}
+
+    def document(self) -> tuple[Any, _Duplicates]:
+        if not self.lines or self.lines[0][0] != 0:
+            raise _GiveUp
+        match = _FAST_KEY_RE.match(self.lines[0][1])
+        if match is None:
+            raise _GiveUp
+        data = self.mapping(0, None)
+        if self.pos != len(self.lines):
+            raise _GiveUp
+        return data, self.duplicates
+
+    def mapping(self, indent: int, first: tuple[Any, str] | None) -> dict[Any, Any]:
+        """A block mapping whose keys sit at ``indent``; ``first`` is a key already read (``- key: ...``)."""
+        result: dict[Any, Any] = {}
+        lines = self.lines
+        while True:
+            if first is not None:
+                key, rest = first
+                first = None
+            else:
+                if self.pos >= len(lines):
+                    break
+                line_indent, body = lines[self.pos]
+                if line_indent < indent:
+                    break
+                if line_indent > indent:
+                    raise _GiveUp
+                match = _FAST_KEY_RE.match(body)
+                if match is None:
+                    raise _GiveUp
+                key, rest = _plain_key(match.group(1)), body[match.end() :]
+                self.pos += 1
+            value = self.value(indent, rest)
+            if key in result:
+                self.duplicates.setdefault(id(result), (result, []))[1].append(key)
+            result[key] = value
+        return result
+
+    def value(self, indent: int, rest: str) -> Any:
+        """The value after ``key:`` (``rest`` has no leading spaces) of a key at ``indent``."""
+        if not rest or rest[0] == "#":
+            if self.pos < len(self.lines):
+                line_indent, body = self.lines[self.pos]
+                is_item = body[:2] == "- " or body == "-"
+                if line_indent > indent:
+                    return self.sequence(line_indent) if is_item else self.mapping(line_indent, None)
+                if line_indent == indent and is_item:
+                    return self.sequence(line_indent)
+            return None
+        result = self.scalar(rest)
+        if self.pos < len(self.lines) and self.lines[self.pos][0] > indent:
+            raise _GiveUp  # a continuation line (multi-line scalar) or an error
+        return result
+
+    def sequence(self, indent: int) -> list[Any]:
+        items: list[Any] = []
+        lines = self.lines
+        while self.pos < len(lines):
+            line_indent, body = lines[self.pos]
+            if line_indent < indent:
+                break
+            if line_indent > indent:
+                raise _GiveUp
+            if body[:2] != "- ":
+                if body == "-":
+                    raise _GiveUp
+                break  # a key at the parent mapping's indentation ends a compact sequence
+            rest = body[2:]
+            item = rest.lstrip(" ")
+            item_indent = indent + len(body) - len(item)
+            self.pos += 1
+            if item[0] == "#" or item[:2] == "- " or item == "-":
+                raise _GiveUp
+            match = _FAST_KEY_RE.match(item)
+            if match is not None:
+                items.append(self.mapping(item_indent, (_plain_key(match.group(1)), item[match.end() :])))
+                continue
+            items.append(self.scalar(item))
+            if self.pos < len(lines) and lines[self.pos][0] > indent:
+                raise _GiveUp
+        return items
+
+    def scalar(self, text: str) -> Any:
+        """A one-line value (no leading spaces, trailing spaces already stripped)."""
+        first = text[0]
+        if first == "[":
+            return self.flow_sequence(text)
+        if first == "{":
+            return self.snippet(text, dict)
+        if first == "'" or first == '"':
+            end = text.find(first, 1)
+            if end < 0:
+                raise _GiveUp
+            inner = text[1:end]
+            _after_closing(text[end + 1 :])
+            if first == '"' and "\\" in inner:
+                return self.snippet(text, str)
+            return inner
+        if first in _FAST_BAD_START or (first == "-" and (len(text) == 1 or text[1] == " ")):
+            raise _GiveUp
+        cut = text.find(" #")
+        if cut >= 0:
+            text = text[:cut].rstrip(" ")
+        if ": " in text or text[-1] == ":":
+            raise _GiveUp
+        return _plain_value(text)
+
+    def flow_sequence(self, text: str) -> list[Any]:
+        end = text.find("]")
+        if end < 0:
+            raise _GiveUp
+        inner = text[1:end]
+        _after_closing(text[end + 1 :])
+        if not inner.strip(" "):
+            return []
+        items = []
+        for part in inner.split(","):
+            item = part.strip(" ")
+            if not _FAST_FLOW_ITEM_RE.fullmatch(item):
+                return self.snippet(text, list)
+            items.append(_plain_value(item))
+        return items
+
+    def snippet(self, text: str, kind: type) -> Any:
+        """A one-line flow collection or escaped string, read by PyYAML on its own."""
+        try:
+            data, duplicates = _pyyaml_load(text)
+        except Exception:
+            raise _GiveUp from None
+        if type(data) is not kind:
+            raise _GiveUp
+        self.duplicates.update(duplicates)
+        return data
+
+
+def _after_closing(after: str) -> None:
+    """What follows a closing quote or bracket must be nothing or `` # comment``."""
+    if after and not (after[0] == " " and after.lstrip(" ")[:1] in ("#", "")):
+        raise _GiveUp
+
+
+_KEY_CACHE: dict[str, Any] = {}
+
+
+def _plain_key(text: str) -> Any:
+    value = _KEY_CACHE.get(text)
+    if value is None:
+        value = _plain_value(text)
+        if len(_KEY_CACHE) < 1024:
+            _KEY_CACHE[text] = value
+    return value
+
+
+def _plain_value(text: str) -> Any:
+    """A plain scalar typed as PyYAML's resolver types it (giving up on types this reader does not build)."""
+    if text[0] not in _RESOLVE_FIRST:
+        return text
+    if text[4:5] == "-" and text[:4].isdigit():
+        return text  # a date or time: no int, float, bool or null pattern allows "dddd-", timestamps stay text
+    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))
+    if tag == _STR_TAG or tag == _TIMESTAMP_TAG:
+        return text
+    if tag == _NULL_TAG:
+        return None
+    if tag == _BOOL_TAG:
+        return _BOOLS[text.lower()]
+    if tag == _INT_TAG and _FAST_SIMPLE_INT_RE.fullmatch(text):
+        return int(text)
+    raise _GiveUp
