@@ -24,6 +24,7 @@ from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from devstack import s3_listing
 from devstack.aws import Sibling
 from devstack.clock import RetentionClock
 from devstack.config import Settings
@@ -70,6 +71,7 @@ class MediaStack:
             "mediapackage-vod": RestJsonService("mediapackage-vod", self.vod),
         }
         self.service_locks = {name: threading.Lock() for name in self.services}
+        s3_listing.install()  # S3 lists in linear time, as on AWS
         self.moto = DomainDispatcherApplication(create_backend_app)
         self._stop = threading.Event()
         self._janitor = threading.Thread(target=self._evict_loop, name="evict", daemon=True)
