@@ -1,16 +1,20 @@
 """
 # Live event harvest
 
-One run per live event (a game): **validate** the request and the MediaPackage origin
-endpoint, **wait** for the event to end (deferred), **create** the harvest job (exactly once),
-**wait** for it in the triggerer, **verify** the asset in S3 against the HLS VOD checklist,
-**hand it off** to MediaPackage VOD and wait until it plays, then **publish** an Airflow asset
-event (`harvested-vod-assets` alias) with a run summary.
+One run per live event (a game). **validate** resolves the event and plans its outputs (per
+origin endpoint: the whole window, split into parts past 24 h, and each highlight clip), then
+checks every endpoint; **wait_for_event_end** defers until the content is at the origin. Each
+output then runs on its own in the mapped **harvest** group: **create** the harvest job
+(exactly once), **wait** for it in the triggerer, **verify** the asset in S3 against the HLS VOD
+checklist, **hand it off** to MediaPackage VOD and wait until it plays, **publish** an Airflow
+asset event (`harvested-vod-assets` alias). **summarize** reports every output and fails the
+run if any failed.
 
-Trigger it from the form (times need an offset, e.g. `2026-11-26T19:00:00-05:00`) or the REST
-API with the same keys as `conf`. Empty destination fields take the deployment defaults
-(`LIVE_TO_VOD_*` environment variables, see `include/live_to_vod/config.py`); an empty
-`packaging_group_id` with no deployment default means no VOD hand-off.
+Scheduled runs come from the season schedule (`include/schedules/*.yaml`, one run per event
+after it ends; backfills re-run events in a range). Ad-hoc harvests: trigger from the form
+(times need an offset, e.g. `2026-11-26T19:00:00-05:00`) or the REST API with the same keys as
+`conf`. Empty destination fields take the deployment defaults (`LIVE_TO_VOD_*` environment
+variables, see `include/live_to_vod/config.py`); `packaging_group_id: ""` means no VOD hand-off.
 
 Re-running is safe: the harvest job and VOD asset ids derive from the event and its window, so a
 retry or a cleared task finds its own job and asset instead of creating more.
@@ -18,23 +22,29 @@ retry or a cleared task finds its own job and asset instead of creating more.
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, Param, TriggerRule
+from airflow.sdk import DAG, Param, task_group
 
 from live_to_vod.aws.operators.harvest import (
     CreateHarvestJobOperator,
     ValidateLiveEventOperator,
     WaitForLiveEventEndOperator,
 )
-from live_to_vod.aws.operators.publish import PublishHarvestedAssetOperator
+from live_to_vod.aws.operators.publish import PublishHarvestedAssetOperator, SummarizeLiveEventOperator
 from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
 from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
 from live_to_vod.config import DeploymentConfig
+from live_to_vod.schedule import load_schedule
+from live_to_vod.timetables.season import SeasonScheduleTimetable
 
 config = DeploymentConfig.from_env()
+schedule = load_schedule(config.schedule_dir)
+for error in schedule.errors:  # refused entries show as the DAG's import warnings; valid ones still run
+    warnings.warn(f"season schedule: {error}", stacklevel=1)
 
 
 def _default(value: str) -> str:
@@ -45,9 +55,11 @@ with DAG(
     dag_id="live_event_harvest",
     description="Harvest one live event from MediaPackage into a verified VOD asset",
     doc_md=__doc__,
-    schedule=None,
+    schedule=SeasonScheduleTimetable.from_schedule(
+        schedule, margin_seconds=config.end_margin_seconds, source=config.schedule_dir
+    ),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
+    catchup=True,  # events missed while the scheduler was down still run (validate refuses expired ones)
     max_active_runs=50,
     tags=["live-to-vod", "mediapackage"],
     default_args={
@@ -59,28 +71,33 @@ with DAG(
     },
     params={
         "event_id": Param(
-            type="string",
+            default=None,
+            type=["null", "string"],
             pattern=r"^[A-Za-z0-9_-]{1,64}$",
             title="Event id",
-            description="Names the run's harvest job and VOD asset: letters, digits, _ and -, up to 64.",
+            description="Required for manual runs. Names the run's harvest job and VOD asset: "
+            "letters, digits, _ and -, up to 64.",
             section="Event",
         ),
         "origin_endpoint_id": Param(
-            type="string",
+            default=None,
+            type=["null", "string"],
             pattern=r"^[A-Za-z0-9_-]{1,256}$",
             title="Origin endpoint",
             description="The MediaPackage (v1) HLS origin endpoint to harvest; it needs a startover window.",
             section="Event",
         ),
         "start_time": Param(
-            type="string",
+            default=None,
+            type=["null", "string"],
             format="date-time",
             title="Start",
             description="ISO 8601 with an offset, e.g. 2026-11-26T19:00:00-05:00.",
             section="Event",
         ),
         "end_time": Param(
-            type="string",
+            default=None,
+            type=["null", "string"],
             format="date-time",
             title="End",
             description="ISO 8601 with an offset; at most 24 h after the start. May be in the future: the run waits.",
@@ -118,35 +135,36 @@ with DAG(
     },  # fmt: skip
 ) as dag:
     validate = ValidateLiveEventOperator(task_id="validate", deployment=config)
-    wait_for_event_end = WaitForLiveEventEndOperator(task_id="wait_for_event_end", request=validate.output)
-    create_harvest_job = CreateHarvestJobOperator(task_id="create_harvest_job", request=validate.output)
-    wait_for_harvest = HarvestJobSensor(
-        task_id="wait_for_harvest",
-        harvest_job_id=create_harvest_job.output["harvest_job_id"],
-        timeout=config.harvest_timeout_minutes * 60,
-        retries=0,  # a FAILED job stays failed; the timeout is the bound
+    wait_for_event_end = WaitForLiveEventEndOperator(task_id="wait_for_event_end", outputs=validate.output)
+
+    @task_group(group_id="harvest")
+    def harvest(request):
+        """One output of the event (an endpoint's whole window or part, or a clip), on its own."""
+        create_harvest_job = CreateHarvestJobOperator(task_id="create_harvest_job", request=request)
+        wait_for_harvest = HarvestJobSensor(
+            task_id="wait_for_harvest",
+            harvest_job_id=create_harvest_job.output["harvest_job_id"],
+            timeout=config.harvest_timeout_minutes * 60,
+            # A FAILED job fails at once (no retry); retries cover an executor hiccup around the deferral.
+        )
+        verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=request)
+        hand_off_to_vod = CreateVodAssetOperator(
+            task_id="hand_off_to_vod",
+            request=request,
+            harvest_job_id=create_harvest_job.output["harvest_job_id"],
+            wait_timeout=config.vod_timeout_minutes * 60,
+        )
+        publish = PublishHarvestedAssetOperator(
+            task_id="publish",
+            request=request,
+            harvest=create_harvest_job.output,
+            verification=verify_asset.output,
+            vod=hand_off_to_vod.output,
+        )
+        create_harvest_job >> wait_for_harvest >> verify_asset >> hand_off_to_vod >> publish
+
+    outputs = harvest.expand(request=validate.output)
+    summarize = SummarizeLiveEventOperator(
+        task_id="summarize", outputs=validate.output, publish_task_id="harvest.publish"
     )
-    verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=validate.output)
-    hand_off_to_vod = CreateVodAssetOperator(
-        task_id="hand_off_to_vod",
-        request=validate.output,
-        harvest_job_id=create_harvest_job.output["harvest_job_id"],
-        wait_timeout=config.vod_timeout_minutes * 60,
-    )
-    publish = PublishHarvestedAssetOperator(
-        task_id="publish",
-        request=validate.output,
-        harvest=create_harvest_job.output,
-        verification=verify_asset.output,
-        vod=hand_off_to_vod.output,
-        trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,  # the hand-off is skipped without a packaging group
-    )
-    (
-        validate
-        >> wait_for_event_end
-        >> create_harvest_job
-        >> wait_for_harvest
-        >> verify_asset
-        >> hand_off_to_vod
-        >> publish
-    )
+    validate >> wait_for_event_end >> outputs >> summarize

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,9 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN_USER = "admin"
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def airflow_env(home: Path, *, api_port: int, stack_url: str, seed: dict[str, Any], **extra: str) -> dict[str, str]:
     """The environment of every Airflow process of the local setup."""
     home = home.resolve()
+    (home / "schedules").mkdir(parents=True, exist_ok=True)
     bin_dir = str(Path(sys.executable).parent)
     env = {
         **os.environ,
@@ -42,14 +50,15 @@ def airflow_env(home: Path, *, api_port: int, stack_url: str, seed: dict[str, An
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",  # schedule edits show up within seconds
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",  # user:role; password generated
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(api_port + 1),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(api_port + 2),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
             {
                 "conn_type": "aws",
@@ -63,6 +72,7 @@ def airflow_env(home: Path, *, api_port: int, stack_url: str, seed: dict[str, An
         "LIVE_TO_VOD_PACKAGING_GROUP_ID": seed["packaging_group_id"],
         "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN": seed["vod_role_arn"],
         "LIVE_TO_VOD_END_MARGIN_SECONDS": "5",
+        "LIVE_TO_VOD_SCHEDULE_DIR": str(home / "schedules"),  # the demo's own season schedule (empty at first)
     }
     env.update(extra)
     return env
@@ -134,8 +144,9 @@ class AirflowApi:
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         return self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")[1]["task_instances"]
 
-    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
-        status, body = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}?map_index={map_index}"
+        status, body = self.call("GET", path)
         return body.get("value") if status == 200 else None
 
 

@@ -30,6 +30,7 @@ DEMO = {
     "vod_role": "mediapackage-vod-source",
     "channel_id": "demo-channel",
     "endpoint_id": "demo-hls",
+    "world_endpoint_id": "demo-hls-world",  # a second endpoint on the channel: multi-endpoint events
     "packaging_group_id": "demo-vod",
     "packaging_configuration_id": "demo-vod-hls",
     "queue": "harvest-notifications",
@@ -213,6 +214,17 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
                 "PlaylistWindowSeconds": 60,
                 "ProgramDateTimeIntervalSeconds": 2,
             },
+        )
+    try:
+        mp.describe_origin_endpoint(Id=demo["world_endpoint_id"])
+    except mp.exceptions.NotFoundException:
+        mp.create_origin_endpoint(
+            ChannelId=demo["channel_id"],
+            Id=demo["world_endpoint_id"],
+            StartoverWindowSeconds=demo["startover_seconds"],
+            Origination="DENY",
+            ManifestName="world",
+            HlsPackage={"SegmentDurationSeconds": 2, "PlaylistWindowSeconds": 60, "ProgramDateTimeIntervalSeconds": 2},
         )
     try:
         vod.describe_packaging_group(Id=demo["packaging_group_id"])

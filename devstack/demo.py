@@ -40,9 +40,10 @@ def follow(airflow: AirflowStandalone, run_id: str, timeout: float = 900) -> str
     while time.monotonic() < deadline:
         for ti in airflow.api.task_instances(DAG_ID, run_id):
             task_state = ti.get("state") or "scheduled"
-            if seen.get(ti["task_id"]) != task_state:
-                seen[ti["task_id"]] = task_state
-                print(f"  {pendulum.now('UTC').format('HH:mm:ss')}  {ti['task_id']:<20} {task_state}", flush=True)
+            name = ti["task_id"] + (f"[{ti['map_index']}]" if ti.get("map_index", -1) >= 0 else "")
+            if seen.get(name) != task_state:
+                seen[name] = task_state
+                print(f"  {pendulum.now('UTC').format('HH:mm:ss')}  {name:<30} {task_state}", flush=True)
         state = airflow.api.run_state(DAG_ID, run_id)
         if state in TERMINAL:
             return state
@@ -89,8 +90,8 @@ def main() -> int:
 
 def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:
     print(f"run {run_id}: {state.upper()}")
-    summary: dict[str, Any] | None = airflow.api.xcom(DAG_ID, run_id, "publish")
-    verification = airflow.api.xcom(DAG_ID, run_id, "verify_asset")
+    summary: dict[str, Any] | None = airflow.api.xcom(DAG_ID, run_id, "harvest.publish", map_index=0)
+    verification = airflow.api.xcom(DAG_ID, run_id, "harvest.verify_asset", map_index=0)
     if summary:
         from live_to_vod.aws.operators.publish import render_summary
 

@@ -1,64 +1,79 @@
 """Integrity of the ``live_event_harvest`` DAG: it parses cleanly and cheaply, and is declared the
-way operations rely on (retries, docs, params, deferral, importable triggers, Airflow 3 lint).
+way operations rely on (tasks and the mapped harvest group, retries, docs, params, deferral, the
+season timetable and its schedule's warnings, importable triggers, Airflow 3 lint).
 
 Checks that depend on how a fresh Airflow process starts (``[operators] default_deferrable`` is
-read when the operator modules are imported, import-time AWS calls, the triggerer's ``sys.path``)
-run in a new interpreter; the rest parse the DAG folder in this process.
+read when the operator modules are imported, import-time AWS calls, the triggerer's ``sys.path``,
+plugins) run in a new interpreter; the rest parse the DAG folder in this process. The DAG reads
+``LIVE_TO_VOD_SCHEDULE_DIR`` each time it is parsed, so a test points it at its own schedule.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pendulum
 import pytest
 from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.exceptions import ParamValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import FormatChecker, ValidationError, validate
 
 from live_to_vod.config import DeploymentConfig
+from live_to_vod.timetables.season import SeasonScheduleTimetable
 from live_to_vod.validation import InvalidParams, validate_harvest_request
 
 ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 DAG_ID = "live_event_harvest"
-TASK_IDS = (
-    "validate",
-    "wait_for_event_end",
-    "create_harvest_job",
-    "wait_for_harvest",
-    "verify_asset",
-    "hand_off_to_vod",
-    "publish",
+GROUP_ID = "harvest"
+GROUP_TASK_IDS = (
+    "harvest.create_harvest_job",
+    "harvest.wait_for_harvest",
+    "harvest.verify_asset",
+    "harvest.hand_off_to_vod",
+    "harvest.publish",
 )
-# Tasks deliberately without retries, and why. Every other task retries (AWS calls can fail
-# transiently); bad input or a bad asset fails those at once with AirflowFailException anyway.
-NO_RETRIES = {
-    "wait_for_harvest": "a FAILED harvest job stays FAILED and MediaPackage cannot restart it; the sensor's "
-    "timeout bounds the wait. A new attempt is a re-run, whose create task makes the -r2 job.",
-}
-REQUIRED_PARAMS = ("event_id", "origin_endpoint_id", "start_time", "end_time")
-DEFERRABLE_TASKS = ("wait_for_harvest", "hand_off_to_vod")
+TASK_IDS = ("validate", "wait_for_event_end", *GROUP_TASK_IDS, "summarize")
+# Tasks deliberately without retries, and why. Every other task retries (AWS calls, the executor and
+# deferrals can fail transiently); bad input, a FAILED harvest job or a bad asset fail those at once
+# with AirflowFailException anyway, which no retry repeats.
+NO_RETRIES: dict[str, str] = {}
+# Required for manual runs, absent from scheduled ones (their event comes from the schedule).
+EVENT_PARAMS = ("event_id", "origin_endpoint_id", "start_time", "end_time")
+DEFERRABLE_TASKS = ("harvest.wait_for_harvest", "harvest.hand_off_to_vod")
+EXAMPLE_SCHEDULE = ROOT / "docs/examples"
+EXAMPLE_EVENTS = [  # docs/examples/season-2026.yaml, in run order (by end); the cancelled game has none
+    "ncaa-2026-10-03-osu-mich",
+    "ncaa-2026-10-03-usc-ucla",
+    "endurance-2026-24h",
+    "nhl-2026-10-31-sea-vgk",
+    "nfl-2026-wk12-buf-kc",
+]
 
 
 def fresh_python(code: str, tmp_path: Path, cwd: Path | str = ROOT, **env: str) -> dict[str, Any]:
     """Run ``code`` in a new interpreter with its own AIRFLOW_HOME; it prints one JSON line last."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k != "PYTHONPATH"}
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "LIVE_TO_VOD_")) and k != "PYTHONPATH"
+    }
     environ.update(
         AIRFLOW_HOME=str(tmp_path / "airflow"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
-        **env,
     )
+    environ.update(env)
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=cwd,
@@ -71,9 +86,29 @@ def fresh_python(code: str, tmp_path: Path, cwd: Path | str = ROOT, **env: str) 
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def parse(schedule_dir: Path | str | None = None) -> DagBag:
+    """The DAG folder parsed in this process, with ``LIVE_TO_VOD_SCHEDULE_DIR`` set (or unset: the
+    deployment default, ``include/schedules``) while it is."""
+    with pytest.MonkeyPatch.context() as patch:
+        if schedule_dir is None:
+            patch.delenv("LIVE_TO_VOD_SCHEDULE_DIR", raising=False)
+        else:
+            patch.setenv("LIVE_TO_VOD_SCHEDULE_DIR", str(schedule_dir))
+        # As the DAG processor sees them ("always"); what DagBag re-emits is recorded here, not shown.
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            return DagBag(dag_folder=str(DAGS))
+
+
+def events(bag: DagBag) -> list[str]:
+    timetable = bag.dags[DAG_ID].timetable
+    assert isinstance(timetable, SeasonScheduleTimetable)
+    return [slot.event_id for slot in timetable.slots]
+
+
 @pytest.fixture(scope="module")
 def dagbag() -> DagBag:
-    return DagBag(dag_folder=str(DAGS))
+    return parse()
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +176,123 @@ def test_tasks_and_their_order(dag):
     assert [t.task_id for t in dag.topological_sort()] == list(TASK_IDS)
     for upstream, downstream in zip(TASK_IDS, TASK_IDS[1:], strict=False):
         assert upstream in dag.get_task(downstream).upstream_task_ids
-    # Without a packaging group the hand-off is skipped; publish must still run.
-    assert dag.get_task("publish").trigger_rule == "none_failed_min_one_success"
+    # Trigger rules Airflow 3.3 judges per output inside the mapped group (see the stand-in test below).
+    assert rule_name(dag.get_task("harvest.publish").trigger_rule) in ("all_success", "none_failed")
+
+
+def test_each_planned_output_is_harvested_by_its_own_instance_of_the_mapped_group(dag):
+    group = dag.task_group_dict[GROUP_ID]
+    assert type(group).__name__ == "MappedTaskGroup"
+    assert sorted(group.children) == sorted(GROUP_TASK_IDS)
+    # Expanded over validate's return value (the list of planned outputs), one instance per output.
+    (expand_arg,) = group.iter_mapped_dependencies()
+    assert expand_arg.task_id == "validate"
+    for task_id in GROUP_TASK_IDS:
+        task = dag.get_task(task_id)
+        assert task.get_closest_mapped_task_group() is group, task_id
+        assert not task.is_mapped, task_id  # mapped through the group, not on their own
+    # The request each group task gets is its own output's.
+    create = dag.get_task("harvest.create_harvest_job")
+    assert type(create.request).__name__ == "MappedArgument"
+    # The wait and the summary take the whole plan.
+    assert dag.get_task("wait_for_event_end").outputs.operator.task_id == "validate"
+    summarize = dag.get_task("summarize")
+    assert summarize.outputs.operator.task_id == "validate"
+    assert summarize.publish_task_id == "harvest.publish"
+
+
+def test_the_run_summary_is_the_only_leaf_and_runs_whatever_happened(dag):
+    """The run's state is its leaves': summarize must run after failures too, and fail for them."""
+    assert [t.task_id for t in dag.leaves] == ["summarize"]
+    summarize = dag.get_task("summarize")
+    assert summarize.trigger_rule == "all_done"
+    assert summarize.upstream_task_ids == {"validate", "harvest.publish"}
+
+
+def rule_name(rule: Any) -> str:
+    return getattr(rule, "value", rule)
+
+
+STAND_IN_DAG = """
+import pendulum
+from airflow.sdk import DAG, task, task_group
+
+GROUP = {group!r}  # task id -> (trigger rule, upstream task ids in the group), copied from the real DAG
+SUMMARIZE_RULE = {summarize!r}
+
+with DAG("stand_in", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), default_args={{"retries": 0}}):
+
+    @task
+    def validate():
+        return ["fails", "hands-off", "hands-off-too"]
+
+    @task_group(group_id="harvest")
+    def harvest(output):
+        made = {{}}
+        for task_id, (rule, upstream) in GROUP.items():
+
+            @task(task_id=task_id, trigger_rule=rule)
+            def step(output, task_id=task_id):
+                if output == "fails" and task_id == "wait_for_harvest":
+                    raise RuntimeError("harvest job FAILED")
+                return output
+
+            made[task_id] = step(output)
+            for name in upstream:
+                made[name] >> made[task_id]
+
+    @task(trigger_rule=SUMMARIZE_RULE)
+    def summarize():
+        pass
+
+    harvest.expand(output=validate()) >> summarize()
+"""
+
+
+def test_one_failed_output_does_not_stop_the_others_from_publishing(dag, tmp_path):
+    """A stand-in DAG with the real harvest group's dependencies and trigger rules, run with ``dag.test()``:
+    output 0's harvest fails, outputs 1 and 2 succeed.
+
+    In Airflow 3.3 a ``none_failed_min_one_success`` task in a mapped task group is judged on its
+    unexpanded instance against every output's upstream (apache/airflow#69377): one failed output
+    then marked ``publish`` upstream_failed for all, and no output was published. A skipped task in
+    the group would likewise skip ``publish`` under ``all_success``, so the hand-off without a
+    packaging group returns None instead of skipping."""
+    group = {}
+    for task_id in GROUP_TASK_IDS:
+        task = dag.get_task(task_id)
+        upstream = sorted(u.removeprefix("harvest.") for u in task.upstream_task_ids if u in GROUP_TASK_IDS)
+        group[task_id.removeprefix("harvest.")] = (rule_name(task.trigger_rule), upstream)
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "stand_in.py").write_text(
+        STAND_IN_DAG.format(group=group, summarize=rule_name(dag.get_task("summarize").trigger_rule))
+    )
+    report = fresh_python(
+        """
+        import json
+        from airflow.dag_processing.dagbag import DagBag
+        from airflow.utils.db import initdb
+        from airflow.utils.session import create_session
+
+        initdb()  # a new SQLite database in this test's AIRFLOW_HOME
+        bag = DagBag()
+        assert not bag.import_errors, bag.import_errors
+        run = bag.dags["stand_in"].test()
+        with create_session() as session:
+            states = {f"{ti.task_id}[{ti.map_index}]": str(ti.state) for ti in run.get_task_instances(session=session)}
+        print(json.dumps(states))
+        """,
+        tmp_path,
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+    )
+
+    assert report["harvest.wait_for_harvest[0]"] == "failed", report
+    assert "harvest.publish[-1]" not in report, f"publish was never expanded, so no output published: {report}"
+    assert report["harvest.publish[0]"] == "upstream_failed", report
+    assert report["harvest.publish[1]"] == "success", report
+    assert report["harvest.publish[2]"] == "success", report
+    assert report["summarize[-1]"] == "success", report  # ran (the real one then fails for output 0)
 
 
 def test_every_task_has_retries_set_deliberately(dag):
@@ -155,16 +305,25 @@ def test_every_task_has_retries_set_deliberately(dag):
         assert task.retry_exponential_backoff, task.task_id
         assert task.max_retry_delay is not None, task.task_id
     assert dag.get_task("validate").retries >= 1
-    assert dag.get_task("create_harvest_job").retries >= 1
-    # Without retries, the harvest wait is bounded by its timeout instead.
-    assert 0 < dag.get_task("wait_for_harvest").timeout < float("inf")
+    assert dag.get_task("harvest.create_harvest_job").retries >= 1
+    # However often it is retried, the harvest wait is bounded by its timeout.
+    assert 0 < dag.get_task("harvest.wait_for_harvest").timeout < float("inf")
 
 
 def test_the_dag_is_documented(dag):
     assert dag.description
     doc = dag.doc_md.strip()
     assert doc.startswith("# ") and len(doc) > 300
-    for topic in ("validate", "harvest job", "verify", "VOD", "conf", "Re-running is safe"):
+    for topic in (
+        "validate",
+        "harvest job",
+        "verify",
+        "VOD",
+        "summarize",
+        "season schedule",
+        "conf",
+        "Re-running is safe",
+    ):
         assert topic in doc, topic
 
 
@@ -186,15 +345,43 @@ def test_every_param_has_a_title_a_description_and_a_section(dag):
         assert param.schema.get("section"), name
 
 
-def test_required_params_have_no_default_and_optional_ones_default_to_none(dag):
+def test_every_param_defaults_to_none_as_scheduled_runs_carry_no_conf(dag):
     for name in dag.params:
         param = dag.params.get_param(name)
-        if name in REQUIRED_PARAMS:
-            assert not param.has_value, f"{name} must not have a default"
-            assert param.schema["type"] == "string", name
-        else:
-            assert param.value is None, name
-            assert "null" in param.schema["type"], name  # an empty form field is valid
+        assert param.value is None, name
+        assert param.schema["type"] == ["null", "string"], name  # an empty form field is valid
+    # The event's own fields keep their string rules (JSON Schema applies them to strings only).
+    for name in EVENT_PARAMS:
+        schema = dag.params.get_param(name).schema
+        assert schema.get("pattern", "").startswith("^[A-Za-z0-9_-]{1,") or schema.get("format") == "date-time", name
+    # A scheduled run's params (no conf at all) pass the schema; validate takes its event from the schedule.
+    assert dict(copy.deepcopy(dag.params).validate()) == dict.fromkeys(dag.params)
+
+
+@pytest.mark.parametrize(
+    ("conf", "refused"),
+    [
+        ({}, None),  # the schema lets it through; validate then names every missing field
+        ({"event_id": None, "origin_endpoint_id": None}, None),
+        ({"event_id": "game-a", "start_time": "2026-11-26T19:00:00-05:00"}, None),
+        ({"event_id": "game a"}, "event_id"),
+        ({"event_id": "x" * 65}, "event_id"),
+        ({"origin_endpoint_id": "east/hls"}, "origin_endpoint_id"),
+        ({"start_time": "2026-11-26T19:00:00"}, "start_time"),  # naive: no offset
+        ({"end_time": "26 Nov 2026 19:00"}, "end_time"),
+    ],
+)
+def test_the_param_schema_refuses_malformed_event_fields_but_not_missing_ones(dag, conf, refused):
+    def run_conf() -> None:  # as Airflow takes a trigger's conf into the run's params
+        params = copy.deepcopy(dag.params)
+        params.update(conf)
+        params.validate()
+
+    if refused is None:
+        run_conf()
+        return
+    with pytest.raises(ParamValidationError, match=f"Invalid input for param {refused}:"):
+        run_conf()
 
 
 def test_start_and_end_are_date_times_in_the_form(dag):
@@ -258,7 +445,101 @@ def test_deferrable_tasks_follow_the_default_deferrable_setting(tmp_path):
         assert on[task_id][0] is True, task_id
         assert off[task_id][0] is False, task_id
     # Not deferred, the harvest wait pokes in reschedule mode: no worker slot held between pokes either.
-    assert off["wait_for_harvest"][1] == "reschedule"
+    assert off["harvest.wait_for_harvest"][1] == "reschedule"
+
+
+# --------------------------------------------------------------------------- season schedule
+
+
+def test_the_dag_is_scheduled_by_the_season_timetable(dag):
+    assert isinstance(dag.timetable, SeasonScheduleTimetable)
+    assert dag.catchup is True  # events missed while the scheduler was down still run
+    assert dag.start_date == pendulum.datetime(2026, 1, 1, tz="UTC")
+    assert dag.timetable.margin_seconds == DeploymentConfig().end_margin_seconds
+    # The deployment default, include/schedules, holds only its README: manual runs only.
+    assert dag.timetable.slots == []
+    assert dag.timetable.description.startswith("No scheduled events")
+
+
+def test_the_dag_parses_with_an_empty_schedule_directory(tmp_path):
+    bag = parse(tmp_path)
+
+    assert bag.import_errors == {} and bag.captured_warnings == {}
+    assert events(bag) == []
+    assert str(tmp_path) in bag.dags[DAG_ID].timetable.description
+
+
+def test_the_dag_schedules_every_event_of_the_example_season():
+    bag = parse(EXAMPLE_SCHEDULE)
+
+    assert bag.import_errors == {} and bag.captured_warnings == {}
+    assert events(bag) == EXAMPLE_EVENTS
+    timetable = bag.dags[DAG_ID].timetable
+    assert timetable.description.startswith("5 scheduled events from 2026-10-03 to 2026-11-27")
+    assert timetable.source == str(EXAMPLE_SCHEDULE)
+
+
+def test_schedule_errors_are_the_dag_s_warnings_and_the_good_events_still_run(tmp_path):
+    (tmp_path / "a-good.yaml").write_text(
+        textwrap.dedent(
+            """
+            timezone: America/New_York
+            events:
+              - {id: good-game, endpoint: east-hls, start: 2026-11-26 20:15, end: 2026-11-26 23:30}
+            """
+        )
+    )
+    (tmp_path / "b-broken.yaml").write_text(
+        textwrap.dedent(
+            """
+            timezone: America/New_York
+            events:
+              - {id: ok-game, endpoint: west-hls, start: 2026-11-27 20:15, end: 2026-11-27 23:30}
+              - {id: backwards-game, endpoint: west-hls, start: 2026-11-28 23:30, end: 2026-11-28 20:15}
+              - {id: typo-game, endpoint: west-hls, start: 2026-11-29 20:15, end: 2026-11-29 23:30, paddding_after: 5m}
+              - {id: good-game, endpoint: north-hls, start: 2026-11-30 20:15, end: 2026-11-30 23:30}
+            """
+        )
+    )
+    (tmp_path / "c-not-yaml.yaml").write_text("events: [unclosed\n")
+
+    bag = parse(tmp_path)
+
+    assert bag.import_errors == {}  # refused entries never stop the DAG
+    ((fileloc, captured),) = bag.captured_warnings.items()
+    assert Path(fileloc).resolve() == DAGS / "live_event_harvest.py"
+    messages = [w.split(": UserWarning: ", 1)[1] for w in captured]
+    assert all(m.startswith("season schedule: ") for m in messages), captured
+    # Each names file, entry and field.
+    assert len(messages) == 4, messages
+    assert any("b-broken.yaml: backwards-game: end: " in m for m in messages), messages
+    assert any("b-broken.yaml: typo-game: paddding_after: " in m and "padding_after" in m for m in messages), messages
+    assert any("b-broken.yaml: good-game: id: " in m and "a-good.yaml" in m for m in messages), messages
+    assert any(m.startswith("season schedule: c-not-yaml.yaml: is not valid YAML") for m in messages), messages
+    # The valid events of both files are scheduled; the timetable says how many entries were refused.
+    assert events(bag) == ["good-game", "ok-game"]
+    timetable = bag.dags[DAG_ID].timetable
+    assert timetable.errors == 4 and "4 schedule entries refused" in timetable.description
+
+
+def test_schedule_warnings_reach_python_s_warning_system_too(tmp_path):
+    (tmp_path / "broken.yaml").write_text("events: [{id: game}]\n")
+
+    with pytest.MonkeyPatch.context() as patch, pytest.warns(UserWarning, match="season schedule: broken.yaml: game"):
+        patch.setenv("LIVE_TO_VOD_SCHEDULE_DIR", str(tmp_path))
+        bag = DagBag(dag_folder=str(DAGS))
+
+    assert bag.import_errors == {} and events(bag) == []
+
+
+def test_a_missing_schedule_directory_is_a_warning_not_an_import_error(tmp_path):
+    bag = parse(tmp_path / "no-such-dir")
+
+    assert bag.import_errors == {}
+    ((_, captured),) = bag.captured_warnings.items()
+    assert len(captured) == 1 and "the schedule directory does not exist" in captured[0], captured
+    assert events(bag) == []
+    assert bag.dags[DAG_ID].timetable.description.startswith("No scheduled events")
 
 
 def test_the_triggerer_can_import_the_triggers_without_the_dag_folder(tmp_path):

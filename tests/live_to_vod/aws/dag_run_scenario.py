@@ -14,8 +14,11 @@ stack quickly; nothing else of the DAG changes. Every task also gets an ``on_fai
 without scraping logs.
 
 ``RESULT.json``: one entry per run: ``raised`` (``dag.test`` itself raised, e.g. the param
-schema refused the conf), else ``state``, ``tasks`` (task id -> state), ``errors`` (task id ->
-exception message) and ``xcom`` (task id -> return value).
+schema refused the conf), else ``state``, ``tasks`` (task instance -> state), ``errors`` (task
+instance -> exception message) and ``xcom`` (task instance -> return value). A task instance is
+named by its task id, with ``[map_index]`` appended for the expanded instances of a mapped task
+(``harvest.publish[0]``); an unmapped task, or a mapped one that was never expanded (its upstream
+failed), goes by its task id alone.
 
 Used through ``harvest_pipeline.py``; not a test module itself.
 """
@@ -28,6 +31,11 @@ from pathlib import Path
 from typing import Any
 
 DAG_ID = "live_event_harvest"
+
+
+def ti_key(task_id: str, map_index: int | None) -> str:
+    """``task_id``, or ``task_id[map_index]`` for an expanded instance of a mapped task."""
+    return task_id if map_index is None or map_index < 0 else f"{task_id}[{map_index}]"
 
 
 def load_dag(errors: dict[str, str], poll_interval: float | None) -> Any:
@@ -45,7 +53,8 @@ def load_dag(errors: dict[str, str], poll_interval: float | None) -> Any:
     dag = bag.dags[DAG_ID]
 
     def record_failure(context: Any) -> None:
-        errors[context["ti"].task_id] = str(context.get("exception"))
+        ti = context["ti"]
+        errors[ti_key(ti.task_id, getattr(ti, "map_index", -1))] = str(context.get("exception"))
 
     for task in dag.tasks:
         task.on_failure_callback = [record_failure]
@@ -76,8 +85,8 @@ def main(spec_path: str, result_path: str) -> int:
                     XComModel.dag_id == DAG_ID, XComModel.run_id == run.run_id, XComModel.key == "return_value"
                 )
             ).all()
-            xcom = {row.task_id: XComModel.deserialize_value(row) for row in rows}
-            tasks = {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
+            xcom = {ti_key(row.task_id, row.map_index): XComModel.deserialize_value(row) for row in rows}
+            tasks = {ti_key(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances(session=session)}
         results.append({"run_id": run.run_id, "state": str(run.state), "tasks": tasks, "errors": errors, "xcom": xcom})
     Path(result_path).write_text(json.dumps(results, default=str))
     return 0

@@ -27,15 +27,37 @@ from live_to_vod.validation import HarvestWindow
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER = Path(__file__).with_name("dag_run_scenario.py")
-TASKS = (
-    "validate",
-    "wait_for_event_end",
-    "create_harvest_job",
-    "wait_for_harvest",
-    "verify_asset",
-    "hand_off_to_vod",
-    "publish",
+# The DAG's tasks in order: the event's, the mapped harvest group's (one instance per planned
+# output), and the run summary.
+EVENT_TASKS = ("validate", "wait_for_event_end")
+GROUP_TASKS = (
+    "harvest.create_harvest_job",
+    "harvest.wait_for_harvest",
+    "harvest.verify_asset",
+    "harvest.hand_off_to_vod",
+    "harvest.publish",
 )
+TASKS = (*EVENT_TASKS, *GROUP_TASKS, "summarize")
+
+
+def ti(task_id: str, map_index: int = 0) -> str:
+    """How ``dag_run_scenario.py`` names a task instance: ``task_id[map_index]`` in the harvest group."""
+    return f"{task_id}[{map_index}]" if task_id in GROUP_TASKS else task_id
+
+
+def task_states(outputs: int = 1, **states: str) -> dict[str, str]:
+    """The task instances of a run with ``outputs`` planned outputs, all ``success`` except those in
+    ``states`` (keyed by :func:`ti` names; a task id of the group sets every one of its instances)."""
+    expected = {t: "success" for t in EVENT_TASKS}
+    expected |= {ti(t, i): "success" for i in range(outputs) for t in GROUP_TASKS}
+    expected["summarize"] = "success"
+    for name, state in states.items():
+        if name in GROUP_TASKS:
+            expected |= {ti(name, i): state for i in range(outputs)}
+        else:
+            assert name in expected, name
+            expected[name] = state
+    return expected
 
 
 def airflow_env(home: Path, **extra: str) -> dict[str, str]:
@@ -142,9 +164,23 @@ class Pipeline:
             return response.read().decode()
 
 
-def assert_succeeded(run: dict[str, Any], skipped: tuple[str, ...] = ()) -> None:
-    expected = {task: ("skipped" if task in skipped else "success") for task in TASKS}
+def one_output(tasks: dict[str, str]) -> dict[str, str]:
+    """The task states of a one-output run, each group task by its instance ``[0]``.
+
+    A group task whose upstream failed in the same instance may never be expanded (Airflow marks
+    its unexpanded instance ``upstream_failed``, depending on its trigger rule); in a run with one
+    output that instance stands for output 0's."""
+    return {(f"{name}[0]" if name in GROUP_TASKS else name): state for name, state in tasks.items()}
+
+
+def assert_succeeded(run: dict[str, Any], outputs: int = 1) -> None:
+    """The run succeeded with ``outputs`` harvests, every task of every output succeeded, and its
+    summary reports every output harvested."""
+    expected = task_states(outputs)
     assert (run.get("state"), run.get("tasks")) == ("success", expected), run.get("errors") or run
+    summary = run["xcom"]["summarize"]
+    assert [o["ok"] for o in summary["outputs"]] == [True] * outputs, summary["report"]
+    assert [o["summary"] for o in summary["outputs"]] == [run["xcom"][ti("harvest.publish", i)] for i in range(outputs)]
 
 
 def assert_playable(url: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from harvest_pipeline import Pipeline, assert_playable, assert_succeeded, migrated_airflow_db
+from harvest_pipeline import Pipeline, assert_playable, assert_succeeded, migrated_airflow_db, one_output, ti
 
 from devstack.cli import vod_role_policy
 
@@ -34,10 +34,12 @@ def test_a_harvest_failed_for_a_wrong_role_is_redone_when_re_triggered_with_the_
 
     failed, fixed = pipeline.run(pipeline.conf("game-f", role_arn=typo), pipeline.conf("game-f"))
 
-    assert failed["state"] == "failed" and failed["tasks"]["wait_for_harvest"] == "failed", failed
+    tasks = one_output(failed["tasks"])
+    assert failed["state"] == "failed" and tasks[ti("harvest.wait_for_harvest")] == "failed", failed
+    assert tasks[ti("harvest.publish")] == "upstream_failed" and tasks["summarize"] == "failed", failed
     assert "does not exist" in pipeline.harvest_failure(first_id)  # the role typo, nothing else
     assert_succeeded(fixed)
-    assert fixed["xcom"]["create_harvest_job"] == {
+    assert fixed["xcom"][ti("harvest.create_harvest_job")] == {
         "harvest_job_id": second_id,
         "status": "IN_PROGRESS",
         "created": True,
@@ -60,15 +62,20 @@ def test_a_vod_hand_off_failed_for_the_source_role_is_redone_once_the_role_is_fi
     (failed,) = pipeline.run(pipeline.conf("game-g"))
 
     assert failed["state"] == "failed", failed
-    assert failed["tasks"]["verify_asset"] == "success" and failed["tasks"]["hand_off_to_vod"] == "failed", failed
+    tasks = one_output(failed["tasks"])
+    assert tasks[ti("harvest.verify_asset")] == "success", failed
+    assert tasks[ti("harvest.hand_off_to_vod")] == "failed", failed
+    assert tasks[ti("harvest.publish")] == "upstream_failed", failed
+    assert tasks["summarize"] == "failed", failed
     assert (
-        failed["errors"]["hand_off_to_vod"] == f"VOD asset {job_id} FAILED on packaging configuration(s) demo-vod-hls"
+        failed["errors"][ti("harvest.hand_off_to_vod")]
+        == f"VOD asset {job_id} FAILED on packaging configuration(s) demo-vod-hls"
     )
 
     vod_role_may(vod_role_policy(bucket))  # the role as seeded: s3:GetObject on the bucket
     (rerun,) = pipeline.run(pipeline.conf("game-g"))
 
     assert_succeeded(rerun)
-    assert rerun["xcom"]["create_harvest_job"]["created"] is False
+    assert rerun["xcom"][ti("harvest.create_harvest_job")]["created"] is False
     assert [a["Id"] for a in pipeline.assets()] == [job_id]
-    assert_playable(rerun["xcom"]["publish"]["vod_playback_urls"][0])
+    assert_playable(rerun["xcom"][ti("harvest.publish")]["vod_playback_urls"][0])

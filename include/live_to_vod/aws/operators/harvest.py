@@ -11,14 +11,18 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
+from airflow.timetables.base import DataInterval
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.endpoint_checks import assess_endpoint
+from live_to_vod.event_plan import plan_from_params, plan_from_schedule
 from live_to_vod.harvest_state import IN_PROGRESS, TERMINAL_SUCCESS, matches_request, normalize_status
 from live_to_vod.naming import harvest_job_id
-from live_to_vod.validation import HarvestRequest, InvalidParams, validate_harvest_request
+from live_to_vod.schedule import ScheduledEvent, load_schedule
+from live_to_vod.timetables.season import SeasonScheduleTimetable
+from live_to_vod.validation import HarvestRequest, InvalidParams
 
 # The key under which the job id survives retries in task_state_store (renaming it strands in-flight runs).
 HARVEST_JOB_ID_KEY = "harvest_job_id"
@@ -26,16 +30,20 @@ MAX_ATTEMPTS = 20
 
 
 class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
-    """Validate a live event's harvest request and its origin endpoint; create nothing.
+    """Resolve the run's event, plan its outputs, and validate each against its origin endpoint.
 
-    Reads the run's params (the trigger form or the REST ``conf``), applies the deployment
-    defaults, and checks the endpoint against the live-to-VOD rules: it exists, startover is on,
-    the window lies inside the startover window when the harvest will run, the window is at most
-    24 h, PDT is on (a warning when off), and it is not encrypted when a VOD hand-off is asked
-    for. Bad input fails the task at once (no retries) with a message naming each field.
+    The event comes from the run's params for manual runs (the trigger form or the REST
+    ``conf``), and from the season schedule for scheduled and backfill runs (found by the run's
+    data interval through the DAG's :class:`SeasonScheduleTimetable`). The event is planned
+    into outputs (:mod:`live_to_vod.event_plan`): per endpoint the whole window, split into
+    parts past 24 h, and each highlight clip. Every endpoint is checked against the live-to-VOD
+    rules: it exists, startover is on, each output's window lies inside the startover window
+    when the harvest will run, PDT is on (a warning when off), and it is not encrypted when a
+    VOD hand-off is asked for. Bad input fails the task at once (no retries) with a message
+    naming each field; nothing is created.
 
-    Returns the request as a dict (XCom), with the endpoint's ``time_delay_seconds`` and the
-    moment the harvest can start (``ready_at``).
+    Returns the outputs' requests (one dict per harvest job, with ``output``, the endpoint's
+    ``time_delay_seconds`` and ``ready_at``), which the harvest group is mapped over.
 
     :param deployment: the deployment configuration; read from the environment when not given.
     :param aws_conn_id: the Airflow connection for AWS.
@@ -49,75 +57,107 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         super().__init__(**kwargs)
         self.deployment = deployment
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Any) -> list[dict[str, Any]]:
         deployment = self.deployment or DeploymentConfig.from_env()
         now = pendulum.now("UTC")
+        event_id, units = self._plan(context, deployment, now)
+        endpoints: dict[str, dict[str, Any]] = {}
+        conn = self.hook.conn
+        problems: list[str] = []
+        for unit in units:
+            endpoint_id = unit["origin_endpoint_id"]
+            if endpoint_id not in endpoints:
+                try:
+                    endpoints[endpoint_id] = conn.describe_origin_endpoint(Id=endpoint_id)
+                except conn.exceptions.NotFoundException:
+                    raise AirflowFailException(
+                        f"origin_endpoint_id: MediaPackage has no origin endpoint {endpoint_id!r} "
+                        f"in {self.hook.conn_region_name}; nothing was created"
+                    ) from None
+            endpoint = endpoints[endpoint_id]
+            request = HarvestRequest.from_dict(unit)
+            delay = int(endpoint.get("TimeDelaySeconds") or 0)
+            ready_at = request.window.ready_at(delay, deployment.end_margin_seconds)
+            assessment = assess_endpoint(
+                endpoint, request.window, now, vod_handoff=request.packaging_group_id is not None, ready_at=ready_at
+            )
+            for warning in assessment.warnings:
+                self.log.warning("Endpoint %s: %s", endpoint_id, warning)
+            problems += [f"- {unit['output']} from {endpoint_id}: {p}" for p in assessment.problems]
+            unit.update(time_delay_seconds=delay, ready_at=ready_at.to_iso8601_string())
+            self.log.info(
+                "Output %-16s %s -> %s from %s into s3://%s/%s",
+                unit["output"], request.window.start.to_iso8601_string(), request.window.end.to_iso8601_string(),
+                endpoint_id, request.s3_bucket, request.manifest_key,
+            )  # fmt: skip
+        if problems:
+            raise AirflowFailException(
+                f"Event {event_id} cannot be harvested as asked; nothing was created.\n"
+                + "\n".join(dict.fromkeys(problems))
+            )
+        last = max(unit["ready_at"] for unit in units)
+        self.log.info("Event %s: %d output(s); the last can be harvested at %s", event_id, len(units), last)
+        return units
+
+    def _plan(self, context: Any, deployment: DeploymentConfig, now: pendulum.DateTime) -> tuple[str, list[dict]]:
+        dag_run = context["dag_run"]
         try:
-            request = validate_harvest_request(dict(context["params"]), deployment, now)
+            if str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "manual":
+                units = plan_from_params(dict(context["params"]), deployment, now)
+                return units[0]["event_id"], units
+            event = self._scheduled_event(context, deployment)
+            self.log.info(
+                "Scheduled event %s (%s): %s to %s with padding, endpoints %s, %d clip(s)",
+                event.event_id, event.source, event.start, event.end, ", ".join(event.endpoints), len(event.clips),
+            )  # fmt: skip
+            return event.event_id, plan_from_schedule(event, deployment, now)
         except InvalidParams as exc:
             raise AirflowFailException(f"The event's parameters are invalid; nothing was created.\n{exc}") from None
-        self.log.info(
-            "Event %s: harvest %s from %s to %s (%s) into %s",
-            request.event_id,
-            request.origin_endpoint_id,
-            request.window.start.to_iso8601_string(),
-            request.window.end.to_iso8601_string(),
-            request.window.duration.in_words(),
-            request.asset_uri,
-        )
-        conn = self.hook.conn
-        try:
-            endpoint = conn.describe_origin_endpoint(Id=request.origin_endpoint_id)
-        except conn.exceptions.NotFoundException:
+
+    def _scheduled_event(self, context: Any, deployment: DeploymentConfig) -> ScheduledEvent:
+        timetable = context["dag"].timetable
+        interval_start, interval_end = context.get("data_interval_start"), context.get("data_interval_end")
+        event_id = None
+        if isinstance(timetable, SeasonScheduleTimetable) and interval_start is not None:
+            event_id = timetable.event_for(DataInterval(interval_start, interval_end))
+        if event_id is None:
             raise AirflowFailException(
-                f"origin_endpoint_id: MediaPackage has no origin endpoint {request.origin_endpoint_id!r} "
-                f"in {self.hook.conn_region_name}; nothing was created"
-            ) from None
-        delay = int(endpoint.get("TimeDelaySeconds") or 0)
-        ready_at = request.window.ready_at(delay, deployment.end_margin_seconds)
-        assessment = assess_endpoint(
-            endpoint, request.window, now, vod_handoff=request.packaging_group_id is not None, ready_at=ready_at
-        )
-        for warning in assessment.warnings:
-            self.log.warning("Endpoint %s: %s", request.origin_endpoint_id, warning)
-        if not assessment.ok:
-            problems = "\n".join(f"- {p}" for p in assessment.problems)
-            raise AirflowFailException(
-                f"Origin endpoint {request.origin_endpoint_id} cannot serve this harvest; "
-                f"nothing was created.\n{problems}"
+                f"Run {context['dag_run'].run_id} is for no scheduled event (data interval {interval_start} to "
+                f"{interval_end}); trigger ad-hoc harvests manually with event_id, origin_endpoint_id, "
+                "start_time and end_time"
             )
-        self.log.info(
-            "Endpoint %s is ready for live-to-VOD: startover %s s, time delay %s s; harvest can start at %s",
-            request.origin_endpoint_id,
-            assessment.startover_seconds,
-            delay,
-            ready_at.to_iso8601_string(),
-        )
-        return {**request.to_dict(), "time_delay_seconds": delay, "ready_at": ready_at.to_iso8601_string()}
+        event = load_schedule(deployment.schedule_dir).get(event_id)
+        if event is None:
+            raise AirflowFailException(
+                f"Event {event_id} is no longer in the season schedule ({deployment.schedule_dir}); nothing to harvest"
+            )
+        return event
 
 
 class WaitForLiveEventEndOperator(BaseOperator):
-    """Wait until the event's content is at the origin: its end, plus the endpoint's time delay,
-    plus a margin. Defers until then (no worker slot held), so ops can trigger a run mid-game.
+    """Wait until the event's content is at the origin: the end of its last output, plus the
+    endpoint's time delay, plus a margin. Defers until then (no worker slot held), so ops can
+    trigger a run mid-game.
 
-    :param request: the validated request (``ValidateLiveEventOperator``'s XCom), with ``ready_at``.
+    :param outputs: the planned outputs (``ValidateLiveEventOperator``'s XCom), each with ``ready_at``.
     """
 
-    template_fields: Sequence[str] = ("request",)
+    template_fields: Sequence[str] = ("outputs",)
 
-    def __init__(self, *, request: Any, **kwargs: Any) -> None:
+    def __init__(self, *, outputs: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.request = request
+        self.outputs = outputs
 
     def execute(self, context: Any) -> None:
-        ready_at = pendulum.parse(self.request["ready_at"])
+        ready_at = max(pendulum.parse(unit["ready_at"]) for unit in self.outputs)
+        end = max(unit["end_time"] for unit in self.outputs)
         now = pendulum.now("UTC")
         if ready_at <= now:
-            self.log.info("The event ended at %s; its content is at the origin now", self.request["end_time"])
+            self.log.info("The event ended at %s; its content is at the origin now", end)
             return
         self.log.info(
             "The event ends at %s; waiting until %s (%s from now) for its last segments, without holding a worker slot",
-            self.request["end_time"],
+            end,
             ready_at.to_iso8601_string(),
             (ready_at - now).in_words(),
         )

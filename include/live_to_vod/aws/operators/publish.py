@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import Asset, AssetAlias, BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.validation import HarvestRequest
 
@@ -95,22 +96,23 @@ class SummarizeLiveEventOperator(BaseOperator):
     means that output failed: the task then fails (after writing the report), so the run is
     marked failed even though this task is its only leaf.
 
-    :param event: ``ValidateLiveEventOperator``'s XCom (the event and its planned outputs).
+    :param outputs: ``ValidateLiveEventOperator``'s XCom (the event's planned outputs).
     :param publish_task_id: the mapped task whose summaries to read.
     """
 
-    template_fields: Sequence[str] = ("event",)
+    template_fields: Sequence[str] = ("outputs",)
 
-    def __init__(self, *, event: Any, publish_task_id: str, **kwargs: Any) -> None:
+    def __init__(self, *, outputs: Any, publish_task_id: str, **kwargs: Any) -> None:
         kwargs.setdefault("trigger_rule", "all_done")
         super().__init__(**kwargs)
-        self.event = event
+        self.outputs = outputs
         self.publish_task_id = publish_task_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        units = self.event["units"]
+        units = self.outputs or []
+        if not units:  # validate failed: this task still runs (all_done) and must not turn the run green
+            raise AirflowFailException("No outputs were planned: the event did not pass validate (see its log)")
+        event_id = units[0]["event_id"]
         summaries = context["ti"].xcom_pull(
             task_ids=self.publish_task_id, map_indexes=list(range(len(units))), default=None
         )
@@ -129,7 +131,7 @@ class SummarizeLiveEventOperator(BaseOperator):
                 }
             )
         failed = [o for o in outputs if not o["ok"]]
-        lines = [f"Event {self.event['event_id']}: {len(outputs) - len(failed)} of {len(outputs)} outputs harvested"]
+        lines = [f"Event {event_id}: {len(outputs) - len(failed)} of {len(outputs)} outputs harvested"]
         for o in outputs:
             state = "ok    " if o["ok"] else "FAILED"
             detail = ""
@@ -143,7 +145,7 @@ class SummarizeLiveEventOperator(BaseOperator):
         self.log.info("%s", report)
         if failed:
             raise AirflowFailException(
-                f"{len(failed)} of {len(outputs)} outputs of event {self.event['event_id']} failed; "
+                f"{len(failed)} of {len(outputs)} outputs of event {event_id} failed; "
                 "see the failed task instances of the harvest group (each is retried on its own).\n" + report
             )
-        return {"event_id": self.event["event_id"], "outputs": outputs, "report": report}
+        return {"event_id": event_id, "outputs": outputs, "report": report}

@@ -10,7 +10,7 @@ from typing import Any
 from airflow.configuration import conf
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageVodHook
 from live_to_vod.aws.links.mediapackage import VodPlaybackLink
@@ -29,7 +29,8 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     ``asset_playable`` waiter polls. ``on_kill`` deletes an asset that is not playable yet, so a
     rerun starts clean.
 
-    Returns ``{"asset_id", "egress_endpoints": [{"PackagingConfigurationId", "Status", "Url"}], "playback_urls"}``.
+    Returns ``{"asset_id", "egress_endpoints": [{"PackagingConfigurationId", "Status", "Url"}], "playback_urls"}``,
+    or None when the request has no packaging group (no hand-off asked).
 
     :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
     :param harvest_job_id: the harvest job whose asset this is (templated).
@@ -50,7 +51,7 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
         request: Any,
         harvest_job_id: str,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 10,
+        poll_interval: float = 5,
         wait_timeout: float = 3600,
         **kwargs: Any,
     ) -> None:
@@ -65,7 +66,9 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     def execute(self, context: Any) -> dict[str, Any] | None:
         request = HarvestRequest.from_dict(self.request)
         if request.packaging_group_id is None:
-            raise AirflowSkipException("No packaging_group_id: this event is not handed off to MediaPackage VOD")
+            # Not a skip: a skipped task inside the mapped harvest group would stop the group's publish.
+            self.log.info("No packaging_group_id: this output is not handed off to MediaPackage VOD")
+            return None
         asset_id = self._asset_id = vod_asset_id(self.harvest_job_id)
         source_arn = f"arn:{self.hook.conn_partition}:s3:::{request.s3_bucket}/{request.manifest_key}"
         asset = self._find_or_create(asset_id, request, source_arn)

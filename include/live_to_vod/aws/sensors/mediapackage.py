@@ -55,7 +55,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         *,
         harvest_job_id: str,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 15,
+        poll_interval: float = 10,
         max_poll_interval: float = 60,
         **kwargs: Any,
     ) -> None:

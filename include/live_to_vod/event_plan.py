@@ -1,0 +1,64 @@
+"""From a run's event (its trigger conf, or its entry in the season schedule) to the validated
+harvest requests of every output: one per endpoint and part, plus one per endpoint and clip.
+
+Pure domain module: no Airflow, no boto3.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import pendulum
+
+from live_to_vod.config import DeploymentConfig
+from live_to_vod.harvest_plan import output_manifest_key, plan_event
+from live_to_vod.schedule import ScheduledEvent
+from live_to_vod.validation import HarvestRequest, InvalidParams, validate_harvest_request
+
+
+def plan_from_params(params: Mapping[str, Any], config: DeploymentConfig, now: pendulum.DateTime) -> list[dict]:
+    """An ad-hoc run (trigger form or REST conf): one endpoint, one window of at most 24 h."""
+    request = validate_harvest_request(params, config, now)
+    return [_unit(request, "full")]
+
+
+def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pendulum.DateTime) -> list[dict]:
+    """A scheduled event: every endpoint, split into parts past 24 h, and its clips.
+
+    Each endpoint's destination is validated like a trigger conf (the schedule entry's
+    destination overrides, then the deployment defaults); problems of all endpoints are
+    raised together as one :class:`InvalidParams`.
+    """
+    requests: dict[str, HarvestRequest] = {}
+    problems = []
+    for endpoint in event.endpoints:
+        params = {
+            "event_id": event.event_id,
+            "origin_endpoint_id": endpoint,
+            "start_time": event.start.isoformat(),
+            "end_time": event.end.isoformat(),
+            **dict(event.destination),
+        }
+        try:
+            requests[endpoint] = validate_harvest_request(params, config, now, max_duration=None)
+        except InvalidParams as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidParams(dict.fromkeys(problems))  # a problem every endpoint shares, once
+    first = requests[event.endpoints[0]]
+    multi = len(event.endpoints) > 1
+    units = []
+    for unit in plan_event(event.event_id, event.endpoints, first.window, event.clip_windows, first.manifest_key):
+        request = requests[unit.origin_endpoint_id]
+        key = unit.manifest_key
+        if request.manifest_key != first.manifest_key:  # the template names the endpoint
+            endpoint = unit.origin_endpoint_id if multi else None
+            key = output_manifest_key(request.manifest_key, endpoint=endpoint, output=unit.output)
+        units.append(_unit(dataclasses.replace(request, window=unit.window, manifest_key=key), unit.output))
+    return units
+
+
+def _unit(request: HarvestRequest, output: str) -> dict[str, Any]:
+    return {**request.to_dict(), "output": output}
