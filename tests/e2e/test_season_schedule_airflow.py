@@ -58,50 +58,93 @@ def airflow_cli(deployment, *args: str) -> str:
     return result.stdout + result.stderr
 
 
-def test_scheduled_event_runs_by_itself_and_a_backfill_adds_nothing(deployment):
-    event_id = "e2e-season-game"
-    # Whole seconds: the stack's segments are 2 s, epoch-aligned.
-    end = pendulum.now("UTC").subtract(minutes=1).replace(microsecond=0)
-    end = end.subtract(seconds=end.second % 2)
-    start = end.subtract(seconds=90)
-    endpoints = [deployment.demo["endpoint_id"], deployment.demo["world_endpoint_id"]]
-    schedule_dir = deployment.airflow.home / "schedules"
-    (schedule_dir / "season.yaml").write_text(schedule_yaml(event_id, endpoints, start, end))
-
-    # The dag-processor picks the schedule up; the event ended, so its run is created at once.
-    run_id, state, seen = wait_for_run(deployment, "scheduled", start)
-    assert state == "success", sorted(seen)
-    outputs = 2 * (1 + 2)  # per endpoint: the full game and two clips
-    jobs = deployment.jobs(event_id)
-    assert len(jobs) == outputs and {j["Status"] for j in jobs} == {"SUCCEEDED"}
-    assert len(deployment.assets(event_id)) == outputs
-    keys = sorted(j["S3Destination"]["ManifestKey"] for j in jobs)
-    assert keys == sorted(
-        f"{event_id}/{endpoint}/{folder}index.m3u8"
-        for endpoint in endpoints
-        for folder in ("", "clips/opening-drive/", "clips/final-play/")
-    )
-    summary = deployment.airflow.api.xcom(DAG_ID, run_id, "summarize")
-    assert len(summary["outputs"]) == outputs and all(o["ok"] for o in summary["outputs"])
-
-    # A dry run of the range lists exactly this event; a real backfill re-runs it and finds everything.
-    day_from = start.subtract(minutes=5).to_iso8601_string()
-    day_to = start.add(minutes=5).to_iso8601_string()
-    dry = airflow_cli(
-        deployment, "backfill", "create", "--dag-id", DAG_ID, "--from-date", day_from, "--to-date", day_to,
-        "--reprocess-behavior", "completed", "--dry-run",
-    )  # fmt: skip
-    assert start.to_iso8601_string()[:19] in dry.replace(" ", "T"), dry
-    assert dry.count("logical_date") <= 1 or "1" in dry
+def backfill(deployment, start: pendulum.DateTime, end: pendulum.DateTime, reprocess: str) -> None:
     status, body = deployment.airflow.api.call(
         "POST",
         "/backfills",
-        {"dag_id": DAG_ID, "from_date": day_from, "to_date": day_to, "reprocess_behavior": "completed",
-         "max_active_runs": 1, "run_backwards": False, "dag_run_conf": {}},
+        {"dag_id": DAG_ID, "from_date": start.to_iso8601_string(), "to_date": end.to_iso8601_string(),
+         "reprocess_behavior": reprocess, "max_active_runs": 2, "run_backwards": False, "dag_run_conf": {}},
     )  # fmt: skip
     assert status == 200, body
-    assert body["id"]
-    _, state, seen = wait_for_run(deployment, "backfill", start)
+
+
+def dry_run(deployment, start: pendulum.DateTime, end: pendulum.DateTime) -> str:
+    return airflow_cli(
+        deployment, "backfill", "create", "--dag-id", DAG_ID, "--from-date", start.to_iso8601_string(),
+        "--to-date", end.to_iso8601_string(), "--reprocess-behavior", "none", "--dry-run",
+    )  # fmt: skip
+
+
+def listed(output: str, moment: pendulum.DateTime) -> bool:
+    return moment.format("YYYY-MM-DD HH:mm:ss") in output or moment.format("YYYY-MM-DDTHH:mm:ss") in output
+
+
+def single_event_yaml(event_id: str, endpoint: str, start: pendulum.DateTime, end: pendulum.DateTime) -> str:
+    return f"""  - id: {event_id}
+    endpoint: {endpoint}
+    start: {start.to_iso8601_string()}
+    end: {end.to_iso8601_string()}
+"""
+
+
+def test_scheduled_events_run_by_themselves_and_backfills_harvest_exactly_their_range(deployment):
+    api = deployment.airflow.api
+    schedule_file = deployment.airflow.home / "schedules" / "season.yaml"
+    # Whole seconds: the stack's segments are 2 s, epoch-aligned.
+    now = pendulum.now("UTC").replace(microsecond=0)
+    now = now.subtract(seconds=now.second % 2)
+    world = deployment.demo["world_endpoint_id"]
+    endpoints = [deployment.demo["endpoint_id"], world]
+
+    # 1. An event that has ended becomes a run by itself.
+    game_s, s_start, s_end = "e2e-season-solo", now.subtract(seconds=300), now.subtract(seconds=240)
+    header = f"timezone: America/New_York\nevents:\n{single_event_yaml(game_s, world, s_start, s_end)}"
+    schedule_file.write_text(header)
+    _, state, seen = wait_for_run(deployment, "scheduled", s_start)
     assert state == "success", sorted(seen)
-    assert len(deployment.jobs(event_id)) == outputs  # found, not created again
-    assert len(deployment.assets(event_id)) == outputs
+    assert [j["Status"] for j in deployment.jobs(game_s)] == ["SUCCEEDED"]
+
+    # 2. With the DAG paused (no scheduled runs), two more games: A (ended; two endpoints, two clips)
+    # and C (not over yet). A dry run over both starts lists exactly A; the backfill harvests it.
+    assert api.call("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})[0] == 200
+    game_a, a_end = "e2e-season-game", now.subtract(seconds=110)
+    a_start = a_end.subtract(seconds=90)
+    game_c, c_start = "e2e-season-tonight", pendulum.now("UTC").add(minutes=1).replace(microsecond=0)
+    lines = schedule_yaml(game_a, endpoints, a_start, a_end).split("events:\n", 1)[1]
+    schedule_file.write_text(header + lines + single_event_yaml(game_c, world, c_start, c_start.add(minutes=2)))
+    window = (a_start.subtract(seconds=30), c_start.add(seconds=30))
+    deadline = time.monotonic() + 120
+    while not listed(dry := dry_run(deployment, *window), a_start):
+        assert time.monotonic() < deadline, dry
+        time.sleep(3)
+    assert not listed(dry, c_start) and not listed(dry, s_start), dry
+
+    backfill(deployment, *window, reprocess="none")
+    assert api.call("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})[0] == 200
+    _, state, seen = wait_for_run(deployment, "backfill", a_start)
+    assert state == "success", sorted(seen)
+    outputs = 2 * (1 + 2)  # per endpoint: the full game and two clips
+    jobs = deployment.jobs(game_a)
+    assert len(jobs) == outputs and {j["Status"] for j in jobs} == {"SUCCEEDED"}
+    assert len(deployment.assets(game_a)) == outputs
+    keys = sorted(j["S3Destination"]["ManifestKey"] for j in jobs)
+    assert keys == sorted(
+        f"{game_a}/{endpoint}/{folder}index.m3u8"
+        for endpoint in endpoints
+        for folder in ("", "clips/opening-drive/", "clips/final-play/")
+    )
+
+    # 3. Re-processing the range runs A again and finds every job and asset: nothing twice.
+    deadline = time.monotonic() + 120
+    while any(b.get("completed_at") is None for b in api.call("GET", f"/backfills?dag_id={DAG_ID}")[1]["backfills"]):
+        assert time.monotonic() < deadline, "the first backfill never completed"
+        time.sleep(2)  # one backfill per DAG at a time
+    backfill(deployment, *window, reprocess="completed")  # clears and re-runs A's existing run
+    deadline = time.monotonic() + 300
+    while any(b.get("completed_at") is None for b in api.call("GET", f"/backfills?dag_id={DAG_ID}")[1]["backfills"]):
+        assert time.monotonic() < deadline, "the second backfill never completed"
+        time.sleep(2)
+    _, body = api.call("GET", f"/dags/{DAG_ID}/dagRuns?run_type=backfill")
+    assert [r["state"] for r in body["dag_runs"]] == ["success"]
+    assert len(deployment.jobs(game_a)) == outputs and len(deployment.assets(game_a)) == outputs
+    assert len(deployment.jobs(game_s)) == 1
