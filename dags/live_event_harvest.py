@@ -40,6 +40,7 @@ from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.schedule import load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
+from live_to_vod.validation import EVENT_ID_RE, RESOURCE_ID_RE
 
 config = DeploymentConfig.from_env()
 schedule = load_schedule(config.schedule_dir)
@@ -73,7 +74,7 @@ with DAG(
         "event_id": Param(
             default=None,
             type=["null", "string"],
-            pattern=r"^[A-Za-z0-9_-]{1,64}$",
+            pattern=f"^{EVENT_ID_RE.pattern}$",
             title="Event id",
             description="Required for manual runs. Names the run's harvest job and VOD asset: "
             "letters, digits, _ and -, up to 64.",
@@ -82,7 +83,7 @@ with DAG(
         "origin_endpoint_id": Param(
             default=None,
             type=["null", "string"],
-            pattern=r"^[A-Za-z0-9_-]{1,256}$",
+            pattern=f"^{RESOURCE_ID_RE.pattern}$",
             title="Origin endpoint",
             description="The MediaPackage (v1) HLS origin endpoint to harvest; it needs a startover window.",
             section="Event",

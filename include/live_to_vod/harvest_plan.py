@@ -47,15 +47,13 @@ from typing import Any
 
 import pendulum
 
-from live_to_vod.validation import HarvestWindow, manifest_key_problems, parse_time
+from live_to_vod.validation import CLIP_NAME_RE, RESOURCE_ID_RE, HarvestWindow, manifest_key_problems, parse_time
 
 __all__ = ["MAX_PART", "HarvestUnit", "output_manifest_key", "plan_event", "split_window"]
 
 #: MediaPackage v1 harvests at most 24 hours per job: longer windows are split into parts.
 MAX_PART = pendulum.duration(hours=24)
 
-_ENDPOINT_RE = re.compile(r"[A-Za-z0-9_-]{1,256}", re.ASCII)
-_CLIP_NAME_RE = re.compile(r"[a-z0-9-]{1,40}", re.ASCII)
 _PART_RE = re.compile(r"part-(?:0[1-9]|[1-9][0-9]+)", re.ASCII)
 _EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
@@ -140,14 +138,14 @@ def output_manifest_key(template_key: str, *, endpoint: str | None, output: str)
         raise ValueError(f"the manifest key {template_key[:80]!r} names no manifest file")
     pieces = [folder] if folder else []
     if endpoint is not None:
-        if not _ENDPOINT_RE.fullmatch(endpoint):
+        if not RESOURCE_ID_RE.fullmatch(endpoint):
             raise ValueError(f"{endpoint[:80]!r} is not an origin endpoint id")
         pieces.append(endpoint)
     if output == "full":
         pass
     elif _PART_RE.fullmatch(output):
         pieces.append(output)
-    elif output.startswith("clip-") and _CLIP_NAME_RE.fullmatch(output[5:]):
+    elif output.startswith("clip-") and CLIP_NAME_RE.fullmatch(output[5:]):
         pieces.extend(("clips", output[5:]))
     else:
         raise ValueError(f"unknown output {output[:80]!r}; outputs are full, part-NN and clip-<name>")

@@ -81,7 +81,15 @@ import yaml
 from yaml.nodes import ScalarNode
 
 from live_to_vod.harvest_plan import split_window
-from live_to_vod.validation import HarvestWindow, bucket_name_problems, manifest_key_problems
+from live_to_vod.validation import (
+    CLIP_NAME_RE,
+    EVENT_ID_RE,
+    RESOURCE_ID_RE,
+    ROLE_ARN_RE,
+    HarvestWindow,
+    bucket_name_problems,
+    manifest_key_problems,
+)
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -127,10 +135,6 @@ CLIP_FIELDS = ("name", "start", "end")
 DESTINATION_FIELDS = ("s3_bucket", "manifest_key", "role_arn", "packaging_group_id")
 
 _EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
-_EVENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
-_ENDPOINT_RE = re.compile(r"[A-Za-z0-9_-]{1,256}", re.ASCII)
-_CLIP_NAME_RE = re.compile(r"[a-z0-9-]{1,40}", re.ASCII)
-_ROLE_ARN_RE = re.compile(r"arn:[a-z0-9-]+:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
 # Date and time, optionally seconds (and a fraction), optionally a UTC offset or Z.
 _TIME_RE = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)? ?(Z|[+-]\d\d(?::?\d\d)?)?",
@@ -672,7 +676,7 @@ class _FileReader:
             )
             return None
         event_id = raw.get("id")
-        label = event_id if isinstance(event_id, str) and _EVENT_ID_RE.fullmatch(event_id) else f"#{index}"
+        label = event_id if isinstance(event_id, str) and EVENT_ID_RE.fullmatch(event_id) else f"#{index}"
         self._fields(raw, EVENT_FIELDS, label, "")
         if label != event_id:
             self._check_id(event_id, "id" in raw, label)
@@ -761,7 +765,7 @@ class _FileReader:
         if not present or value is None or value == "":
             self._error(label, "id", "is required: a unique id of letters, digits, _ and -, at most 64 characters")
             return
-        problem = _id_problem(value, _EVENT_ID_RE, 64)
+        problem = _id_problem(value, EVENT_ID_RE, 64)
         if problem:
             self._error(label, "id", problem)
 
@@ -775,7 +779,7 @@ class _FileReader:
             return (), "endpoints"
         if has_one:
             value = raw["endpoint"]
-            problem = _id_problem(value, _ENDPOINT_RE, 256)
+            problem = _id_problem(value, RESOURCE_ID_RE, 256)
             if problem:
                 self._error(label, "endpoint", problem)
                 return (), "endpoint"
@@ -791,7 +795,7 @@ class _FileReader:
         ok = True
         seen: set[str] = set()
         for i, value in enumerate(values, start=1):
-            problem = _id_problem(value, _ENDPOINT_RE, 256)
+            problem = _id_problem(value, RESOURCE_ID_RE, 256)
             if problem:
                 self._error(label, f"endpoints[#{i}]", problem)
                 ok = False
@@ -888,7 +892,7 @@ class _FileReader:
                 self._error(label, where, f"must be a mapping with name, start and end; got {_show(raw)}")
                 continue
             name = raw.get("name")
-            name_ok = isinstance(name, str) and _CLIP_NAME_RE.fullmatch(name) is not None
+            name_ok = isinstance(name, str) and CLIP_NAME_RE.fullmatch(name) is not None
             if name_ok:
                 where = f"clips[{name}]"
             errors_before = len(self.errors)
@@ -985,11 +989,11 @@ def _destination_problem_cached(key: str, value: str) -> str | None:
         reasons = bucket_name_problems(value)
         return f"{_show(value)} " + "; ".join(reasons) if reasons else None
     if key == "role_arn":
-        if not _ROLE_ARN_RE.fullmatch(value):
+        if not ROLE_ARN_RE.fullmatch(value):
             return f"{_show(value)} is not an IAM role ARN; expected the form arn:aws:iam::123456789012:role/NAME"
         return None
     if key == "packaging_group_id":
-        if value and not _ENDPOINT_RE.fullmatch(value):
+        if value and not RESOURCE_ID_RE.fullmatch(value):
             return (
                 f"{_show(value)} must be 1 to 256 ASCII letters, digits, underscores or hyphens "
                 '(or "" for no VOD hand-off)'

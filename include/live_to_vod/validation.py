@@ -60,15 +60,17 @@ _PLACEHOLDERS = ("event_id", "date", "origin_endpoint_id")
 _EXAMPLE_TIME = "2026-11-26T19:00:00-05:00"
 _CLIP = 80
 
-_EVENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
-_RESOURCE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,256}", re.ASCII)
+# The identifier rules, defined once: the schedule, the harvest plan and the DAG's params use them too.
+EVENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+RESOURCE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,256}", re.ASCII)  # MediaPackage ids: endpoints, groups, jobs
+CLIP_NAME_RE = re.compile(r"[a-z0-9-]{1,40}", re.ASCII)
 # Extended ISO 8601 date-time only: week/ordinal dates, durations, intervals and epoch
 # numbers (all of which pendulum.parse would accept) are refused before parsing.
 _TIME_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?",
     re.ASCII,
 )
-_ROLE_ARN_RE = re.compile(r"arn:(?P<partition>[a-z0-9-]+):iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+ROLE_ARN_RE = re.compile(r"arn:(?P<partition>[a-z0-9-]+):iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
 _BUCKET_CHARS_RE = re.compile(r"[a-z0-9.-]*", re.ASCII)
 _IP_LIKE_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
 # Reserved by S3 (access point aliases, directory/table buckets, multi-region access
@@ -285,8 +287,8 @@ def validate_harvest_request(
     def add(field: str) -> Report:
         return lambda message: problems.append(FieldProblem(field, message))
 
-    event_id = _check_id(params.get("event_id"), 64, _EVENT_ID_RE, add("event_id"))
-    origin = _check_id(params.get("origin_endpoint_id"), 256, _RESOURCE_ID_RE, add("origin_endpoint_id"))
+    event_id = _check_id(params.get("event_id"), 64, EVENT_ID_RE, add("event_id"))
+    origin = _check_id(params.get("origin_endpoint_id"), 256, RESOURCE_ID_RE, add("origin_endpoint_id"))
     start = _check_time(params.get("start_time"), add("start_time"))
     end = _check_time(params.get("end_time"), add("end_time"))
     window = _check_window(start, end, config, pendulum.instance(now), add("end_time"), max_duration)
@@ -538,7 +540,7 @@ def _check_role_arn(value: object, config: DeploymentConfig, report: Report) -> 
 
 def role_arn_problem(arn: str, partition: str) -> str | None:
     """Why ``arn`` is not an IAM role ARN in ``partition`` (None: it is)."""
-    match = _ROLE_ARN_RE.fullmatch(arn)
+    match = ROLE_ARN_RE.fullmatch(arn)
     if match is None:
         return f"is not an IAM role ARN; expected the form arn:{partition}:iam::123456789012:role/NAME"
     if match.group("partition") != partition:
@@ -560,7 +562,7 @@ def _check_packaging(
         return None, None
     if value == "":
         return None, None
-    if not _RESOURCE_ID_RE.fullmatch(value):
+    if not RESOURCE_ID_RE.fullmatch(value):
         report(
             f"{_show(value)}{source} must be 1 to 256 ASCII letters, digits, underscores or hyphens "
             "(leave it unset for the deployment default, or empty for no VOD hand-off)"
