@@ -14,7 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
-from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger
+from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message
 
 EVENT_STATUSES = {"success", "failure", "timeout", "error"}
 
@@ -99,10 +99,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         response = self.hook.conn.describe_harvest_job(Id=self.harvest_job_id)
         state = self.hook.waiter_state("harvest_job_complete", response)
         if state == "failure":
-            raise AirflowFailException(
-                f"harvest job {self.harvest_job_id} FAILED. MediaPackage reports the reason only in its "
-                "'MediaPackage HarvestJob Notification' EventBridge event"
-            )
+            raise AirflowFailException(harvest_failed_message(self.harvest_job_id))
         self.log.info("Harvest job %s is %s", self.harvest_job_id, response["Status"])
         self._description = {k: v for k, v in response.items() if k != "ResponseMetadata"}
         return state == "success"

@@ -30,6 +30,14 @@ TRANSIENT_ERRORS = {
 }
 
 
+def harvest_failed_message(job_id: str) -> str:
+    """What ops read when a harvest job FAILED (the trigger's event and the poking sensor alike)."""
+    return (
+        f"harvest job {job_id} FAILED. MediaPackage reports the reason only in its "
+        "'MediaPackage HarvestJob Notification' EventBridge event"
+    )
+
+
 class _DescribePollingTrigger(BaseTrigger):
     """Polls a Describe call until the waiter says success or failure, or the deadline passes."""
 
@@ -121,13 +129,13 @@ class _DescribePollingTrigger(BaseTrigger):
         return {"status": status, "resource_id": self.resource_id, "message": message, "detail": detail or {}}
 
     def success_message(self, detail: dict[str, Any]) -> str:
-        return f"{self.subject} {self.resource_id} finished"
+        raise NotImplementedError
 
     def failure_message(self, detail: dict[str, Any]) -> str:
-        return f"{self.subject} {self.resource_id} failed"
+        raise NotImplementedError
 
     def progress_message(self, detail: dict[str, Any], polls: int) -> str:
-        return f"{self.subject} {self.resource_id} still running (poll {polls})"
+        raise NotImplementedError
 
 
 class HarvestJobTrigger(_DescribePollingTrigger):
@@ -152,10 +160,7 @@ class HarvestJobTrigger(_DescribePollingTrigger):
         return f"harvest job {self.resource_id} SUCCEEDED: {detail['StartTime']} to {detail['EndTime']} is in S3"
 
     def failure_message(self, detail: dict[str, Any]) -> str:
-        return (
-            f"harvest job {self.resource_id} FAILED. MediaPackage reports the reason only in its "
-            "'MediaPackage HarvestJob Notification' EventBridge event"
-        )
+        return harvest_failed_message(self.resource_id)
 
     def progress_message(self, detail: dict[str, Any], polls: int) -> str:
         return f"harvest job {self.resource_id} is {detail.get('Status')} (check {polls})"
