@@ -38,6 +38,7 @@ _ENV_NAMES: dict[str, str] = {
     "harvest_timeout_minutes": "LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES",
     "vod_timeout_minutes": "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES",
     "schedule_dir": "LIVE_TO_VOD_SCHEDULE_DIR",
+    "notification_queue_url": "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL",
 }
 # integer fields -> smallest allowed value
 _INT_MINIMUM: dict[str, int] = {
@@ -82,6 +83,9 @@ class DeploymentConfig:
     ``LIVE_TO_VOD_VOD_TIMEOUT_MINUTES``     ``60``                       a VOD asset not PLAYABLE this long fails
                                                                          the wait (>= 1)
     ``LIVE_TO_VOD_SCHEDULE_DIR``            ``include/schedules``        the season schedule's YAML files
+    ``LIVE_TO_VOD_NOTIFICATION_QUEUE_URL``  (none)                       SQS queue of harvest job notifications
+                                                                         (EventBridge rule); empty = no
+                                                                         ``harvest_notifications`` DAG
     ======================================  ===========================  ==============================================
 
     Only the integers and the partition are checked here (:class:`ConfigError`
@@ -102,6 +106,7 @@ class DeploymentConfig:
     harvest_timeout_minutes: int = 120
     vod_timeout_minutes: int = 60
     schedule_dir: str = str(Path(__file__).resolve().parents[1] / "schedules")
+    notification_queue_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DeploymentConfig:

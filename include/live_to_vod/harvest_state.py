@@ -21,6 +21,7 @@ __all__ = [
     "failure_reason_from_event",
     "matches_request",
     "normalize_status",
+    "parse_job_time",
 ]
 
 TERMINAL_SUCCESS = "SUCCEEDED"
@@ -50,7 +51,7 @@ def matches_request(job: Mapping, request: HarvestRequest) -> list[str]:
     compare("OriginEndpointId", job.get("OriginEndpointId"), request.origin_endpoint_id)
     for name, wanted_text, wanted in (("StartTime", start, request.window.start), ("EndTime", end, request.window.end)):
         actual = job.get(name)
-        instant = _parse_instant(actual)
+        instant = parse_job_time(actual)
         if instant is None:
             differences.append(f"{name} is {_show(actual)}, which is not a time; this run wants {wanted_text}")
         elif instant != wanted:
@@ -86,7 +87,7 @@ def normalize_status(status: str) -> str:
     return _STATUS_ALIASES.get(text, text)
 
 
-def _parse_instant(value: object) -> pendulum.DateTime | None:
+def parse_job_time(value: object) -> pendulum.DateTime | None:
     """A job time as sent: ISO 8601 (naive read as UTC, as AWS returns it), epoch seconds or a datetime."""
     try:
         if isinstance(value, pendulum.DateTime):

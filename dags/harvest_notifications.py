@@ -1,0 +1,106 @@
+"""
+# Harvest notifications
+
+Harvest jobs are also made outside Airflow (the MediaPackage console, other tools). An
+EventBridge rule sends every `MediaPackage HarvestJob Notification` to an SQS queue
+(`LIVE_TO_VOD_NOTIFICATION_QUEUE_URL`); an **asset watcher** on that queue (the amazon
+provider's SQS message-queue trigger, in the triggerer: no worker slot held) turns messages
+into asset events, and each batch runs this DAG.
+
+**read_notifications** decides per job, with `DescribeHarvestJob` as the truth: jobs made by
+`live_event_harvest` are left to that DAG; a job that already has its VOD asset is skipped (a
+duplicate notification creates nothing); a completed job is handed off exactly as the per-event
+DAG does it, in the mapped **handoff** group (**verify_asset**, **hand_off_to_vod**,
+**publish**); a failed job is reported with the reason from its notification. **report** lists
+every job and fails the run when a job failed, a message was not a usable notification, or a
+hand-off failed.
+
+Not defined when `LIVE_TO_VOD_NOTIFICATION_QUEUE_URL` is empty. Notifications are best effort:
+this DAG is a second route, never the only one (scheduled events run `live_event_harvest`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pendulum
+from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
+from airflow.sdk import DAG, Asset, AssetWatcher, task_group
+
+from live_to_vod.aws.operators.notifications import (
+    ReadHarvestNotificationsOperator,
+    ReportHarvestNotificationsOperator,
+)
+from live_to_vod.aws.operators.publish import PublishHarvestedAssetOperator
+from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
+from live_to_vod.aws.operators.vod import CreateVodAssetOperator
+from live_to_vod.config import DeploymentConfig
+
+config = DeploymentConfig.from_env()
+
+if not config.notification_queue_url:
+    # Opting out is a deployment choice, not a fault: no import warning on every parse.
+    logging.getLogger(__name__).info("LIVE_TO_VOD_NOTIFICATION_QUEUE_URL is not set: harvest_notifications not defined")
+else:
+    notifications_queue = Asset(
+        name="mediapackage-harvest-notifications",
+        watchers=[
+            AssetWatcher(
+                name="harvest_notifications_queue",
+                trigger=MessageQueueTrigger(
+                    scheme="sqs",
+                    sqs_queue=config.notification_queue_url,
+                    aws_conn_id=config.aws_conn_id,
+                    max_messages=10,
+                    num_batches=5,  # up to 50 messages per asset event when a burst arrives
+                    wait_time_seconds=10,  # long polling: one quiet request per 10 s, no busy loop
+                    waiter_delay=1,
+                ),
+            )
+        ],
+    )
+
+    with DAG(
+        dag_id="harvest_notifications",
+        description="Verify and hand off harvest jobs made anywhere, from their EventBridge notifications",
+        doc_md=__doc__,
+        schedule=[notifications_queue],
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=5,
+        tags=["live-to-vod", "mediapackage"],
+        default_args={
+            "aws_conn_id": config.aws_conn_id,
+            "retries": 3,
+            "retry_delay": timedelta(seconds=30),
+            "retry_exponential_backoff": True,
+            "max_retry_delay": timedelta(minutes=10),
+        },
+    ) as dag:
+        read = ReadHarvestNotificationsOperator(task_id="read_notifications", deployment=config)
+
+        @task_group(group_id="handoff")
+        def handoff(request, harvest_job_id):
+            """One completed harvest job: verify, hand off to VOD, publish (as in live_event_harvest)."""
+            verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=request)
+            hand_off_to_vod = CreateVodAssetOperator(
+                task_id="hand_off_to_vod",
+                request=request,
+                harvest_job_id=harvest_job_id,
+                wait_timeout=config.vod_timeout_minutes * 60,
+            )
+            publish = PublishHarvestedAssetOperator(
+                task_id="publish",
+                request=request,
+                harvest={"harvest_job_id": harvest_job_id},
+                verification=verify_asset.output,
+                vod=hand_off_to_vod.output,
+            )
+            verify_asset >> hand_off_to_vod >> publish
+
+        handoffs = handoff.expand_kwargs(read.output)
+        report = ReportHarvestNotificationsOperator(
+            task_id="report", read_task_id="read_notifications", publish_task_id="handoff.publish"
+        )
+        read >> handoffs >> report

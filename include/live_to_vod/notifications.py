@@ -1,0 +1,228 @@
+"""MediaPackage harvest job notifications (EventBridge -> SQS) and what to do with each.
+
+Pure domain module: no Airflow, no boto3. The ``harvest_notifications`` DAG reads the SQS
+messages its asset watcher received, turns each into a :class:`HarvestNotification` and then,
+with what AWS says about the job and its VOD asset, decides per job: hand it off, report it as
+failed, or skip it (already handled, or the per-event DAG's own job).
+
+Messages are untrusted input: anything that is not a MediaPackage harvest job notification
+with the fields we need is reported (:class:`NotificationProblem`) and never acted on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from live_to_vod.harvest_state import (
+    TERMINAL_FAILURE,
+    TERMINAL_SUCCESS,
+    failure_reason_from_event,
+    normalize_status,
+    parse_job_time,
+)
+from live_to_vod.naming import harvest_job_id
+from live_to_vod.validation import (
+    HarvestRequest,
+    HarvestWindow,
+    bucket_name_problems,
+    manifest_key_problems,
+    role_arn_problem,
+)
+
+__all__ = [
+    "DETAIL_TYPE",
+    "SOURCE",
+    "HarvestNotification",
+    "NotificationProblem",
+    "handoff_request",
+    "notifications_from_asset_events",
+    "parse_notification",
+    "pipeline_event_id",
+]
+
+SOURCE = "aws.mediapackage"
+DETAIL_TYPE = "MediaPackage HarvestJob Notification"
+_MAX_BODY = 256 * 1024  # SQS's own message size limit: anything larger is not from SQS
+_PIPELINE_JOB_ID_RE = re.compile(r"(?P<event_id>.+)-(?P<digest>[0-9a-f]{12})(?:-r[1-9][0-9]{0,5})?", re.ASCII)
+
+
+class NotificationProblem(ValueError):
+    """A message that is not a usable harvest job notification; the message says which field."""
+
+
+@dataclass(frozen=True)
+class HarvestNotification:
+    """One harvest job notification: the job as the event describes it, and the failure reason."""
+
+    job_id: str
+    status: str  # SUCCEEDED or FAILED (COMPLETED is read as SUCCEEDED)
+    origin_endpoint_id: str
+    start_time: str
+    end_time: str
+    bucket: str
+    manifest_key: str
+    role_arn: str
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == TERMINAL_FAILURE
+
+
+def parse_notification(body: str | Mapping[str, Any]) -> HarvestNotification:
+    """Read one EventBridge event (the SQS message body, as EventBridge delivers it).
+
+    Raises :class:`NotificationProblem` naming the first field that is missing or wrong.
+    """
+    if isinstance(body, str):
+        if len(body) > _MAX_BODY:
+            raise NotificationProblem(f"message body is {len(body)} characters; SQS carries at most {_MAX_BODY}")
+        try:
+            event = json.loads(body)
+        except ValueError:
+            raise NotificationProblem("message body is not JSON") from None
+    else:
+        event = body
+    if not isinstance(event, Mapping):
+        raise NotificationProblem("message body is not a JSON object")
+    if event.get("source") != SOURCE or event.get("detail-type") != DETAIL_TYPE:
+        raise NotificationProblem(
+            f"source/detail-type are {_show(event.get('source'))}/{_show(event.get('detail-type'))}, "
+            f"not {SOURCE}/{DETAIL_TYPE}"
+        )
+    detail = event.get("detail")
+    job = detail.get("harvest_job") if isinstance(detail, Mapping) else None
+    if not isinstance(job, Mapping):
+        raise NotificationProblem("detail.harvest_job is missing")
+    destination = job.get("s3_destination")
+    if not isinstance(destination, Mapping):
+        raise NotificationProblem("detail.harvest_job.s3_destination is missing")
+    fields = {
+        "id": job.get("id"),
+        "status": job.get("status"),
+        "origin_endpoint_id": job.get("origin_endpoint_id"),
+        "start_time": job.get("start_time"),
+        "end_time": job.get("end_time"),
+        "s3_destination.bucket_name": destination.get("bucket_name"),
+        "s3_destination.manifest_key": destination.get("manifest_key"),
+        "s3_destination.role_arn": destination.get("role_arn"),
+    }
+    for name, value in fields.items():
+        if not isinstance(value, str) or not value or len(value) > 1024:
+            raise NotificationProblem(f"detail.harvest_job.{name} is {_show(value)}, not a non-empty string")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", fields["id"], re.ASCII):
+        raise NotificationProblem(f"detail.harvest_job.id {_show(fields['id'])} is not a harvest job id")
+    status = normalize_status(fields["status"])
+    if status not in (TERMINAL_SUCCESS, TERMINAL_FAILURE):
+        raise NotificationProblem(f"detail.harvest_job.status {_show(fields['status'])} is not a final status")
+    reason = failure_reason_from_event(detail)
+    return HarvestNotification(
+        job_id=fields["id"],
+        status=status,
+        origin_endpoint_id=fields["origin_endpoint_id"],
+        start_time=fields["start_time"],
+        end_time=fields["end_time"],
+        bucket=fields["s3_destination.bucket_name"],
+        manifest_key=fields["s3_destination.manifest_key"],
+        role_arn=fields["s3_destination.role_arn"],
+        message=reason[:2000] if reason else None,
+    )
+
+
+def notifications_from_asset_events(
+    asset_events: Iterable[Mapping[str, Any]],
+) -> tuple[list[HarvestNotification], list[str]]:
+    """The notifications in the asset events an ``AssetWatcher`` on the queue produced.
+
+    Each event's ``extra`` is ``{"payload": {"message_batch": [SQS messages]}}`` (the SQS
+    trigger's event). Returns the notifications, one per job (the last one of a job wins: SQS
+    may deliver a message twice and out of order, and a job ends only once), and a problem
+    line for every message that is not one.
+    """
+    by_job: dict[str, HarvestNotification] = {}
+    problems: list[str] = []
+    for asset_event in asset_events:
+        payload = (asset_event.get("extra") or {}).get("payload") or {}
+        batch = payload.get("message_batch") if isinstance(payload, Mapping) else None
+        if not isinstance(batch, list):
+            problems.append(f"asset event without an SQS message batch: {_show(payload)}")
+            continue
+        for message in batch:
+            message_id = message.get("MessageId", "?") if isinstance(message, Mapping) else "?"
+            try:
+                body = message.get("Body") if isinstance(message, Mapping) else None
+                if body is None:
+                    raise NotificationProblem("message has no Body")
+                notification = parse_notification(body)
+            except NotificationProblem as exc:
+                problems.append(f"SQS message {_show(message_id)}: {exc}")
+                continue
+            by_job[notification.job_id] = notification
+    return list(by_job.values()), problems
+
+
+def pipeline_event_id(job_id: str, origin_endpoint_id: str, start_time: object, end_time: object) -> str | None:
+    """The event id when ``job_id`` is one ``live_event_harvest`` made for this endpoint and window.
+
+    The per-event DAG names its jobs ``{event_id}-{sha256(endpoint|start|end)[:12]}[-rN]``
+    (:func:`live_to_vod.naming.harvest_job_id`); recomputing the digest from the job's own
+    endpoint and times tells its jobs from anyone else's without any shared state.
+    """
+    match = _PIPELINE_JOB_ID_RE.fullmatch(job_id)
+    start, end = parse_job_time(start_time), parse_job_time(end_time)
+    if match is None or start is None or end is None:
+        return None
+    event_id = match.group("event_id")
+    try:
+        expected = harvest_job_id(event_id, origin_endpoint_id, HarvestWindow(start, end))
+    except ValueError:
+        return None
+    return event_id if f"{event_id}-{match.group('digest')}" == expected else None
+
+
+def handoff_request(
+    job: Mapping[str, Any],
+    *,
+    partition: str,
+    packaging_group_id: str | None,
+    vod_source_role_arn: str | None,
+) -> HarvestRequest:
+    """The request that verifies and hands off an external job (DescribeHarvestJob's response).
+
+    The job was made outside Airflow, so its destination is checked like a run's parameters;
+    :class:`NotificationProblem` names the field. The job id stands for the event id.
+    """
+    destination = job.get("S3Destination") or {}
+    bucket, key, role = destination.get("BucketName"), destination.get("ManifestKey"), destination.get("RoleArn")
+    for field, value in (("BucketName", bucket), ("ManifestKey", key), ("RoleArn", role)):
+        if not isinstance(value, str) or not value:
+            raise NotificationProblem(f"harvest job {job.get('Id')}: S3Destination.{field} is missing")
+    problems = (
+        [f"S3Destination.BucketName {p}" for p in bucket_name_problems(bucket)]
+        + [f"S3Destination.ManifestKey {p}" for p in manifest_key_problems(key)]
+        + ([f"S3Destination.RoleArn {p}"] if (p := role_arn_problem(role, partition)) else [])
+    )
+    start, end = parse_job_time(job.get("StartTime")), parse_job_time(job.get("EndTime"))
+    if start is None or end is None or end <= start:
+        problems.append(f"StartTime/EndTime {_show(job.get('StartTime'))}/{_show(job.get('EndTime'))} are not a window")
+    if problems:
+        raise NotificationProblem(f"harvest job {job.get('Id')}: " + "; ".join(problems))
+    return HarvestRequest(
+        event_id=job["Id"],
+        origin_endpoint_id=job.get("OriginEndpointId", ""),
+        window=HarvestWindow(start, end),
+        s3_bucket=bucket,
+        manifest_key=key,
+        role_arn=role,
+        packaging_group_id=packaging_group_id or None,
+        vod_source_role_arn=vod_source_role_arn or None,
+    )
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:80]}... ({len(text)} characters)"

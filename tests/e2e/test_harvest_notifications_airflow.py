@@ -1,0 +1,144 @@
+"""``harvest_notifications`` under a real Airflow: the local stack's harvest emulator puts each
+job's EventBridge notification on the SQS queue, the DAG's asset watcher (the amazon provider's
+SQS message-queue trigger, in the triggerer) turns it into a DAG run.
+
+Proves: a job made outside Airflow ends as one verified, playable VOD asset; a duplicate of its
+notification creates nothing more; the per-event DAG's own jobs are left to it; a failed job is
+reported with the reason from its notification.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import boto3
+import pendulum
+import pytest
+
+pytestmark = pytest.mark.slow
+
+DAG_ID = "harvest_notifications"
+
+
+def notification_runs(deployment) -> list[dict[str, Any]]:
+    status, body = deployment.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns?limit=100&order_by=-run_after")
+    assert status == 200, body
+    return body["dag_runs"]
+
+
+def wait_for_outcome(
+    deployment, job_id: str, after: dict[str, Any] | None = None, timeout: float = 180
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The finished notifications run (not ``after``) that saw ``job_id``, and the job's outcome in it."""
+    deadline = time.monotonic() + timeout
+    seen: set[str] = {after["dag_run_id"]} if after else set()
+    while time.monotonic() < deadline:
+        for run in notification_runs(deployment):
+            if run["state"] not in ("success", "failed") or run["dag_run_id"] in seen:
+                continue
+            outcomes = deployment.airflow.api.xcom(DAG_ID, run["dag_run_id"], "read_notifications", key="notifications")
+            if outcomes is None:
+                continue
+            seen.add(run["dag_run_id"])  # finished with outcomes: read once
+            for outcome in outcomes:
+                if outcome.get("job_id") == job_id:
+                    return run, outcome
+        time.sleep(1)
+    raise AssertionError(f"no finished {DAG_ID} run saw harvest job {job_id} within {timeout} s")
+
+
+def create_external_job(deployment, job_id: str, minutes_ago: int, bucket: str | None = None) -> None:
+    """A harvest job made as the MediaPackage console would: plain boto3, our naming nowhere."""
+    end = pendulum.now("UTC").subtract(minutes=minutes_ago).start_of("minute")
+    deployment.mp.create_harvest_job(
+        Id=job_id,
+        OriginEndpointId=deployment.demo["endpoint_id"],
+        StartTime=end.subtract(seconds=60).to_iso8601_string(),
+        EndTime=end.to_iso8601_string(),
+        S3Destination={
+            "BucketName": bucket or deployment.demo["bucket"],
+            "ManifestKey": f"console/{job_id}/index.m3u8",
+            "RoleArn": deployment.demo["harvest_role_arn"],
+        },
+    )
+
+
+def test_external_job_is_handed_off_once_and_its_duplicate_notification_creates_nothing(deployment):
+    create_external_job(deployment, "console-job-1", minutes_ago=2)
+    run, outcome = wait_for_outcome(deployment, "console-job-1")
+    assert outcome["action"] == "hand off", outcome
+    assert run["state"] == "success", run
+    asset = deployment.vod.describe_asset(Id="console-job-1")
+    assert asset["SourceArn"].endswith(f":::{deployment.demo['bucket']}/console/console-job-1/index.m3u8")
+    summary = deployment.airflow.api.xcom(DAG_ID, run["dag_run_id"], "handoff.publish", map_index=0)
+    assert summary["harvest_job_id"] == "console-job-1" and summary["segment_count"] > 0
+    assert summary["vod_playback_urls"]
+
+    # SQS delivers at least once: the same notification again.
+    job = deployment.mp.describe_harvest_job(Id="console-job-1")
+    duplicate = {
+        "version": "0",
+        "id": "duplicate-delivery",
+        "source": "aws.mediapackage",
+        "detail-type": "MediaPackage HarvestJob Notification",
+        "account": deployment.demo.get("account_id", "123456789012"),
+        "time": pendulum.now("UTC").to_iso8601_string(),
+        "region": deployment.demo["region"],
+        "resources": [job["Arn"]],
+        "detail": {
+            "harvest_job": {
+                "id": job["Id"],
+                "arn": job["Arn"],
+                "status": "COMPLETED",  # as AWS's own event example spells it
+                "origin_endpoint_id": job["OriginEndpointId"],
+                "start_time": job["StartTime"],
+                "end_time": job["EndTime"],
+                "s3_destination": {
+                    "bucket_name": job["S3Destination"]["BucketName"],
+                    "manifest_key": job["S3Destination"]["ManifestKey"],
+                    "role_arn": job["S3Destination"]["RoleArn"],
+                },
+                "created_at": job["CreatedAt"],
+            }
+        },
+    }
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=deployment.settings.public_url,
+        region_name=deployment.demo["region"],
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+    sqs.send_message(QueueUrl=deployment.demo["queue_url"], MessageBody=json.dumps(duplicate))
+    run, outcome = wait_for_outcome(deployment, "console-job-1", after=run)
+    assert outcome["action"] == "skipped" and "already handed off" in outcome["reason"], outcome
+    assert run["state"] == "success"
+    assert [a["Id"] for a in deployment.vod.list_assets()["Assets"] if a["Id"] == "console-job-1"] == ["console-job-1"]
+
+
+def test_per_event_dag_jobs_are_left_to_it(deployment):
+    run_id, state, _ = deployment.run(deployment.window_conf("notified-game", minutes_ago=3))
+    assert state == "success"
+    job_id = deployment.jobs("notified-game")[0]["Id"]
+    _, outcome = wait_for_outcome(deployment, job_id)
+    assert outcome["action"] == "skipped", outcome
+    assert "live_event_harvest's job for event notified-game" in outcome["reason"]
+    assert len(deployment.assets("notified-game")) == 1
+
+
+def test_failed_job_is_reported_with_its_reason(deployment):
+    create_external_job(deployment, "console-job-broken", minutes_ago=4, bucket="no-such-bucket-for-harvest")
+    run, outcome = wait_for_outcome(deployment, "console-job-broken")
+    assert outcome["action"] == "failed"
+    assert outcome["reason"] == "S3 bucket no-such-bucket-for-harvest does not exist"
+    assert run["state"] == "failed"
+    states = {ti["task_id"]: ti["state"] for ti in deployment.airflow.api.task_instances(DAG_ID, run["dag_run_id"])}
+    assert states["report"] == "failed" and states["read_notifications"] == "success"
+    status, body = deployment.airflow.api.call(
+        "GET",
+        f"/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances/report/logs/1?full_content=true",
+    )
+    assert "S3 bucket no-such-bucket-for-harvest does not exist" in json.dumps(body)
+    assert all(a["Id"] != "console-job-broken" for a in deployment.vod.list_assets()["Assets"])
