@@ -146,6 +146,7 @@ with DAG(
             task_id="wait_for_harvest",
             harvest_job_id=create_harvest_job.output["harvest_job_id"],
             timeout=config.harvest_timeout_minutes * 60,
+            mode=config.sensor_mode,  # only when not deferrable
             # A FAILED job fails at once (no retry); retries cover an executor hiccup around the deferral.
         )
         verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=request)

@@ -39,7 +39,9 @@ _ENV_NAMES: dict[str, str] = {
     "vod_timeout_minutes": "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES",
     "schedule_dir": "LIVE_TO_VOD_SCHEDULE_DIR",
     "notification_queue_url": "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL",
+    "sensor_mode": "LIVE_TO_VOD_SENSOR_MODE",
 }
+_SENSOR_MODES = ("reschedule", "poke")
 # integer fields -> smallest allowed value
 _INT_MINIMUM: dict[str, int] = {
     "end_margin_seconds": 0,
@@ -86,6 +88,11 @@ class DeploymentConfig:
     ``LIVE_TO_VOD_NOTIFICATION_QUEUE_URL``  (none)                       SQS queue of harvest job notifications
                                                                          (EventBridge rule); empty = no
                                                                          ``harvest_notifications`` DAG
+    ``LIVE_TO_VOD_SENSOR_MODE``             ``reschedule``               how the harvest wait polls when operators
+                                                                         are not deferrable (``[operators]
+                                                                         default_deferrable`` off): ``reschedule``
+                                                                         frees the slot between polls, ``poke``
+                                                                         holds it (the benchmark's baseline)
     ======================================  ===========================  ==============================================
 
     Only the integers and the partition are checked here (:class:`ConfigError`
@@ -107,6 +114,7 @@ class DeploymentConfig:
     vod_timeout_minutes: int = 60
     schedule_dir: str = str(Path(__file__).resolve().parents[1] / "schedules")
     notification_queue_url: str = ""
+    sensor_mode: str = "reschedule"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DeploymentConfig:
@@ -133,6 +141,9 @@ class DeploymentConfig:
                 f"LIVE_TO_VOD_AWS_PARTITION={_clip(partition)} is not an AWS partition name "
                 "(like aws, aws-cn or aws-us-gov)"
             )
+        mode = values.get("sensor_mode")
+        if mode is not None and mode not in _SENSOR_MODES:
+            raise ConfigError(f"LIVE_TO_VOD_SENSOR_MODE={_clip(str(mode))} is not one of {', '.join(_SENSOR_MODES)}")
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -20,6 +20,8 @@ ALL_VARS = {
     "LIVE_TO_VOD_AWS_PARTITION": "aws-cn",
     "LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES": "30",
     "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES": "15",
+    "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/harvest-notifications",
+    "LIVE_TO_VOD_SENSOR_MODE": "poke",
 }
 INT_VARS = [
     "LIVE_TO_VOD_END_MARGIN_SECONDS",
@@ -55,6 +57,8 @@ def test_reads_every_variable():
         aws_partition="aws-cn",
         harvest_timeout_minutes=30,
         vod_timeout_minutes=15,
+        notification_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/harvest-notifications",
+        sensor_mode="poke",
     )
 
 
@@ -117,3 +121,9 @@ def test_config_error_is_a_value_error_and_config_is_frozen():
 def test_docstring_documents_every_variable():
     for name in ALL_VARS:
         assert name in DeploymentConfig.__doc__
+
+
+def test_unknown_sensor_mode_is_refused_naming_the_variable():
+    with pytest.raises(ConfigError, match="LIVE_TO_VOD_SENSOR_MODE='smart' is not one of reschedule, poke"):
+        DeploymentConfig.from_env({"LIVE_TO_VOD_SENSOR_MODE": "smart"})
+    assert DeploymentConfig.from_env({}).sensor_mode == "reschedule"
