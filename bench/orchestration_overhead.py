@@ -255,6 +255,7 @@ def main() -> int:
             stack_url=settings.public_url,
             seed=demo,
             LIVE_TO_VOD_END_MARGIN_SECONDS="0",
+            LIVE_TO_VOD_NOTIFICATION_QUEUE_URL="",  # this benchmark reads the queue itself
         )
         airflow = AirflowStandalone(airflow_env_vars)
         t0 = time.perf_counter()

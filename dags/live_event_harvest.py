@@ -61,7 +61,9 @@ with DAG(
     ),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=True,  # events missed while the scheduler was down still run (validate refuses expired ones)
-    max_active_runs=50,
+    # A waiting event holds no worker slot (the wait is deferred), so a full slate of games can be
+    # in flight at once; worker slots and max_active_tasks_per_dag bound the work actually running.
+    max_active_runs=256,
     tags=["live-to-vod", "mediapackage"],
     default_args={
         "aws_conn_id": config.aws_conn_id,

@@ -1,0 +1,257 @@
+"""Many events in flight at once on the Celery topology: deferred harvest waits vs a poke-mode sensor.
+
+    .venv/bin/python bench/celery_events_in_flight.py [--events 200] [--harvest-seconds 60]
+
+1. Starts the local media stack as its own process with ``DEVSTACK_HARVEST_MIN_SECONDS`` (each
+   harvest job stays IN_PROGRESS that long: a realistic minute) and pushes 5 minutes of back-dated
+   content through the ingest URL (3 video renditions + audio, 2 s segments).
+2. For each mode, a fresh production topology (``devstack.topology.CeleryTopology``: a new Postgres
+   database, a Redis broker namespace, scheduler, dag-processor, triggerer, api-server and two
+   Celery workers at the default 16 slots each) runs ``--events`` runs of ``live_event_harvest``,
+   all triggered at once through the REST API, each its own event (own harvest job and VOD asset)
+   over the same 60 s window:
+   - ``deferrable``: the project's default (``[operators] default_deferrable``): the harvest and
+     VOD waits are deferred to the triggerer;
+   - ``poke``: the same DAG with ``default_deferrable`` off and ``LIVE_TO_VOD_SENSOR_MODE=poke``:
+     every waiting harvest holds a worker slot, as a classic poke sensor does.
+3. Measures: wall time from the first trigger until every run has finished, events per minute,
+   the peak of worker slots busy (task instances ``running``) and of those busy on
+   ``harvest.wait_for_harvest`` (sampled every 2 s), the peak of deferred task instances, and the
+   CPU seconds of every Airflow process (all services, workers and their task processes) per event.
+   Also counts harvest jobs and VOD assets afterwards: one each per event, no duplicates.
+
+Prints a table and the ratio deferrable/poke of events per minute (target >= 3x, and no slot held
+by a waiting harvest in deferrable mode). Needs PostgreSQL and Redis on 127.0.0.1 (as CI has).
+``max_active_tasks_per_dag`` is raised to 64 in both modes so that the two workers' 32 slots, not
+Airflow's per-DAG default of 16, bound the poke baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+DAG_ID = "live_event_harvest"
+PREROLL_SECONDS = 300
+WINDOW_SECONDS = 60
+PRELOAD = {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "live_to_vod.celery_config.CELERY_CONFIG"}
+NO_PRELOAD = {
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "airflow.providers.celery.executors.default_celery.DEFAULT_CELERY_CONFIG"
+}
+MODES = {
+    "deferrable": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **PRELOAD},
+    "poke": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False", "LIVE_TO_VOD_SENSOR_MODE": "poke", **PRELOAD},
+    # Not run by default: what importing the pipeline once per worker (live_to_vod.celery_config) saves.
+    "deferrable-no-preload": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **NO_PRELOAD},
+}
+SAMPLE_SECONDS = 2
+COMMON = {
+    "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "64",
+    "LIVE_TO_VOD_END_MARGIN_SECONDS": "0",
+    "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL": "",  # measure the per-event DAG alone
+}
+
+
+def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:
+    """CPU time per service: the process and every descendant, including descendants already reaped."""
+    totals: dict[str, float] = {}
+    for name, pid in processes.items():
+        total = 0.0
+        try:
+            root = psutil.Process(pid)
+            family = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            family = []
+        for proc in family:
+            try:
+                t = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        service = name.rsplit("-", 1)[0] if name.startswith("airflow-worker-") else name
+        totals[service] = totals.get(service, 0.0) + total
+    return totals
+
+
+def count(api: Any, path: str) -> int:
+    status, body = api.call("GET", path)
+    if status != 200:
+        raise RuntimeError(f"GET {path}: {status} {body}")
+    return int(body["total_entries"])
+
+
+def run_mode(mode: str, events: int, base: Path, settings: Any, demo: dict, window: tuple, c: dict) -> dict:
+    from devstack.topology import CeleryTopology
+
+    topology = CeleryTopology(base / mode, stack_url=settings.public_url, seed=demo, workers=2, **COMMON, **MODES[mode])
+    t0 = time.perf_counter()
+    topology.start()
+    print(f"[{mode}] topology up in {time.perf_counter() - t0:.0f} s", flush=True)
+    try:
+        topology.wait_for_dag(DAG_ID)
+        api = topology.api
+        pids = {name: p.pid for name, p in topology.processes.items()}
+        cpu_before = cpu_seconds(pids)
+        start, end = window
+        prefix = f"bench-{mode}"
+        started = time.perf_counter()
+        for i in range(events):
+            conf = {
+                "event_id": f"{prefix}-{i:03d}",
+                "origin_endpoint_id": demo["endpoint_id"],
+                "start_time": start.to_iso8601_string(),
+                "end_time": end.to_iso8601_string(),
+            }
+            status, body = api.trigger(DAG_ID, conf)
+            if status != 200:
+                raise RuntimeError(f"trigger refused: {status} {body}")
+        triggered = time.perf_counter() - started
+        peak_busy = peak_wait_busy = peak_deferred = 0
+        wait_slot_seconds = 0.0  # sampled: worker slots busy on harvest.wait_for_harvest x time
+        finished = 0
+        last_sample = time.perf_counter()
+        runs = f"/dags/{DAG_ID}/dagRuns"
+        while True:
+            status, body = api.call("GET", f"{runs}/~/taskInstances?state=running&limit=100")
+            running = body["task_instances"] if status == 200 else []
+            peak_busy = max(peak_busy, body.get("total_entries", len(running)) if status == 200 else 0)
+            waiting = sum(1 for ti in running if ti["task_id"] == "harvest.wait_for_harvest")
+            now = time.perf_counter()
+            wait_slot_seconds += waiting * (now - last_sample)
+            last_sample = now
+            peak_wait_busy = max(peak_wait_busy, waiting)
+            peak_deferred = max(peak_deferred, count(api, f"{runs}/~/taskInstances?state=deferred&limit=1"))
+            succeeded = count(api, f"{runs}?state=success&limit=1")
+            failed = count(api, f"{runs}?state=failed&limit=1")
+            if succeeded + failed != finished:
+                finished = succeeded + failed
+                print(
+                    f"[{mode}] {time.perf_counter() - started:6.0f} s  {finished}/{events} finished"
+                    f"  busy slots {len(running)}  deferred peak {peak_deferred}",
+                    flush=True,
+                )
+            if finished >= events:
+                break
+            time.sleep(SAMPLE_SECONDS)
+        wall = time.perf_counter() - started
+        cpu_after = cpu_seconds(pids)
+        cpu_by_service = {k: round(cpu_after[k] - cpu_before.get(k, 0.0), 1) for k in cpu_after}
+        cpu = sum(cpu_by_service.values())
+        jobs = [j for j in _all_jobs(c["mediapackage"]) if j["Id"].startswith(prefix)]
+        assets = [a for a in _all_assets(c["mediapackage-vod"]) if a["Id"].startswith(prefix)]
+        return {
+            "mode": mode,
+            "events": events,
+            "succeeded": succeeded,
+            "failed": failed,
+            "trigger_seconds": round(triggered, 1),
+            "wall_seconds": round(wall, 1),
+            "events_per_minute": round(events / (wall / 60), 2),
+            "peak_busy_slots": peak_busy,
+            "peak_slots_on_harvest_wait": peak_wait_busy,
+            "slot_seconds_on_harvest_wait_per_event": round(wait_slot_seconds / events, 1),
+            "peak_deferred": peak_deferred,
+            "cpu_seconds_per_event": round(cpu / events, 2),
+            **{f"cpu_seconds_{k}": v for k, v in sorted(cpu_by_service.items())},
+            "harvest_jobs": len(jobs),
+            "vod_assets": len(assets),
+        }
+    finally:
+        topology.stop()
+
+
+def _all_jobs(mp: Any) -> list[dict]:
+    return [j for page in mp.get_paginator("list_harvest_jobs").paginate() for j in page["HarvestJobs"]]
+
+
+def _all_assets(vod: Any) -> list[dict]:
+    return [a for page in vod.get_paginator("list_assets").paginate() for a in page["Assets"]]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=200, help="events in flight at once, per mode")
+    parser.add_argument("--harvest-seconds", type=float, default=60, help="each harvest job's own time")
+    parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke")
+    args = parser.parse_args()
+
+    from devstack.cli import clients, healthy, seed
+    from devstack.config import Settings
+    from devstack.encoder import LiveHlsEncoder
+    from devstack.topology import unavailable_reason
+    from tests_support import free_port
+
+    reason = unavailable_reason()
+    if reason:
+        print(f"cannot run: {reason}")
+        return 2
+    port = free_port()
+    home = Path(tempfile.mkdtemp(prefix="bench-celery-"))
+    (home / "devstack").mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DEVSTACK_PORT": str(port),
+        "DEVSTACK_HOME": str(home / "devstack"),
+        "DEVSTACK_HARVEST_MIN_SECONDS": str(args.harvest_seconds),
+        "DEVSTACK_VOD_MIN_SECONDS": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(home / "devstack" / "devstack.log", "wb"),
+    )
+    results = []
+    try:
+        settings = Settings.from_env(port=port, home=str(home / "devstack"))
+        while not healthy(settings):
+            if server.poll() is not None:
+                print(f"the stack exited; see {home / 'devstack' / 'devstack.log'}")
+                return 1
+            time.sleep(0.1)
+        demo = seed(settings, with_encoder=False)
+        c = clients(settings, demo["region"])
+        ingest = c["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
+        encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
+        encoder.run(preroll_seconds=PREROLL_SECONDS, duration_seconds=0)
+        start = encoder.start.add(seconds=31)
+        window = (start, start.add(seconds=WINDOW_SECONDS))
+        print(f"{args.events} events per mode, harvest jobs {args.harvest_seconds:.0f} s each; data in {home}")
+        for mode in args.modes.split(","):
+            results.append(run_mode(mode.strip(), args.events, home, settings, demo, window, c))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    keys = list(dict.fromkeys(k for r in results for k in r if k != "mode"))
+    print(f"\n{'':40}" + "".join(f"{r['mode']:>22}" for r in results))
+    for key in keys:
+        print(f"{key:40}" + "".join(f"{r.get(key, '-')!s:>22}" for r in results))
+    by_mode = {r["mode"]: r for r in results}
+    if {"deferrable", "poke"} <= by_mode.keys():
+        ratio = by_mode["deferrable"]["events_per_minute"] / by_mode["poke"]["events_per_minute"]
+        print(f"\nevents/min deferrable / poke: {ratio:.2f}x (target >= 3x)")
+        held = by_mode["deferrable"]["slot_seconds_on_harvest_wait_per_event"]
+        poked = by_mode["poke"]["slot_seconds_on_harvest_wait_per_event"]
+        print(
+            f"worker slot-seconds per event on the harvest wait: deferrable {held}, poke {poked} "
+            "(deferrable: only the moments of deferring and resuming; target: none while the job runs)"
+        )
+    print(f"measured {pendulum.now('UTC').to_iso8601_string()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "tests"))  # tests_support.free_port
+    sys.exit(main())
