@@ -5,6 +5,7 @@ python -m devstack seed      # bucket, roles, channel, endpoint, VOD group, enco
 python -m devstack status
 python -m devstack stop      # stops the encoder and the stack
 python -m devstack serve     # in the foreground
+python -m devstack topology  # the compose topology as processes (Postgres, Redis, Celery), until Ctrl-C
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -39,44 +41,31 @@ DEMO = {
     "preroll_seconds": 900,
 }
 
-TRUST_MEDIAPACKAGE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "mediapackage.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+# The seeded roles carry the deployment's own IAM documents (deploy/aws/iam/, also in the
+# CloudFormation template), so the stack's policy checks exercise exactly what AWS gets.
+# $DEVSTACK_IAM_DIR says where they are when the package is installed without the repository.
+IAM_DIR = Path(os.environ.get("DEVSTACK_IAM_DIR") or Path(__file__).resolve().parents[1] / "deploy" / "aws" / "iam")
+
+
+def iam_document(name: str, **values: str) -> dict[str, Any]:
+    """The IAM document ``deploy/aws/iam/<name>`` with its ``${Placeholder}``s filled in from ``values``."""
+    text = (IAM_DIR / name).read_text()
+    return json.loads(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], text))
+
+
+TRUST_MEDIAPACKAGE = iam_document("vod-source-role-trust.json")
+
+
+def harvest_role_trust(account_id: str) -> dict[str, Any]:
+    return iam_document("harvest-role-trust.json", AccountId=account_id)
 
 
 def harvest_role_policy(bucket: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]},
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{bucket}"],
-            },
-        ],
-    }
+    return iam_document("harvest-role-permissions.json", Partition="aws", BucketName=bucket)
 
 
 def vod_role_policy(bucket: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]},
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetBucketLocation", "s3:GetBucketRequestPayment", "s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{bucket}"],
-            },
-        ],
-    }
+    return iam_document("vod-source-role-permissions.json", Partition="aws", BucketName=bucket)
 
 
 def _pid_alive(path: Path) -> int | None:
@@ -184,16 +173,14 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
     if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=bucket)
     roles = {}
-    for name, policy in (
-        (demo["harvest_role"], harvest_role_policy(bucket)),
-        (demo["vod_role"], vod_role_policy(bucket)),
+    for name, trust, policy in (
+        (demo["harvest_role"], harvest_role_trust(settings.account_id), harvest_role_policy(bucket)),
+        (demo["vod_role"], TRUST_MEDIAPACKAGE, vod_role_policy(bucket)),
     ):
         try:
             roles[name] = iam.get_role(RoleName=name)["Role"]["Arn"]
         except ClientError:
-            roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_MEDIAPACKAGE))[
-                "Role"
-            ]["Arn"]
+            roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         iam.put_role_policy(RoleName=name, PolicyName="s3-access", PolicyDocument=json.dumps(policy))
     try:
         channel = mp.describe_channel(Id=demo["channel_id"])
@@ -295,10 +282,11 @@ def start_encoder(settings: Settings, ingest: dict[str, str], preroll_seconds: i
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status", "seed", "serve", "clock", "demo"])
+    parser.add_argument("command", choices=["start", "stop", "status", "seed", "serve", "clock", "demo", "topology"])
     parser.add_argument("--preroll", type=int, default=None, help="seed: seconds of back-dated content to push first")
     parser.add_argument("--no-encoder", action="store_true", help="seed: do not start the synthetic encoder")
     parser.add_argument("--advance-days", type=float, default=0, help="clock: move the retention clock forward")
+    parser.add_argument("--workers", type=int, default=2, help="topology: how many Celery workers")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
@@ -334,6 +322,13 @@ def main(argv: list[str] | None = None) -> int:
         if not healthy(settings):
             start(settings)
         print(json.dumps(seed(settings, preroll_seconds=args.preroll, with_encoder=not args.no_encoder), indent=2))
+    elif args.command == "topology":
+        from devstack.topology import serve
+
+        if not healthy(settings):
+            start(settings)
+        demo = seed(settings)
+        return serve(settings.home.parent / "topology", stack_url=settings.public_url, seed=demo, workers=args.workers)
     elif args.command == "clock":
         request = urllib.request.Request(
             f"{settings.public_url}/_devstack/clock",

@@ -10,6 +10,7 @@
 | ``DEVSTACK_HARVEST_MIN_SECONDS`` | ``0`` | a harvest job stays ``IN_PROGRESS`` at least this long (AWS: minutes) |
 | ``DEVSTACK_HARVEST_WAIT_SECONDS`` | ``30`` | how long a job waits for the segment holding ``EndTime`` to arrive |
 | ``DEVSTACK_VOD_MIN_SECONDS`` | ``1`` | a VOD asset takes at least this long from ``QUEUED`` to ``PLAYABLE`` |
+| ``DEVSTACK_IAM_DIR`` | ``./deploy/aws/iam`` | the IAM documents ``seed`` makes its roles from (the same as on AWS) |
 """
 
 from __future__ import annotations

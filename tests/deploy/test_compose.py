@@ -1,0 +1,327 @@
+"""The single-host deployment: docker-compose.yaml, its Dockerfile, .dockerignore and .env.example,
+and the Helm values of the Kubernetes deployment.
+
+Static checks only (no Docker daemon, no network): the compose file is valid Compose (the vendored
+Compose Specification schema), runs exactly the production topology of devstack/topology.py, keeps
+every secret out of the file, publishes ports on loopback only, and its workers scale.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shlex
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from devstack.cli import DEMO
+from devstack.config import Settings
+from devstack.topology import INFRASTRUCTURE, SERVICES
+from live_to_vod.config import _ENV_NAMES  # every LIVE_TO_VOD_* variable the settings read
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yaml"
+SCHEMA_FILE = ROOT / "deploy" / "schema" / "compose-spec.json"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+ENV_EXAMPLE = ROOT / ".env.example"
+HELM_VALUES = ROOT / "deploy" / "helm" / "values.yaml"
+
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+CELERY_CONFIG = "live_to_vod.celery_config.CELERY_CONFIG"
+AIRFLOW_VERSION = "3.3.2"
+# One-shot services: they exit when done, so they have no healthcheck; others wait for them to
+# complete successfully.
+ONE_SHOT = {"airflow-init"}
+# Names of secret settings: passwords, secret and Fernet keys, tokens, access keys.
+SECRET_KEY_RE = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|ACCESS_KEY|_KEY$")
+# A required variable: compose refuses to start when it is unset or empty.
+REQUIRED_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+):\?[^}]+\}")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    # safe_load resolves the anchors and `<<:` merge keys, as Compose does.
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict[str, dict]:
+    return compose["services"]
+
+
+def airflow_services(services: dict[str, dict]) -> dict[str, dict]:
+    """The services running Airflow (those with Airflow's settings): SERVICES' Airflow entries and flower."""
+    return {name: s for name, s in services.items() if "AIRFLOW__CORE__EXECUTOR" in (s.get("environment") or {})}
+
+
+def argv(command: str | list[str]) -> list[str]:
+    """A compose or topology command as the image's entrypoint runs it.
+
+    The rule: a command is a list of words (a compose string is split like a shell would), and a
+    leading ``airflow`` is dropped, because the official image's entrypoint runs ``airflow <args>``
+    for anything that is not ``bash`` or ``python`` and drops a leading ``airflow`` itself: ``airflow
+    scheduler`` and ``scheduler`` are the same container command.
+    """
+    words = shlex.split(command) if isinstance(command, str) else list(command)
+    return words[1:] if words[:1] == ["airflow"] else words
+
+
+def strings(node) -> list[str]:
+    """Every string value in a loaded YAML document (comments are gone)."""
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in strings(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def with_defaults(text: str) -> str:
+    """``text`` as compose interpolates it with no variable set: ``${VAR:-default}`` -> default."""
+    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", text)
+
+
+def env_example() -> dict[str, str]:
+    """The active (uncommented) assignments of .env.example."""
+    values = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+# -- valid Compose ------------------------------------------------------------------------------
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification(compose):
+    schema = json.loads(SCHEMA_FILE.read_text())
+    assert schema["$schema"] == "https://json-schema.org/draft-07/schema"
+    jsonschema.Draft7Validator.check_schema(schema)
+    errors = jsonschema.Draft7Validator(schema).iter_errors(compose)
+    assert [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors] == []
+
+
+def test_the_schema_check_is_not_vacuous(compose):
+    schema = json.loads(SCHEMA_FILE.read_text())
+    broken = copy.deepcopy(compose)
+    broken["services"]["airflow-worker"]["container_nam"] = "typo"
+    broken["services"]["postgres"]["healthcheck"]["retries"] = ["five"]
+    assert len(list(jsonschema.Draft7Validator(schema).iter_errors(broken))) == 2
+
+
+# -- the production topology --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_topology_service_has_a_compose_twin_running_the_same_command(services, name):
+    assert name in services, f"devstack/topology.py names {name!r}; docker-compose.yaml has no such service"
+    assert argv(services[name]["command"]) == argv(SERVICES[name])
+
+
+def test_the_infrastructure_services_exist_and_airflow_uses_them(services):
+    assert set(INFRASTRUCTURE) == {"postgres", "redis"}
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    env = services["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("@postgres/airflow")
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
+    assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+    assert env["AIRFLOW__CELERY__BROKER_URL"].endswith("@redis:6379/0")
+
+
+def test_every_long_running_service_has_a_healthcheck(services):
+    one_shot = {name for name, s in services.items() if s.get("restart", "no") == "no"}
+    assert one_shot == ONE_SHOT
+    for name, service in services.items():
+        if name not in ONE_SHOT:
+            assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+
+
+def test_dependencies_wait_for_health_or_completion_as_in_airflows_compose_file(services):
+    for name, service in services.items():
+        for dependency, spec in (service.get("depends_on") or {}).items():
+            expected = "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
+            assert spec == {"condition": expected}, f"{name} -> {dependency}"
+    for name, service in airflow_services(services).items():
+        needs = service["depends_on"]
+        assert {"postgres", "redis"} <= set(needs), name
+        if name != "airflow-init":
+            assert "airflow-init" in needs, name
+    assert services["airflow-worker"]["depends_on"]["airflow-apiserver"] == {"condition": "service_healthy"}
+
+
+def test_without_a_profile_nothing_depends_on_a_profiled_service(services):
+    profiled = {name for name, s in services.items() if s.get("profiles")}
+    assert profiled == {"flower", "devstack", "devstack-seed"}
+    for name, service in services.items():
+        if not service.get("profiles"):
+            assert not set(service.get("depends_on") or {}) & profiled, name
+
+
+def test_workers_scale(services):
+    """`docker compose up --scale airflow-worker=3` needs distinct names and no fixed host port."""
+    worker = services["airflow-worker"]
+    assert "container_name" not in worker
+    assert "ports" not in worker
+    assert "hostname" not in worker
+    assert not [name for name, s in services.items() if "container_name" in s]
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+
+def test_airflow_runs_with_celery_fab_auth_and_deferrable_operators(services):
+    airflow = airflow_services(services)
+    assert set(airflow) == {n for n, cmd in SERVICES.items() if cmd[0] == "airflow"} | {"flower"}
+    for name, service in airflow.items():
+        env = service["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"] == FAB_AUTH_MANAGER, name
+        assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false", name
+        assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true", name
+        assert env["AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE"] == "true", name
+        assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/", name
+        assert env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] == CELERY_CONFIG, name
+        assert not [key for key in env if "SIMPLE_AUTH_MANAGER" in key], name
+    init = services["airflow-init"]["environment"]
+    assert init["_AIRFLOW_DB_MIGRATE"] == "true" and init["_AIRFLOW_WWW_USER_CREATE"] == "true"
+
+
+def test_aws_and_deployment_settings_come_from_the_environment(services):
+    """Every LIVE_TO_VOD_* setting of include/live_to_vod/config.py, and the AWS connection."""
+    for name, service in airflow_services(services).items():
+        env = service["environment"]
+        for variable in [*_ENV_NAMES.values(), "AIRFLOW_CONN_AWS_DEFAULT"]:
+            assert re.fullmatch(rf"\$\{{{variable}:-[^}}]*\}}", str(env.get(variable))), f"{name}: {variable}"
+
+
+def test_no_secret_is_written_in_the_compose_file(services):
+    for name, service in services.items():
+        for key, value in (service.get("environment") or {}).items():
+            value = str(value)
+            if SECRET_KEY_RE.search(key):
+                assert REQUIRED_VAR_RE.fullmatch(value), f"{name}: {key} must be ${{VAR:?why}}"
+            for credentials in re.findall(r"://([^/@\s]*)@", value):  # user:password@ in URLs
+                _, _, password = credentials.partition(":")
+                assert REQUIRED_VAR_RE.fullmatch(password), f"{name}: {key} has a literal password"
+
+
+def test_env_example_documents_every_required_variable_without_a_value(compose):
+    required = {name for text in strings(compose) for name in REQUIRED_VAR_RE.findall(text)}
+    assert required >= {"POSTGRES_PASSWORD", "REDIS_PASSWORD", "AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_FERNET_KEY"}
+    assert required >= {"AIRFLOW_API_SECRET_KEY", "AIRFLOW_JWT_SECRET"}
+    example = env_example()
+    for variable in required:
+        assert variable in example, f".env.example does not document {variable}"
+        assert example[variable] == "", f".env.example must not carry a value for {variable}"
+
+
+def test_the_devstack_values_in_env_example_are_what_the_seed_creates(monkeypatch):
+    monkeypatch.delenv("DEVSTACK_ACCOUNT_ID", raising=False)
+    account = Settings.from_env().account_id
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    documented = dict(line.lstrip("# ").split("=", 1) for line in lines if line.startswith("# LIVE_TO_VOD_"))
+    assert documented == {
+        "LIVE_TO_VOD_S3_BUCKET": DEMO["bucket"],
+        "LIVE_TO_VOD_HARVEST_ROLE_ARN": f"arn:aws:iam::{account}:role/{DEMO['harvest_role']}",
+        "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN": f"arn:aws:iam::{account}:role/{DEMO['vod_role']}",
+        "LIVE_TO_VOD_PACKAGING_GROUP_ID": DEMO["packaging_group_id"],
+        # moto names a queue by the host the seed called: the devstack service.
+        "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL": f"http://devstack:4566/{account}/{DEMO['queue']}",
+        "LIVE_TO_VOD_END_MARGIN_SECONDS": "5",
+    }
+    assert '"endpoint_url": "http://devstack:4566"' in ENV_EXAMPLE.read_text()
+
+
+def test_published_ports_bind_loopback_only(services):
+    published = 0
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            published += 1
+            if isinstance(port, dict):
+                assert port.get("host_ip") == "127.0.0.1", f"{name}: {port}"
+            else:  # "HOST_IP:HOST:CONTAINER"; without HOST_IP, docker binds every interface
+                assert re.fullmatch(r"127\.0\.0\.1:\d+:\d+", with_defaults(str(port))), f"{name}: {port}"
+    assert published >= 3  # api-server, flower, devstack
+
+
+def test_the_devstack_profile_runs_the_stack_on_all_interfaces_inside_the_network(services):
+    stack = services["devstack"]
+    assert stack["profiles"] == ["devstack"]
+    assert stack["environment"]["DEVSTACK_HOST"] == "0.0.0.0"
+    assert stack["environment"]["DEVSTACK_PUBLIC_URL"] == "http://devstack:4566"
+    assert stack["ports"] == ["127.0.0.1:4566:4566"]
+    seed = services["devstack-seed"]
+    assert seed["profiles"] == ["devstack"]
+    assert "python -m devstack seed" in " ".join(seed["command"])
+    assert seed["environment"]["DEVSTACK_PUBLIC_URL"] == stack["environment"]["DEVSTACK_PUBLIC_URL"]
+    assert seed["depends_on"] == {"devstack": {"condition": "service_healthy"}}
+    assert stack["image"] == services["airflow-scheduler"]["image"]
+
+
+# -- the image ----------------------------------------------------------------------------------
+
+
+def test_the_image_extends_airflow_3_3_2_with_the_locked_requirements_and_the_project():
+    text = DOCKERFILE.read_text()
+    froms = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
+    assert len(froms) == 1 and re.fullmatch(rf"apache/airflow:{re.escape(AIRFLOW_VERSION)}(-python3\.\d+)?", froms[0])
+    assert f"apache-airflow=={AIRFLOW_VERSION}\n" in (ROOT / "requirements.lock").read_text()
+    installs = re.findall(r"^RUN pip install (.*)$", text, re.MULTILINE)
+    # The lock, with Airflow pinned to the image's own version (the official way to extend it).
+    pinned = '"apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements.lock'
+    assert any(pinned in i for i in installs)
+    assert any("--no-deps /opt/airflow/project" in i for i in installs)
+    copies = dict(re.findall(r"^COPY --chown=airflow:0 (\S+) (\S+)$", text, re.MULTILINE))
+    assert copies["requirements.lock"] == "/opt/airflow/requirements.lock"
+    assert copies["dags"] == "/opt/airflow/dags"
+    assert copies["plugins"] == "/opt/airflow/plugins"
+    assert copies["include"] == "/opt/airflow/include"
+    assert "ENV LIVE_TO_VOD_SCHEDULE_DIR=/opt/airflow/include/schedules" in text
+
+
+def test_dockerignore_lets_in_exactly_what_the_dockerfile_copies():
+    rules = [line for line in DOCKERIGNORE.read_text().splitlines() if line and not line.startswith("#")]
+    assert rules[0] == "*"
+    allowed = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
+    copied = set(re.findall(r"^COPY --chown=airflow:0 (\S+) ", DOCKERFILE.read_text(), re.MULTILINE))
+    assert allowed == copied
+    assert ".env" not in allowed
+
+
+# -- Kubernetes (the official Helm chart) -------------------------------------------------------
+
+
+def test_the_helm_values_match_the_compose_deployment(services):
+    values = yaml.safe_load(HELM_VALUES.read_text())
+    assert values["executor"] == "CeleryExecutor"
+    assert values["airflowVersion"] == AIRFLOW_VERSION
+    assert values["config"]["core"]["auth_manager"] == FAB_AUTH_MANAGER
+    assert values["config"]["operators"]["default_deferrable"] in ("True", "true", True)
+    assert values["config"]["celery"]["celery_config_options"] == CELERY_CONFIG
+    assert values["triggerer"]["enabled"] and values["dagProcessor"]["enabled"]
+    assert values["workers"]["celery"]["replicas"] >= 2
+    # Secrets only by reference to existing Kubernetes secrets.
+    for key in ("fernetKeySecretName", "apiSecretKeySecretName", "jwtSecretName"):
+        assert values[key], key
+    assert values["data"]["metadataSecretName"] and values["data"]["brokerUrlSecretName"]
+    for literal in ("fernetKey", "apiSecretKey", "jwtSecret", "webserverSecretKey"):
+        assert not values.get(literal), literal
+    assert "metadataConnection" not in values["data"]
+    secret_env = {s["envName"] for s in values["secret"]}
+    assert "AIRFLOW_CONN_AWS_DEFAULT" in secret_env
+    env = {e["name"]: e["value"] for e in values["env"]}
+    assert not [name for name in env if SECRET_KEY_RE.search(name)]
+    for variable in ("LIVE_TO_VOD_S3_BUCKET", "LIVE_TO_VOD_HARVEST_ROLE_ARN", "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN"):
+        assert variable in env
+    assert set(env) | secret_env <= set(_ENV_NAMES.values()) | {"AIRFLOW_CONN_AWS_DEFAULT"}
+    # The AWS role of the workers and triggerers (IRSA) carries the worker policy.
+    for component in ("workers", "triggerer"):
+        annotations = values[component]["serviceAccount"]["annotations"]
+        assert annotations["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
