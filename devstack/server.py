@@ -28,11 +28,10 @@ from devstack import s3_listing
 from devstack.aws import Sibling
 from devstack.clock import RetentionClock
 from devstack.config import Settings
-from devstack.harvest import HarvestRunner
+from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPackageVod
 from devstack.mediapackage import MediaPackage
 from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
 from devstack.restjson import RestJsonService, ServiceError
-from devstack.vod import MediaPackageVod
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +62,10 @@ class MediaStack:
         settings.home.mkdir(parents=True, exist_ok=True)
         self.clock = RetentionClock()
         self.sibling = Sibling(settings.account_id)
-        self.runner = HarvestRunner(settings, self.sibling)
+        self.faults = FaultRegistry.from_env()  # DEVSTACK_FAULTS; none by default
+        self.runner = FaultyHarvestRunner(settings, self.sibling, self.faults)
         self.mediapackage = MediaPackage(settings, self.clock, self.runner)
-        self.vod = MediaPackageVod(settings, self.sibling)
+        self.vod = FaultyMediaPackageVod(settings, self.sibling, self.faults)
         self.services = {
             "mediapackage": RestJsonService("mediapackage", self.mediapackage),
             "mediapackage-vod": RestJsonService("mediapackage-vod", self.vod),
@@ -81,6 +81,9 @@ class MediaStack:
         scope = signing_scope(environ)
         if scope is not None:
             service, region = scope
+            faulted = self.faults.intercept(service, environ, self.services.get(service))
+            if faulted is not None:
+                return faulted(environ, start_response)
             if service in self.services:
                 return self._api(service, region, environ, start_response)
             return self.moto(environ, start_response)
@@ -133,6 +136,8 @@ class MediaStack:
             now = self.clock.advance(float(body.get("advance_seconds", 0)))
             self.mediapackage.purge_expired()
             return Response(json.dumps({"retention_clock": now.to_iso8601_string()}), content_type="application/json")
+        if path == "/_devstack/faults" or path.startswith("/_devstack/faults/"):
+            return self.faults.admin(request)
         if path.startswith("/_devstack/harvest_jobs/"):
             return self._harvest_failure(path.rsplit("/", 1)[-1])
         return Response("not found\n", status=404)

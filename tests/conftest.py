@@ -59,6 +59,7 @@ def stack(tmp_path, monkeypatch) -> Iterator[StackThread]:
 
     monkeypatch.setenv("DEVSTACK_HARVEST_WAIT_SECONDS", "5")
     monkeypatch.setenv("DEVSTACK_VOD_MIN_SECONDS", "0.5")
+    monkeypatch.delenv("DEVSTACK_FAULTS", raising=False)  # no injected faults unless a test adds them
     settings = Settings.from_env(port=free_port(), home=str(tmp_path / "devstack"))
     assert settings.account_id == DEFAULT_ACCOUNT_ID
     with StackThread(settings) as running:
