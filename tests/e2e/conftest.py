@@ -1,5 +1,9 @@
 """A real Airflow (``airflow standalone``: scheduler, dag-processor, triggerer, API server)
-against the local media stack in its own process, one per test module."""
+against the local media stack in its own process, one per test module.
+
+``media_stack`` is the stack alone (started, seeded with the demo and its encoder, stopped), for
+modules that bring their own Airflow (the Celery topology); ``deployment`` adds ``airflow standalone``.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 import pendulum
 import pytest
 
-from devstack.airflow_local import AirflowStandalone, airflow_env
+from devstack.airflow_local import AirflowApi, AirflowStandalone, airflow_env
 from devstack.cli import healthy, seed
 from devstack.config import Settings
 from tests_support import free_port
@@ -25,8 +30,14 @@ DAG_ID = "live_event_harvest"
 HARVEST_SECONDS = 8  # the stack keeps each job IN_PROGRESS this long: long enough to see the deferral
 
 
+class HasApi(Protocol):
+    """What a Deployment drives: ``airflow standalone``, or the Celery topology."""
+
+    api: AirflowApi
+
+
 class Deployment:
-    def __init__(self, settings: Settings, demo: dict[str, Any], airflow: AirflowStandalone):
+    def __init__(self, settings: Settings, demo: dict[str, Any], airflow: AirflowStandalone | HasApi):
         self.settings = settings
         self.demo = demo
         self.airflow = airflow
@@ -82,8 +93,21 @@ class Deployment:
         return str(content)
 
 
+@dataclass
+class MediaStack:
+    """The local media stack in its own process, seeded with the demo (the encoder keeps it live)."""
+
+    base: Path  # the module's temporary directory: the stack's data in base / "devstack"
+    settings: Settings
+    demo: dict[str, Any]
+
+    def deployment(self, airflow: AirflowStandalone | HasApi) -> Deployment:
+        """A Deployment of any Airflow (anything with an ``api``) running against this stack."""
+        return Deployment(self.settings, self.demo, airflow)
+
+
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory) -> Iterator[Deployment]:
+def media_stack(tmp_path_factory) -> Iterator[MediaStack]:
     base = tmp_path_factory.mktemp("e2e")
     port = free_port()
     env = {
@@ -96,31 +120,38 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
     log = open(base / "devstack.log", "wb")
     stack = subprocess.Popen([sys.executable, "-m", "devstack", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     settings = Settings.from_env(port=port, home=str(base / "devstack"))
-    airflow = None
     try:
         deadline = time.monotonic() + 60
         while not healthy(settings):
             assert time.monotonic() < deadline and stack.poll() is None, "the local stack did not start"
             time.sleep(0.2)
         demo = seed(settings, preroll_seconds=600)  # the synthetic encoder keeps the channel live
-        airflow = AirflowStandalone(
-            airflow_env(
-                Path(base / "airflow"),
-                api_port=free_port(),
-                stack_url=settings.public_url,
-                seed=demo,
-                LIVE_TO_VOD_END_MARGIN_SECONDS="2",
-            )
-        )
-        airflow.start()
-        airflow.wait_for_dag(DAG_ID)
-        yield Deployment(settings, demo, airflow)
+        yield MediaStack(base, settings, demo)
     finally:
-        if airflow is not None:
-            airflow.stop()
         from devstack.cli import stop
 
         stop(settings)  # the encoder
         stack.terminate()
         stack.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def deployment(media_stack: MediaStack) -> Iterator[Deployment]:
+    airflow = None
+    try:
+        airflow = AirflowStandalone(
+            airflow_env(
+                Path(media_stack.base / "airflow"),
+                api_port=free_port(),
+                stack_url=media_stack.settings.public_url,
+                seed=media_stack.demo,
+                LIVE_TO_VOD_END_MARGIN_SECONDS="2",
+            )
+        )
+        airflow.start()
+        airflow.wait_for_dag(DAG_ID)
+        yield media_stack.deployment(airflow)
+    finally:
+        if airflow is not None:
+            airflow.stop()

@@ -1,0 +1,142 @@
+"""The production topology (docker-compose.yaml) as processes: a fresh PostgreSQL database, the Redis
+broker, scheduler, dag-processor, triggerer, API server (FAB auth manager) and two Celery workers
+(``devstack.topology.CeleryTopology``), against the local media stack.
+
+Two events harvested at once end to end through it; every task instance ran on one of the two
+workers, from the topology's own queue. Without PostgreSQL or Redis the end-to-end test is
+skipped with the reason, and fails under ``CI=true``. Nothing outlives the module: no process,
+no database, no broker key (checked when the topology stops).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from devstack.topology import CeleryTopology, unavailable_reason
+from tests_support import free_port
+
+DAG_ID = "live_event_harvest"
+WORKERS = 2
+
+
+@pytest.fixture(scope="module")
+def topology_infrastructure() -> None:
+    """PostgreSQL and Redis answer; otherwise skip (fail under CI=true) before anything starts."""
+    reason = unavailable_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: .ci/run's machine must run both)", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def celery_deployment(topology_infrastructure, media_stack) -> Iterator:
+    topology = CeleryTopology(
+        media_stack.base / "topology",
+        stack_url=media_stack.settings.public_url,
+        seed=media_stack.demo,
+        workers=WORKERS,
+        LIVE_TO_VOD_END_MARGIN_SECONDS="2",
+    )
+    try:
+        topology.start()
+        topology.wait_for_dag(DAG_ID)
+        yield media_stack.deployment(topology)  # conftest's Deployment: trigger, follow, jobs, assets
+    finally:
+        topology.stop()
+    # Nothing leaks: every process of the topology ended, its database and broker keys are gone.
+    assert topology.leftover_pids() == []
+    assert all(process.poll() is not None for process in topology.processes.values())
+    assert not topology.database_exists()
+    assert topology.broker_keys() == []
+
+
+@pytest.mark.slow
+def test_two_events_harvest_on_the_celery_workers(celery_deployment):
+    deployment = celery_deployment
+    topology: CeleryTopology = deployment.airflow
+    events = {"celery-game-1": 2, "celery-game-2": 3}  # event id -> ended this many minutes ago
+    run_ids = {}
+    for event_id, minutes_ago in events.items():
+        status, body = topology.api.trigger(DAG_ID, deployment.window_conf(event_id, minutes_ago=minutes_ago))
+        assert status == 200, body
+        run_ids[event_id] = body["dag_run_id"]
+    with ThreadPoolExecutor(len(run_ids)) as pool:  # follow both at once: each run's states as they happen
+        outcomes = dict(zip(run_ids, pool.map(deployment.follow, run_ids.values()), strict=True))
+
+    hostnames = set()
+    executions = 0
+    for event_id, (state, seen) in outcomes.items():
+        assert state == "success", (event_id, sorted(seen))
+        assert ("harvest.wait_for_harvest", "deferred") in seen  # waited in the triggerer
+        assert len(deployment.jobs(event_id)) == 1
+        assert len(deployment.assets(event_id)) == 1
+        task_instances = topology.api.task_instances(DAG_ID, run_ids[event_id])
+        assert {ti["task_id"] for ti in task_instances} >= {"validate", "harvest.publish", "summarize"}
+        for ti in task_instances:
+            where = (event_id, ti["task_id"], ti["map_index"])
+            assert ti["state"] == "success", where
+            assert ti["hostname"] in topology.worker_hostnames, (where, ti["hostname"])
+            assert ti["queue"] == topology.queue, (where, ti["queue"])
+            hostnames.add(ti["hostname"])
+            executions += ti["try_number"]
+    # Which worker takes a task is the broker's choice: both usually do, one may take everything.
+    assert hostnames and hostnames <= set(topology.worker_hostnames)
+    print(f"task instances ran on {sorted(hostnames)} of {topology.worker_hostnames}")
+    # Each one went through Celery: the workers stored every result in the topology's database.
+    connection = topology.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM celery_taskmeta WHERE status = 'SUCCESS'")
+            assert cursor.fetchone()[0] >= executions
+    finally:
+        connection.close()
+    # The admin password never reaches a log of the topology.
+    for log in topology.base.glob("*.log"):
+        assert topology.password not in log.read_text(errors="replace"), log
+
+
+def test_unavailable_reason_names_each_missing_service_and_its_address():
+    postgres, redis = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"  # nothing listens there
+    reason = unavailable_reason(postgres=postgres, redis=redis, timeout=2)
+    assert reason is not None
+    assert f"PostgreSQL does not answer at {postgres}" in reason
+    assert f"Redis does not answer at {redis}" in reason
+
+
+def test_each_topology_gets_its_own_database_broker_namespace_queue_and_secrets(tmp_path: Path):
+    seed = {
+        "region": "us-east-1",
+        "bucket": "b",
+        "harvest_role_arn": "arn:aws:iam::123456789012:role/h",
+        "packaging_group_id": "g",
+        "vod_role_arn": "arn:aws:iam::123456789012:role/v",
+        "queue_url": "http://127.0.0.1:1/123456789012/q",
+    }
+    one, two = (
+        CeleryTopology(tmp_path / name, stack_url="http://127.0.0.1:1", seed=seed, workers=3) for name in ("a", "b")
+    )
+    for topology in (one, two):
+        env = topology.env
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager")
+        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith(f"/{topology.database}")
+        assert env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == topology.queue
+        assert env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX"] == topology.key_prefix
+        assert topology.password not in str(env) and topology.password not in repr(topology)
+        workers = {name: spec for name, spec in topology.services().items() if name.startswith("airflow-worker-")}
+        assert len(workers) == 3
+        assert len({env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] for _, env in workers.values()}) == 3
+        for (command, _), hostname in zip(workers.values(), topology.worker_hostnames, strict=True):
+            assert command[command.index("--celery-hostname") + 1] == hostname
+            assert command[command.index("--queues") + 1] == topology.queue
+    for attribute in ("name", "database", "queue", "key_prefix", "password"):
+        assert getattr(one, attribute) != getattr(two, attribute), attribute
+    for secret in ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"):
+        assert one.env[secret] != two.env[secret], secret
+    assert one.env["AIRFLOW__API__BASE_URL"] != two.env["AIRFLOW__API__BASE_URL"]
