@@ -57,6 +57,9 @@ MODES = {
 SAMPLE_SECONDS = 2
 COMMON = {
     "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "64",
+    # Production parse intervals (the compose file's), not the quick ones of local development.
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",
+    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "300",
     "LIVE_TO_VOD_END_MARGIN_SECONDS": "0",
     "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL": "",  # measure the per-event DAG alone
 }
