@@ -25,6 +25,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_USER = "admin"
+# botocore's standard retry mode (throttling, 5xx and dropped connections, with jittered
+# exponential back-off) with room for a burst: the same setting as on AWS (docs/deploy.md).
+AWS_RETRIES = {"retries": {"mode": "standard", "total_max_attempts": 10}}
 
 
 def free_port() -> int:
@@ -64,7 +67,7 @@ def airflow_env(home: Path, *, api_port: int, stack_url: str, seed: dict[str, An
                 "conn_type": "aws",
                 "login": "local-stack",
                 "password": "local-stack",
-                "extra": {"endpoint_url": stack_url, "region_name": seed["region"]},
+                "extra": {"endpoint_url": stack_url, "region_name": seed["region"], "config_kwargs": AWS_RETRIES},
             }
         ),
         "LIVE_TO_VOD_S3_BUCKET": seed["bucket"],

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from devstack.airflow_local import AWS_RETRIES
 from devstack.cli import seed
 from devstack.encoder import LiveHlsEncoder
 from live_to_vod.naming import harvest_job_id
@@ -111,7 +112,11 @@ class Pipeline:
                     "conn_type": "aws",
                     "login": "local-stack",
                     "password": "local-stack",
-                    "extra": {"endpoint_url": stack.url, "region_name": self.demo["region"]},
+                    "extra": {
+                        "endpoint_url": stack.url,
+                        "region_name": self.demo["region"],
+                        "config_kwargs": AWS_RETRIES,
+                    },
                 }
             ),
             LIVE_TO_VOD_S3_BUCKET=self.demo["bucket"],
