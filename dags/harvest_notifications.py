@@ -36,6 +36,7 @@ from live_to_vod.aws.operators.publish import PublishHarvestedAssetOperator
 from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
 from live_to_vod.config import DeploymentConfig
+from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
 
 config = DeploymentConfig.from_env()
 
@@ -44,7 +45,7 @@ if not config.notification_queue_url:
     logging.getLogger(__name__).info("LIVE_TO_VOD_NOTIFICATION_QUEUE_URL is not set: harvest_notifications not defined")
 else:
     notifications_queue = Asset(
-        name="mediapackage-harvest-notifications",
+        name=NOTIFICATIONS_ASSET_NAME,
         watchers=[
             AssetWatcher(
                 name="harvest_notifications_queue",

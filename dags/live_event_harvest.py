@@ -26,7 +26,7 @@ import warnings
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, Param, task_group
+from airflow.sdk import DAG, Asset, Param, task_group
 
 from live_to_vod.aws.operators.harvest import (
     CreateHarvestJobOperator,
@@ -38,6 +38,7 @@ from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
 from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
 from live_to_vod.config import DeploymentConfig
+from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
 from live_to_vod.schedule import load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
 from live_to_vod.validation import EVENT_ID_RE, RESOURCE_ID_RE
@@ -149,6 +150,9 @@ with DAG(
             harvest_job_id=create_harvest_job.output["harvest_job_id"],
             timeout=config.harvest_timeout_minutes * 60,
             mode=config.sensor_mode,  # only when not deferrable
+            # With the notification queue, a FAILED job's message quotes the reason from its notification.
+            # A reference, not a second definition: that would drop the asset's watcher (harvest_notifications).
+            inlets=[Asset.ref(name=NOTIFICATIONS_ASSET_NAME)] if config.notification_queue_url else [],
             # A FAILED job fails at once (no retry); retries cover an executor hiccup around the deferral.
         )
         verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=request)

@@ -35,9 +35,11 @@ from live_to_vod.validation import (
 
 __all__ = [
     "DETAIL_TYPE",
+    "NOTIFICATIONS_ASSET_NAME",
     "SOURCE",
     "HarvestNotification",
     "NotificationProblem",
+    "failure_reason_for_job",
     "handoff_request",
     "notifications_from_asset_events",
     "parse_notification",
@@ -45,6 +47,9 @@ __all__ = [
 ]
 
 SOURCE = "aws.mediapackage"
+# The Airflow asset the queue's watcher feeds: harvest_notifications runs on it, and the per-event
+# DAG's harvest wait reads it (an inlet) for a FAILED job's reason.
+NOTIFICATIONS_ASSET_NAME = "mediapackage-harvest-notifications"
 DETAIL_TYPE = "MediaPackage HarvestJob Notification"
 _MAX_BODY = 256 * 1024  # SQS's own message size limit: anything larger is not from SQS
 _PIPELINE_JOB_ID_RE = re.compile(r"(?P<event_id>.+)-(?P<digest>[0-9a-f]{12})(?:-r[1-9][0-9]{0,5})?", re.ASCII)
@@ -163,6 +168,18 @@ def notifications_from_asset_events(
                 continue
             by_job[notification.job_id] = notification
     return list(by_job.values()), problems
+
+
+def failure_reason_for_job(asset_events: Iterable[Mapping[str, Any]], job_id: str) -> str | None:
+    """The reason a FAILED notification in ``asset_events`` gives for ``job_id``, if there is one.
+
+    MediaPackage's API carries no failure reason; only the notification does.
+    """
+    notifications, _ = notifications_from_asset_events(asset_events)
+    for notification in notifications:
+        if notification.job_id == job_id and notification.failed and notification.message:
+            return notification.message
+    return None
 
 
 def pipeline_event_id(job_id: str, origin_endpoint_id: str, start_time: object, end_time: object) -> str | None:

@@ -448,6 +448,25 @@ def test_deferrable_tasks_follow_the_default_deferrable_setting(tmp_path):
     assert off["harvest.wait_for_harvest"][1] == "reschedule"
 
 
+def test_the_harvest_wait_reads_the_notification_asset_only_with_a_queue(tmp_path):
+    """A FAILED job's reason is only in its notification: with the queue, the wait has its asset as inlet."""
+    code = """
+        import json
+        from airflow.dag_processing.dagbag import DagBag
+
+        bag = DagBag()
+        wait = bag.dags["live_event_harvest"].get_task("harvest.wait_for_harvest")
+        print(json.dumps({"inlets": [a.name for a in wait.inlets],
+                          "dags": sorted(bag.dags), "warnings": [str(w) for w in bag.captured_warnings]}))
+    """
+    queue = "http://127.0.0.1:4566/123456789012/harvest-notifications"
+    with_queue = fresh_python(code, tmp_path, LIVE_TO_VOD_NOTIFICATION_QUEUE_URL=queue)
+    without = fresh_python(code, tmp_path)
+    assert with_queue["inlets"] == ["mediapackage-harvest-notifications"]
+    assert with_queue["dags"] == ["harvest_notifications", "live_event_harvest"] and not with_queue["warnings"]
+    assert without["inlets"] == [] and without["dags"] == ["live_event_harvest"]
+
+
 # --------------------------------------------------------------------------- season schedule
 
 

@@ -4,7 +4,7 @@ SQS message-queue trigger, in the triggerer) turns it into a DAG run.
 
 Proves: a job made outside Airflow ends as one verified, playable VOD asset; a duplicate of its
 notification creates nothing more; the per-event DAG's own jobs are left to it; a failed job is
-reported with the reason from its notification.
+reported with the reason from its notification, by this DAG and by the per-event DAG's wait.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from typing import Any
 import boto3
 import pendulum
 import pytest
+
+from devstack.faults import FaultControl
+from live_to_vod.naming import harvest_job_id
+from live_to_vod.validation import HarvestWindow
 
 pytestmark = pytest.mark.slow
 
@@ -142,3 +146,25 @@ def test_failed_job_is_reported_with_its_reason(deployment):
     )
     assert "S3 bucket no-such-bucket-for-harvest does not exist" in json.dumps(body)
     assert all(a["Id"] != "console-job-broken" for a in deployment.vod.list_assets()["Assets"])
+
+
+def test_per_event_wait_fails_with_the_reason_from_the_notification(deployment):
+    """MediaPackage's API has no failure reason: the wait finds it in the notification asset's events."""
+    conf = deployment.window_conf("game-harvest-fails", minutes_ago=5)
+    window = HarvestWindow(pendulum.parse(conf["start_time"]), pendulum.parse(conf["end_time"]))
+    job_id = harvest_job_id("game-harvest-fails", conf["origin_endpoint_id"], window)
+    FaultControl(deployment.settings.public_url).add(
+        "harvest_fail", job=job_id, message="Packager could not read the origin's startover window"
+    )
+    run_id, state, _ = deployment.run(conf)
+    assert state == "failed"
+    states = {ti["task_id"]: ti["state"] for ti in deployment.airflow.api.task_instances("live_event_harvest", run_id)}
+    assert states["harvest.wait_for_harvest"] == "failed"
+    assert states["harvest.verify_asset"] == states["harvest.hand_off_to_vod"] == "upstream_failed"
+    log = deployment.task_log(run_id, "harvest.wait_for_harvest", map_index=0)
+    assert f"harvest job {job_id} FAILED: Packager could not read the origin's startover window" in log, log[-3000:]
+    assert [j["Id"] for j in deployment.jobs("game-harvest-fails")] == [job_id]
+    assert deployment.assets("game-harvest-fails") == []
+    # The notifications DAG leaves the per-event DAG's job to it (and reports nothing twice).
+    _, outcome = wait_for_outcome(deployment, job_id)
+    assert outcome["action"] == "skipped", outcome

@@ -10,6 +10,7 @@ import pytest
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.notifications import (
     NotificationProblem,
+    failure_reason_for_job,
     handoff_request,
     notifications_from_asset_events,
     parse_notification,
@@ -101,6 +102,22 @@ def test_asset_events_give_one_notification_per_job_and_a_problem_per_bad_messag
     assert [(n.job_id, n.status) for n in notifications] == [("console-job", "SUCCEEDED"), ("other-job", "FAILED")]
     assert len(problems) == 3
     assert any("SQS message '3'" in p for p in problems) and any("no Body" in p for p in problems)
+
+
+def test_failure_reason_for_job_reads_only_that_jobs_failed_notification():
+    def batch(*events):
+        return {"extra": {"payload": {"message_batch": [{"MessageId": "m", "Body": json.dumps(e)} for e in events]}}}
+
+    asset_events = [
+        batch(event("FAILED", message="role cannot write", id="game-1-abc")),
+        batch(event("SUCCEEDED", id="game-2-abc"), event("FAILED", id="game-3-abc")),  # no message
+        {"extra": {"payload": "garbage"}},
+    ]
+    assert failure_reason_for_job(asset_events, "game-1-abc") == "role cannot write"
+    assert failure_reason_for_job(asset_events, "game-2-abc") is None  # not failed
+    assert failure_reason_for_job(asset_events, "game-3-abc") is None  # failed, no reason given
+    assert failure_reason_for_job(asset_events, "game-9-abc") is None  # no notification (yet)
+    assert failure_reason_for_job([], "game-1-abc") is None
 
 
 def test_pipeline_jobs_are_recognised_by_their_deterministic_id():

@@ -32,12 +32,12 @@ class ReadHarvestNotificationsOperator(AwsBaseOperator[MediaPackageHook]):
     one notification per job, then asks AWS (events are best effort and could be forged, so
     ``DescribeHarvestJob`` is the truth):
 
-    - ``SUCCEEDED`` and made by ``live_event_harvest`` (its deterministic job id): skipped, that
-      run verifies and hands it off;
+    - made by ``live_event_harvest`` (its deterministic job id): skipped, that run verifies and
+      hands it off, or fails its wait with the notification's reason;
     - ``SUCCEEDED`` with a VOD asset already (id = job id, not ``FAILED``): skipped, handled;
     - ``SUCCEEDED`` otherwise: handed off (verify, VOD asset, publish), after its destination
       passes the same checks as a run's parameters;
-    - ``FAILED``: reported with the notification's reason.
+    - ``FAILED`` otherwise: reported with the notification's reason.
 
     Returns the hand-offs, ``[{"request": ..., "harvest_job_id": ...}]``, for the mapped group;
     pushes every job's outcome under the XCom key ``notifications`` for the report.
@@ -85,14 +85,16 @@ class ReadHarvestNotificationsOperator(AwsBaseOperator[MediaPackageHook]):
         except conn.exceptions.NotFoundException:
             return {**outcome, "action": "rejected", "reason": "MediaPackage has no harvest job of this id"}
         status = normalize_status(job.get("Status", ""))
+        reason = notification.message or "the notification gives no reason"
+        event_id = pipeline_event_id(job_id, job.get("OriginEndpointId", ""), job.get("StartTime"), job.get("EndTime"))
+        if event_id is not None and status in (TERMINAL_SUCCESS, TERMINAL_FAILURE):
+            # That run handles it and, when it FAILED, fails its wait with this reason: one alert, not two.
+            failed = f" (FAILED: {reason})" if status == TERMINAL_FAILURE else ""
+            return {**outcome, "action": "skipped", "reason": f"live_event_harvest's job for event {event_id}{failed}"}
         if status == TERMINAL_FAILURE:
-            reason = notification.message or "the notification gives no reason"
             return {**outcome, "action": "failed", "reason": reason}
         if status != TERMINAL_SUCCESS:
             return {**outcome, "action": "rejected", "reason": f"the notification says done, the job is {status}"}
-        event_id = pipeline_event_id(job_id, job.get("OriginEndpointId", ""), job.get("StartTime"), job.get("EndTime"))
-        if event_id is not None:
-            return {**outcome, "action": "skipped", "reason": f"live_event_harvest's job for event {event_id}"}
         try:
             asset = vod.describe_asset(Id=vod_asset_id(job_id))
         except vod.exceptions.NotFoundException:

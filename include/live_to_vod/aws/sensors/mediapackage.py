@@ -15,8 +15,11 @@ from airflow.sdk.exceptions import AirflowFailException
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message
+from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME, failure_reason_for_job
 
 EVENT_STATUSES = {"success", "failure", "timeout", "error"}
+REASON_LOOKBACK_EVENTS = 20  # asset events (each up to 50 notifications) searched for a reason
+REASON_POLL_SECONDS = 3
 
 
 def validate_trigger_event(event: Any, resource_id: str) -> dict[str, Any]:
@@ -36,12 +39,19 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
     Otherwise it pokes ``DescribeHarvestJob`` in ``reschedule`` mode. ``timeout`` bounds the wait
     either way, so a stuck harvest fails with a clear message instead of waiting forever.
 
+    A FAILED job's reason is only in its EventBridge notification. When the task has the
+    notification queue's asset (``NOTIFICATIONS_ASSET_NAME``) among its ``inlets``, the failure
+    message quotes the reason from that asset's events, waiting up to ``failure_reason_wait``
+    seconds for the notification to arrive.
+
     Returns the job's description.
 
     :param harvest_job_id: the harvest job's ``Id`` (templated).
     :param deferrable: defer to the triggerer instead of poking.
     :param poll_interval: seconds between the first polls (the trigger backs off from there).
     :param max_poll_interval: ceiling of the trigger's back-off, seconds.
+    :param failure_reason_wait: how long a FAILED job's wait looks for the reason in the
+        notification asset's events, seconds (only with that asset among ``inlets``).
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
     """
@@ -57,6 +67,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 10,
         max_poll_interval: float = 60,
+        failure_reason_wait: float = 30,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("mode", "reschedule")
@@ -66,6 +77,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         self.deferrable = deferrable
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
+        self.failure_reason_wait = failure_reason_wait
 
     def execute(self, context: Any) -> Any:
         MediaPackageHarvestJobLink.persist(
@@ -99,14 +111,36 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         response = self.hook.conn.describe_harvest_job(Id=self.harvest_job_id)
         state = self.hook.waiter_state("harvest_job_complete", response)
         if state == "failure":
-            raise AirflowFailException(harvest_failed_message(self.harvest_job_id))
+            raise AirflowFailException(harvest_failed_message(self.harvest_job_id, self._failure_reason(context)))
         self.log.info("Harvest job %s is %s", self.harvest_job_id, response["Status"])
         self._description = {k: v for k, v in response.items() if k != "ResponseMetadata"}
         return state == "success"
 
     def execute_complete(self, context: Any, event: Any = None) -> dict[str, Any]:
         event = validate_trigger_event(event, self.harvest_job_id)
+        if event["status"] == "failure":
+            raise AirflowFailException(harvest_failed_message(self.harvest_job_id, self._failure_reason(context)))
         if event["status"] != "success":
             raise AirflowFailException(event["message"])
         self.log.info("%s", event["message"])
         return event["detail"]
+
+    def _failure_reason(self, context: Any) -> str | None:
+        """The reason from the job's FAILED notification, when the notification asset is an inlet."""
+        asset = next((a for a in self.inlets if getattr(a, "name", None) == NOTIFICATIONS_ASSET_NAME), None)
+        if asset is None:
+            return None
+        deadline = time.monotonic() + self.failure_reason_wait
+        while True:
+            # A fresh accessor each time: it caches what it fetched. The newest events first.
+            events = context["inlet_events"][asset].ascending(False).limit(REASON_LOOKBACK_EVENTS)
+            reason = failure_reason_for_job(({"extra": e.extra} for e in events), self.harvest_job_id)
+            if reason or time.monotonic() >= deadline:
+                if not reason:
+                    self.log.warning(
+                        "No FAILED notification for harvest job %s arrived within %s s",
+                        self.harvest_job_id,
+                        self.failure_reason_wait,
+                    )
+                return reason
+            time.sleep(min(REASON_POLL_SECONDS, max(deadline - time.monotonic(), 0)))

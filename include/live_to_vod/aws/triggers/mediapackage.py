@@ -30,8 +30,13 @@ TRANSIENT_ERRORS = {
 }
 
 
-def harvest_failed_message(job_id: str) -> str:
-    """What ops read when a harvest job FAILED (the trigger's event and the poking sensor alike)."""
+def harvest_failed_message(job_id: str, reason: str | None = None) -> str:
+    """What ops read when a harvest job FAILED (the trigger's event and the poking sensor alike).
+
+    MediaPackage's API has no failure reason; ``reason`` comes from the job's notification.
+    """
+    if reason:
+        return f"harvest job {job_id} FAILED: {reason}"
     return (
         f"harvest job {job_id} FAILED. MediaPackage reports the reason only in its "
         "'MediaPackage HarvestJob Notification' EventBridge event"
