@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEVSTACK_HOME ?= $(CURDIR)/var/devstack
 
-.PHONY: setup run test test-fast stop stack-start stack-stop stack-status seed lint bench lock
+.PHONY: setup run test test-fast stop stack-start stack-stop stack-status seed lint bench lock reliability
 
 setup: $(STAMP)
 
@@ -21,6 +21,15 @@ $(STAMP): requirements.lock pyproject.toml
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The fault-injection suite, then docs/reliability.md from its own record (var/reliability/).
+RELIABILITY_TESTS := tests/live_to_vod/aws/test_transient_faults_against_stack.py \
+	tests/live_to_vod/aws/test_permanent_faults_against_stack.py \
+	tests/live_to_vod/aws/test_hostile_input_against_stack.py \
+	tests/e2e/test_crash_recovery.py
+reliability: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(RELIABILITY_TESTS)
+	$(BIN)/python tests/reliability_report.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"

@@ -36,8 +36,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def airflow_env(home: Path, *, api_port: int, stack_url: str, seed: dict[str, Any], **extra: str) -> dict[str, str]:
-    """The environment of every Airflow process of the local setup."""
+def airflow_env(
+    home: Path,
+    *,
+    api_port: int,
+    stack_url: str,
+    seed: dict[str, Any],
+    aws_credentials: tuple[str, str] = ("local-stack", "local-stack"),
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of every Airflow process of the local setup.
+
+    ``aws_credentials`` (key id, secret) go into the ``aws_default`` connection; the local stack
+    takes any.
+    """
     home = home.resolve()
     (home / "schedules").mkdir(parents=True, exist_ok=True)
     bin_dir = str(Path(sys.executable).parent)
@@ -65,8 +77,8 @@ def airflow_env(home: Path, *, api_port: int, stack_url: str, seed: dict[str, An
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
             {
                 "conn_type": "aws",
-                "login": "local-stack",
-                "password": "local-stack",
+                "login": aws_credentials[0],
+                "password": aws_credentials[1],
                 "extra": {"endpoint_url": stack_url, "region_name": seed["region"], "config_kwargs": AWS_RETRIES},
             }
         ),

@@ -455,6 +455,39 @@ class CeleryTopology:
             time.sleep(1)
         raise RuntimeError(f"DAG {dag_id} not parsed after {timeout:.0f} s\n{self._tail('airflow-dag-processor')}")
 
+    # ---- crashes (the reliability suite) ------------------------------------------------------------
+
+    def kill(self, service: str) -> list[int]:
+        """SIGKILL a service as a container kill would: its process group and, for a worker, every
+        task process it started (they may sit in process groups of their own). Returns the pids killed."""
+        process = self.processes[service]
+        victims = [process.pid]
+        if service.startswith("airflow-worker-"):
+            host = self.worker_hostnames[int(service.rsplit("-", 1)[1]) - 1]
+            mark = f"{HOSTNAME_ENV}={host}".encode()
+            victims += [pid for pid in self.leftover_pids() if mark in _environ(pid)]
+        _signal_group(process.pid, signal.SIGKILL)
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.wait(timeout=30)
+        self._note(f"killed {service} (SIGKILL, pids {sorted(set(victims))})")
+        return sorted(set(victims))
+
+    def restart(self, service: str) -> None:
+        """Start a service again (after :meth:`kill`), with the command and environment it had."""
+        if self.processes[service].poll() is None:
+            raise RuntimeError(f"{service} is still running")
+        command, env = self.services()[service]
+        self._spawn(service, command, env)
+        self._note(f"restarted {service} (pid {self.processes[service].pid})")
+
+    def worker_service(self, hostname: str) -> str:
+        """The worker service (``airflow-worker-N``) of a task instance's ``hostname``."""
+        return f"airflow-worker-{self.worker_hostnames.index(hostname) + 1}"
+
     # ---- stop ------------------------------------------------------------------------------------
 
     def leftover_pids(self) -> list[int]:
@@ -558,6 +591,13 @@ class CeleryTopology:
             return list(client.scan_iter(match=f"{self.key_prefix}*", count=1000))
         finally:
             client.close()
+
+
+def _environ(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
 
 
 def _pid_alive(pid: int) -> bool:

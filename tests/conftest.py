@@ -38,9 +38,15 @@ _import_installed_packages()
 
 from devstack.config import Settings  # noqa: E402 -- after the packages resolve to the installed ones
 from devstack.server import StackThread  # noqa: E402
-from tests_support import free_port  # noqa: E402
+from tests_support import RELIABILITY_RESULTS, free_port  # noqa: E402
 
 REGION = "us-east-1"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A fresh reliability record per run (the controller's session start, before any xdist worker)."""
+    if not hasattr(session.config, "workerinput"):
+        RELIABILITY_RESULTS.unlink(missing_ok=True)
 
 
 def make_clients(endpoint_url: str) -> dict[str, object]:

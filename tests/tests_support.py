@@ -2,10 +2,50 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+from pathlib import Path
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- reliability record
+
+RELIABILITY_RESULTS = Path(__file__).resolve().parents[1] / "var" / "reliability" / "results.jsonl"
+
+
+def record_reliability(
+    *,
+    fault: str,
+    group: str,
+    outcome: str,
+    harvest_jobs: int,
+    vod_assets: int,
+    events: int = 1,
+    retries: str = "",
+    test: str = "",
+) -> None:
+    """One row of ``docs/reliability.md``: what a fault-injection test injected and saw, written once
+    its assertions passed (``tests/reliability_report.py`` renders the rows).
+
+    ``duplicates`` is what a retry or a crash made twice: harvest jobs or VOD assets beyond one
+    per event.
+    """
+    row = {
+        "group": group,
+        "fault": fault,
+        "outcome": outcome,
+        "retries": retries,
+        "harvest_jobs": harvest_jobs,
+        "vod_assets": vod_assets,
+        "duplicates": max(harvest_jobs - events, 0) + max(vod_assets - events, 0),
+        "test": test or os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+    }
+    RELIABILITY_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RELIABILITY_RESULTS.open("a") as out:  # one short line per write: appends from xdist workers don't mix
+        out.write(json.dumps(row) + "\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ import pytest
 from devstack.airflow_local import AirflowApi, AirflowStandalone, airflow_env
 from devstack.cli import healthy, seed
 from devstack.config import Settings
+from devstack.topology import unavailable_reason
 from tests_support import free_port
 
 DAG_ID = "live_event_harvest"
@@ -41,6 +43,8 @@ class Deployment:
         self.settings = settings
         self.demo = demo
         self.airflow = airflow
+        # What must never show in a task log, an XCom or a run summary (the no-secrets test).
+        self.secrets: list[str] = []
         session = boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name=demo["region"])
         self.mp = session.client("mediapackage", endpoint_url=settings.public_url)
         self.vod = session.client("mediapackage-vod", endpoint_url=settings.public_url)
@@ -100,6 +104,7 @@ class MediaStack:
     base: Path  # the module's temporary directory: the stack's data in base / "devstack"
     settings: Settings
     demo: dict[str, Any]
+    process: subprocess.Popen[bytes]  # the stack's own process (the crash tests freeze it)
 
     def deployment(self, airflow: AirflowStandalone | HasApi) -> Deployment:
         """A Deployment of any Airflow (anything with an ``api``) running against this stack."""
@@ -126,7 +131,7 @@ def media_stack(tmp_path_factory) -> Iterator[MediaStack]:
             assert time.monotonic() < deadline and stack.poll() is None, "the local stack did not start"
             time.sleep(0.2)
         demo = seed(settings, preroll_seconds=600)  # the synthetic encoder keeps the channel live
-        yield MediaStack(base, settings, demo)
+        yield MediaStack(base, settings, demo, stack)
     finally:
         from devstack.cli import stop
 
@@ -137,8 +142,20 @@ def media_stack(tmp_path_factory) -> Iterator[MediaStack]:
 
 
 @pytest.fixture(scope="module")
+def topology_infrastructure() -> None:
+    """PostgreSQL and Redis answer; otherwise skip (fail under CI=true) before anything starts."""
+    reason = unavailable_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: .ci/run's machine must run both)", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
 def deployment(media_stack: MediaStack) -> Iterator[Deployment]:
     airflow = None
+    # Credentials of their own, so that the no-secrets test can look for them everywhere.
+    credentials = (f"AKIA{secrets.token_hex(8).upper()}", secrets.token_urlsafe(30))
     try:
         airflow = AirflowStandalone(
             airflow_env(
@@ -146,12 +163,16 @@ def deployment(media_stack: MediaStack) -> Iterator[Deployment]:
                 api_port=free_port(),
                 stack_url=media_stack.settings.public_url,
                 seed=media_stack.demo,
+                aws_credentials=credentials,
                 LIVE_TO_VOD_END_MARGIN_SECONDS="2",
             )
         )
         airflow.start()
         airflow.wait_for_dag(DAG_ID)
-        yield media_stack.deployment(airflow)
+        deployment = media_stack.deployment(airflow)
+        ingest = deployment.mp.describe_channel(Id=media_stack.demo["channel_id"])["HlsIngest"]["IngestEndpoints"]
+        deployment.secrets = [*credentials, airflow.api.password, *(e["Password"] for e in ingest)]
+        yield deployment
     finally:
         if airflow is not None:
             airflow.stop()

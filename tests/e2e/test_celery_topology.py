@@ -10,7 +10,6 @@ no database, no broker key (checked when the topology stops).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,16 +21,6 @@ from tests_support import free_port
 
 DAG_ID = "live_event_harvest"
 WORKERS = 2
-
-
-@pytest.fixture(scope="module")
-def topology_infrastructure() -> None:
-    """PostgreSQL and Redis answer; otherwise skip (fail under CI=true) before anything starts."""
-    reason = unavailable_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: .ci/run's machine must run both)", pytrace=False)
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

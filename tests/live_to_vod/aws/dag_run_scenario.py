@@ -14,7 +14,8 @@ stack quickly; nothing else of the DAG changes. Every task also gets an ``on_fai
 without scraping logs.
 
 ``RESULT.json``: one entry per run: ``raised`` (``dag.test`` itself raised, e.g. the param
-schema refused the conf), else ``state``, ``tasks`` (task instance -> state), ``errors`` (task
+schema refused the conf), else ``state``, ``tasks`` (task instance -> state), ``tries`` (task
+instance -> try number), ``errors`` (task
 instance -> exception message) and ``xcom`` (task instance -> return value). A task instance is
 named by its task id, with ``[map_index]`` appended for the expanded instances of a mapped task
 (``harvest.publish[0]``); an unmapped task, or a mapped one that was never expanded (its upstream
@@ -86,8 +87,19 @@ def main(spec_path: str, result_path: str) -> int:
                 )
             ).all()
             xcom = {ti_key(row.task_id, row.map_index): XComModel.deserialize_value(row) for row in rows}
-            tasks = {ti_key(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances(session=session)}
-        results.append({"run_id": run.run_id, "state": str(run.state), "tasks": tasks, "errors": errors, "xcom": xcom})
+            instances = run.get_task_instances(session=session)
+            tasks = {ti_key(ti.task_id, ti.map_index): str(ti.state) for ti in instances}
+            tries = {ti_key(ti.task_id, ti.map_index): ti.try_number for ti in instances}
+        results.append(
+            {
+                "run_id": run.run_id,
+                "state": str(run.state),
+                "tasks": tasks,
+                "tries": tries,
+                "errors": errors,
+                "xcom": xcom,
+            }
+        )
     Path(result_path).write_text(json.dumps(results, default=str))
     return 0
 

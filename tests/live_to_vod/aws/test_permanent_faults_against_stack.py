@@ -12,6 +12,7 @@ import pytest
 from harvest_pipeline import Pipeline, migrated_airflow_db, one_output, task_states, ti
 
 from devstack.faults import DAMAGES, FaultControl
+from tests_support import record_reliability
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +55,15 @@ def test_a_failed_harvest_fails_the_wait_and_nothing_downstream_runs(pipeline, f
     assert run["errors"][ti("harvest.wait_for_harvest")].startswith(f"harvest job {job_id} FAILED.")
     assert json.loads(pipeline.harvest_failure(job_id))["message"] == "Origin endpoint unreachable while harvesting"
     assert pipeline.jobs() == {job_id: "FAILED"} and pipeline.assets() == []
+    record_reliability(
+        group="permanent",
+        fault="harvest job FAILED",
+        outcome="wait_for_harvest failed (harvest job FAILED, the reason quoted when the notification "
+        "queue is configured: tests/e2e); verify, hand-off, publish upstream_failed",
+        retries="0 (a FAILED job stays failed)",
+        harvest_jobs=1,
+        vod_assets=0,
+    )
 
 
 def test_each_damaged_asset_fails_verify_naming_the_defect_and_is_not_handed_off(pipeline, faults):
@@ -75,6 +85,15 @@ def test_each_damaged_asset_fails_verify_naming_the_defect_and_is_not_handed_off
         assert faults.get(rules[damage]["id"])["fired"] == 1
     assert sorted(pipeline.jobs()) == sorted(pipeline.job_id(event) for event in events.values())
     assert pipeline.assets() == []  # a bad asset never reaches VOD
+    for damage in DAMAGES:
+        record_reliability(
+            group="damaged asset",
+            fault=f"damaged asset: {damage}",
+            outcome=f"verify_asset failed: ERROR {DEFECT[damage]} at <the playlist or segment>; no hand-off",
+            retries="0",
+            harvest_jobs=1,
+            vod_assets=0,
+        )
 
 
 def test_a_failed_vod_asset_fails_the_hand_off_and_the_run(pipeline, faults):
@@ -90,6 +109,14 @@ def test_a_failed_vod_asset_fails_the_hand_off_and_the_run(pipeline, faults):
     )
     assert list(pipeline.jobs()) == [job_id]
     assert [a["Id"] for a in pipeline.assets()] == [job_id]  # one asset, FAILED: a re-run replaces it
+    record_reliability(
+        group="permanent",
+        fault="VOD asset FAILED",
+        outcome="hand_off_to_vod failed (VOD asset FAILED on its packaging configuration); publish upstream_failed",
+        retries="0",
+        harvest_jobs=1,
+        vod_assets=1,
+    )
 
 
 def test_a_stuck_harvest_times_out_with_a_clear_message(pipeline, faults):
@@ -105,3 +132,11 @@ def test_a_stuck_harvest_times_out_with_a_clear_message(pipeline, faults):
     message = run["errors"][ti("harvest.wait_for_harvest")]
     assert job_id in message and "did not finish" in message, message
     assert pipeline.jobs() == {job_id: "IN_PROGRESS"} and pipeline.assets() == []
+    record_reliability(
+        group="permanent",
+        fault="harvest stuck IN_PROGRESS",
+        outcome="wait_for_harvest failed after LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES: did not finish before the deadline",
+        retries="0",
+        harvest_jobs=1,
+        vod_assets=0,
+    )

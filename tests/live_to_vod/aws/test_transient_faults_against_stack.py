@@ -1,7 +1,8 @@
-"""Transient AWS trouble during a run is absorbed: the local stack throttles, fails with 5xx and
-drops connections on the calls every task makes, and the run still ends with exactly one harvest
-job and one VOD asset, every fault having fired (botocore's standard retry mode, set on the
-``aws_default`` connection as ``config_kwargs``; see ``devstack.airflow_local.AWS_RETRIES``)."""
+"""Transient AWS trouble during a run is absorbed: the local stack throttles, fails with 5xx, adds
+latency and drops connections on the calls every task makes, and the run still ends with exactly
+one harvest job and one VOD asset, every fault having fired (botocore's standard retry mode, set on
+the ``aws_default`` connection as ``config_kwargs``; see ``devstack.airflow_local.AWS_RETRIES``).
+One test per kind of fault, each recorded for ``docs/reliability.md``."""
 
 from __future__ import annotations
 
@@ -9,19 +10,27 @@ import pytest
 from harvest_pipeline import Pipeline, assert_succeeded, migrated_airflow_db
 
 from devstack.faults import FaultControl
+from tests_support import record_reliability
 
 pytestmark = pytest.mark.slow
 
-# (kind, service, operation, count): each call of the pipeline's path, hit more than once.
-TRANSIENT = [
-    ("throttle", "mediapackage", "DescribeOriginEndpoint", 3),
-    ("throttle", "mediapackage", "CreateHarvestJob", 3),
-    ("error", "mediapackage", "DescribeHarvestJob", 3),
-    ("throttle", "s3", "ListObjectsV2", 2),
-    ("error", "s3", "GetObject", 2),
-    ("drop", "mediapackage-vod", "CreateAsset", 2),
-    ("throttle", "mediapackage-vod", "DescribeAsset", 2),
+# Each call of the pipeline's path, from validate to the VOD hand-off: (service, operation).
+PATH = [
+    ("mediapackage", "DescribeOriginEndpoint"),
+    ("mediapackage", "CreateHarvestJob"),
+    ("mediapackage", "DescribeHarvestJob"),
+    ("s3", "ListObjectsV2"),
+    ("s3", "GetObject"),
+    ("mediapackage-vod", "CreateAsset"),
+    ("mediapackage-vod", "DescribeAsset"),
 ]
+# fault (as docs/reliability.md names it) -> (kind, extra rule fields, times per call)
+FAULTS = {
+    "throttling (429 TooManyRequestsException)": ("throttle", {}, 3),
+    "5xx errors": ("error", {}, 3),
+    "added latency": ("latency", {"seconds": 2}, 1),
+    "dropped connections": ("drop", {}, 2),
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +38,28 @@ def airflow_db(tmp_path_factory):
     return migrated_airflow_db(tmp_path_factory.mktemp("airflow-template"))
 
 
-def test_throttling_5xx_and_dropped_connections_are_absorbed(stack, aws, airflow_db, tmp_path):
+@pytest.mark.parametrize("fault", FAULTS)
+def test_transient_fault_is_absorbed(fault, stack, aws, airflow_db, tmp_path):
+    kind, fields, count = FAULTS[fault]
     pipeline = Pipeline(stack, aws, airflow_db, tmp_path / "airflow")
     faults = FaultControl(stack.url)
     rules = [
-        faults.add(kind, service=service, operation=operation, count=count)
-        for kind, service, operation, count in TRANSIENT
+        faults.add(kind, service=service, operation=operation, count=count, **fields) for service, operation in PATH
     ]
-    (run,) = pipeline.run(pipeline.conf("game-under-faults"))
+    event = f"game-{kind}"
+    (run,) = pipeline.run(pipeline.conf(event))
     assert_succeeded(run)
     fired = {(r["service"], r["operation"]): faults.get(r["id"])["fired"] for r in rules}
-    assert fired == {(service, operation): count for _, service, operation, count in TRANSIENT}
-    assert list(pipeline.jobs()) == [pipeline.job_id("game-under-faults")]
-    assert [a["Id"] for a in pipeline.assets()] == [pipeline.job_id("game-under-faults")]
+    assert fired == dict.fromkeys(PATH, count)  # every call of the path met the fault, `count` times
+    assert list(pipeline.jobs()) == [pipeline.job_id(event)]
+    assert [a["Id"] for a in pipeline.assets()] == [pipeline.job_id(event)]
+    task_retries = sum(max(tries - 1, 0) for tries in run["tries"].values())
+    record_reliability(
+        group="transient",
+        fault=fault,
+        outcome=f"run succeeded; {sum(fired.values())} calls faulted on {len(PATH)} operations",
+        retries=("none needed (slower calls)" if kind == "latency" else f"{sum(fired.values())} botocore retries")
+        + f", {task_retries} task retries",
+        harvest_jobs=len(pipeline.jobs()),
+        vod_assets=len(pipeline.assets()),
+    )

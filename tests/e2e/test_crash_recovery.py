@@ -1,0 +1,214 @@
+"""Crashes on the production topology (``devstack.topology.CeleryTopology``: Postgres, Redis,
+scheduler, dag-processor, triggerer, API server, two Celery workers), then recovery: each event
+still ends with exactly one harvest job and one VOD asset and a successful run.
+
+- a Celery worker SIGKILLed (with its task processes, as a container kill) while ``CreateHarvestJob``
+  is in flight: the stack creates the job after the worker died; Airflow finds the task without a
+  heartbeat, retries it, and the retry adopts that job instead of making a second;
+- the triggerer SIGKILLed while the harvest wait is deferred: the restarted triggerer takes the
+  trigger over once the dead one's heartbeat is stale;
+- the scheduler SIGKILLed mid-run, the harvest finishing while it is down: the restarted scheduler
+  carries the run on;
+- the local stack frozen (SIGSTOP, 30 s) during the harvest: calls hang, then go on. The stack keeps
+  AWS's state in memory, so a real kill would lose what AWS never loses; a freeze is the nearest
+  real outage it can take (see docs/reliability.md).
+
+The heartbeat timeouts are lowered (``TIMEOUTS``) so recovery takes seconds, not Airflow's
+production minutes. Every run is bounded (``follow``'s timeout): never a run stuck forever.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pendulum
+import pytest
+
+from devstack.faults import FaultControl
+from devstack.topology import CeleryTopology
+from live_to_vod.naming import harvest_job_id
+from live_to_vod.validation import HarvestWindow
+from tests_support import record_reliability
+
+pytestmark = pytest.mark.slow
+
+DAG_ID = "live_event_harvest"
+TIMEOUTS = {
+    # a task whose worker died is failed (then retried) after 30 s without a heartbeat
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+    # a dead scheduler's or triggerer's work is taken over after 15 s
+    "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
+    "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "10",
+    "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "15",
+}
+
+
+@pytest.fixture(scope="module")
+def crash_deployment(topology_infrastructure, media_stack) -> Iterator:
+    topology = CeleryTopology(
+        media_stack.base / "topology",
+        stack_url=media_stack.settings.public_url,
+        seed=media_stack.demo,
+        workers=2,
+        LIVE_TO_VOD_END_MARGIN_SECONDS="2",
+        **TIMEOUTS,
+    )
+    try:
+        topology.start()
+        topology.wait_for_dag(DAG_ID)
+        yield media_stack.deployment(topology), media_stack
+    finally:
+        topology.stop()
+    assert topology.leftover_pids() == []
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"not within {timeout:.0f} s: {what}")
+
+
+def task_instance(deployment, run_id: str, task_id: str) -> dict[str, Any]:
+    for ti in deployment.airflow.api.task_instances(DAG_ID, run_id):
+        if ti["task_id"] == task_id and ti.get("map_index", -1) in (-1, 0):
+            return ti
+    return {}
+
+
+def plan_event(deployment, event_id: str, minutes_ago: int) -> tuple[dict[str, str], str]:
+    """The event's conf and the harvest job id its run will make (to aim a fault at it first)."""
+    conf = deployment.window_conf(event_id, minutes_ago=minutes_ago)
+    window = HarvestWindow(pendulum.parse(conf["start_time"]), pendulum.parse(conf["end_time"]))
+    return conf, harvest_job_id(event_id, conf["origin_endpoint_id"], window)
+
+
+def trigger(deployment, conf: dict[str, str]) -> str:
+    status, body = deployment.airflow.api.trigger(DAG_ID, conf)
+    assert status == 200, body
+    return body["dag_run_id"]
+
+
+def assert_one_job_one_asset_and_success(deployment, event_id: str, run_id: str, timeout: float = 420) -> dict:
+    state, seen = deployment.follow(run_id, timeout=timeout)
+    assert state == "success", sorted(seen)
+    jobs, assets = deployment.jobs(event_id), deployment.assets(event_id)
+    assert len(jobs) == 1 and jobs[0]["Status"] == "SUCCEEDED", jobs
+    assert [a["Id"] for a in assets] == [jobs[0]["Id"]], assets
+    tries = {ti["task_id"]: ti["try_number"] for ti in deployment.airflow.api.task_instances(DAG_ID, run_id)}
+    return tries
+
+
+def wait_deferred(deployment, run_id: str) -> None:
+    wait_until(
+        lambda: task_instance(deployment, run_id, "harvest.wait_for_harvest").get("state") == "deferred",
+        120,
+        "the harvest wait deferred",
+    )
+
+
+def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment):
+    deployment, _ = crash_deployment
+    topology: CeleryTopology = deployment.airflow
+    faults = FaultControl(deployment.settings.public_url)
+    # CreateHarvestJob is held 15 s before the stack serves it: the worker dies with the call in flight.
+    rule = faults.add("latency", service="mediapackage", operation="CreateHarvestJob", count=1, seconds=15)
+    conf, job_id = plan_event(deployment, "crash-worker", minutes_ago=6)
+    run_id = trigger(deployment, conf)
+    wait_until(lambda: faults.get(rule["id"])["fired"] == 1, 120, "CreateHarvestJob reached the stack")
+    ti = task_instance(deployment, run_id, "harvest.create_harvest_job")
+    assert ti["state"] == "running", ti
+    service = topology.worker_service(ti["hostname"])
+    topology.kill(service)
+    wait_until(lambda: job_id in {j["Id"] for j in deployment.jobs("crash-worker")}, 60, "the stack made the job")
+    topology.restart(service)
+    tries = assert_one_job_one_asset_and_success(deployment, "crash-worker", run_id)
+    assert tries["harvest.create_harvest_job"] >= 2  # the killed try, then the one that adopted the job
+    record_reliability(
+        group="crash",
+        fault="worker SIGKILL during create",
+        outcome="create_harvest_job failed without a heartbeat, retried, adopted the job made after the kill; "
+        "run succeeded",
+        retries=f"{tries['harvest.create_harvest_job'] - 1} task retries",
+        harvest_jobs=len(deployment.jobs("crash-worker")),
+        vod_assets=len(deployment.assets("crash-worker")),
+    )
+
+
+def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
+    deployment, _ = crash_deployment
+    topology: CeleryTopology = deployment.airflow
+    faults = FaultControl(deployment.settings.public_url)
+    conf, job_id = plan_event(deployment, "crash-triggerer", minutes_ago=5)
+    faults.add("harvest_stuck", job=job_id, seconds=30)
+    run_id = trigger(deployment, conf)
+    wait_deferred(deployment, run_id)
+    topology.kill("airflow-triggerer")
+    time.sleep(3)
+    topology.restart("airflow-triggerer")
+    tries = assert_one_job_one_asset_and_success(deployment, "crash-triggerer", run_id)
+    record_reliability(
+        group="crash",
+        fault="triggerer SIGKILL during the wait",
+        outcome="the restarted triggerer took the deferred wait over; run succeeded",
+        retries=f"{sum(max(t - 1, 0) for t in tries.values())} task retries",
+        harvest_jobs=len(deployment.jobs("crash-triggerer")),
+        vod_assets=len(deployment.assets("crash-triggerer")),
+    )
+
+
+def test_scheduler_killed_mid_run_carries_on_after_restart(crash_deployment):
+    deployment, _ = crash_deployment
+    topology: CeleryTopology = deployment.airflow
+    faults = FaultControl(deployment.settings.public_url)
+    conf, job_id = plan_event(deployment, "crash-scheduler", minutes_ago=4)
+    faults.add("harvest_stuck", job=job_id, seconds=10)
+    run_id = trigger(deployment, conf)
+    wait_deferred(deployment, run_id)
+    topology.kill("airflow-scheduler")
+    # The harvest finishes and the trigger fires while no scheduler runs.
+    wait_until(
+        lambda: deployment.mp.describe_harvest_job(Id=job_id)["Status"] == "SUCCEEDED", 120, "the harvest finished"
+    )
+    time.sleep(10)
+    topology.restart("airflow-scheduler")
+    tries = assert_one_job_one_asset_and_success(deployment, "crash-scheduler", run_id)
+    record_reliability(
+        group="crash",
+        fault="scheduler SIGKILL mid-run",
+        outcome="the harvest ended while no scheduler ran; the restarted scheduler carried the run on; run succeeded",
+        retries=f"{sum(max(t - 1, 0) for t in tries.values())} task retries",
+        harvest_jobs=len(deployment.jobs("crash-scheduler")),
+        vod_assets=len(deployment.assets("crash-scheduler")),
+    )
+
+
+def test_stack_frozen_during_the_harvest_then_resumed(crash_deployment):
+    deployment, media_stack = crash_deployment
+    faults = FaultControl(deployment.settings.public_url)
+    conf, job_id = plan_event(deployment, "crash-stack", minutes_ago=3)
+    faults.add("harvest_stuck", job=job_id, seconds=5)
+    run_id = trigger(deployment, conf)
+    wait_deferred(deployment, run_id)
+    os.kill(media_stack.process.pid, signal.SIGSTOP)
+    try:
+        time.sleep(30)  # every AWS call hangs meanwhile: the triggerer's polls, the queue's long poll
+    finally:
+        os.kill(media_stack.process.pid, signal.SIGCONT)
+    tries = assert_one_job_one_asset_and_success(deployment, "crash-stack", run_id)
+    record_reliability(
+        group="crash",
+        fault="local stack frozen (SIGSTOP) during the harvest",
+        outcome="calls hung 30 s, then went on; run succeeded",
+        retries=f"{sum(max(t - 1, 0) for t in tries.values())} task retries",
+        harvest_jobs=len(deployment.jobs("crash-stack")),
+        vod_assets=len(deployment.assets("crash-stack")),
+    )
