@@ -11,8 +11,10 @@ Rules this module keeps:
   listing (never a request per segment). Everything is O(number of objects).
 * Every playlist is parsed with the ``m3u8`` library.
 * Playlists read from storage are untrusted input: a URI that is absolute, escapes
-  the prefix or carries a query string is reported and **never fetched**; malformed,
-  oversized, binary or non-UTF-8 playlists become defects, never exceptions.
+  the prefix (``..``, percent-encoded or not), has a backslash or carries a query string
+  is reported and **never fetched**, and only the parent's direct children are read (no
+  recursion). Malformed, oversized (:data:`MAX_PLAYLIST_BYTES`, :data:`MAX_PLAYLIST_LINES`,
+  :data:`MAX_RENDITIONS`), binary or non-UTF-8 playlists become defects, never exceptions.
 * Errors raised by the store itself (other than ``KeyError`` for a missing object)
   propagate: an access-denied or throttled request is an infrastructure failure the
   caller should retry, not a defect of the asset.
@@ -43,6 +45,18 @@ __all__ = [
 ]
 
 MiB = 1024 * 1024
+#: Default cap on one playlist's size. Checked against the listing before any read, and the
+#: read itself asks for at most one byte more (a ranged GET), so a bigger object never
+#: reaches the parser. A 24-hour playlist of 1-second segments, each with its own
+#: #EXT-X-PROGRAM-DATE-TIME, is about 13 MB; ``max_playlist_bytes`` overrides it.
+MAX_PLAYLIST_BYTES = 16 * MiB
+#: A playlist with more lines than this is refused before parsing: m3u8 needs about 7 us
+#: and 600 bytes of memory per segment, so this bounds one parse to a few seconds and a
+#: few hundred MB (about 330,000 segments with a PDT each; 24 h of 1 s segments is 260,000 lines).
+MAX_PLAYLIST_LINES = 1_000_000
+#: At most this many distinct child playlists (variants, EXT-X-MEDIA, I-frame) are read
+#: from one parent; the others are reported, not fetched.
+MAX_RENDITIONS = 100
 #: At most this many defects of one kind are listed per playlist; the rest are counted
 #: in one closing "... and N more" defect so a systematically broken 24-hour asset
 #: (43,200 segments per rendition) does not produce a report too big for XCom.
@@ -66,6 +80,7 @@ _VTT_EXTENSIONS = frozenset({".vtt", ".webvtt"})
 _AUDIO_CODEC_PREFIXES = ("mp4a", "ac-3", "ec-3", "ac-4", "opus", "flac", "fLaC", "mp3", "alac")
 _SIMPLE_URI = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9._\-]*")
 _BOM = b"\xef\xbb\xbf"
+_BYTERANGE = re.compile(r"(?P<length>[0-9]{1,20})(?:@(?P<offset>[0-9]{1,20}))?", re.ASCII)
 _TS_PACKET = 188
 # Tags that belong to media playlists / media segments and must not be in a parent (item 11).
 _MEDIA_ONLY_TAGS = frozenset(
@@ -335,6 +350,44 @@ def _dirname(key: str) -> str:
     return key.rsplit("/", 1)[0] + "/" if "/" in key else ""
 
 
+# What str.splitlines (and so m3u8) treats as a line end.
+_LINE_BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _line_count(text: str) -> int:
+    """How many lines ``text.splitlines()`` would make, without making them."""
+    return sum(text.count(c) for c in _LINE_BREAKS) - text.count("\r\n") + 1
+
+
+def _stray_lines(text: str) -> tuple[int, list[tuple[int, str]]]:
+    """Non-tag lines m3u8 silently drops: not after an #EXTINF/#EXT-X-BYTERANGE/#EXT-X-STREAM-INF.
+
+    Mirrors m3u8's own line loop (same ``strip().splitlines()`` numbering); returns the
+    count and the first :data:`MAX_DEFECTS_PER_CHECK` ``(line number, line)``.
+    """
+    count = 0
+    first: list[tuple[int, str]] = []
+    expect_segment = expect_playlist = False
+    for lineno, line in enumerate(text.strip().splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if line.startswith(("#EXT-X-BYTERANGE", "#EXTINF")):
+                expect_segment = True
+            elif line.startswith("#EXT-X-STREAM-INF"):
+                expect_playlist = True
+        elif expect_segment:
+            expect_segment = False
+        elif expect_playlist:
+            expect_playlist = False
+        else:
+            count += 1
+            if len(first) < MAX_DEFECTS_PER_CHECK:
+                first.append((lineno, line))
+    return count, first
+
+
 def _resolve(base_dir: str, uri: str, prefix: str) -> tuple[str | None, str | None, str | None]:
     """Map a playlist URI to an object key inside ``prefix``.
 
@@ -359,6 +412,10 @@ def _resolve(base_dir: str, uri: str, prefix: str) -> tuple[str | None, str | No
     path = unquote(parts.path)
     if path.startswith("/"):
         return None, "uri-outside-prefix", "is an absolute path pointing outside the asset"
+    if "\\" in path:
+        return None, "uri-invalid", "contains a percent-encoded backslash"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return None, "uri-invalid", "contains percent-encoded control characters"
     if not path or path.endswith("/"):
         return None, "uri-invalid", "does not name an object"
     prefix_depth = prefix.count("/")
@@ -379,6 +436,8 @@ def _resolve(base_dir: str, uri: str, prefix: str) -> tuple[str | None, str | No
     key = "/".join(stack)
     if not key.startswith(prefix):
         return None, "uri-outside-prefix", f"resolves to {key}, outside the asset prefix {prefix}"
+    if path.rsplit("/", 1)[-1] in (".", ".."):
+        return None, "uri-invalid", "names a directory, not an object"
     return key, None, None
 
 
@@ -397,6 +456,9 @@ class _LineFacts:
         self.key_tags = 0
         self.key_iv = False
         self.key_format = False
+        self.endlist_lines: list[int] = []
+        self.segments_at_endlist: int | None = None
+        self.map_without_uri: list[int] = []
 
     def observe(self, line: str, lineno: int, data: dict, state: dict) -> bool:
         self.lineno = lineno
@@ -419,6 +481,14 @@ class _LineFacts:
         elif tag == "#EXT-X-DISCONTINUITY-SEQUENCE":
             if self.late_discontinuity_sequence is None and (data["segments"] or "segment" in state):
                 self.late_discontinuity_sequence = lineno
+        elif tag == "#EXT-X-MAP":
+            if "URI=" not in line.upper() and len(self.map_without_uri) < MAX_DEFECTS_PER_CHECK:
+                self.map_without_uri.append(lineno)
+        elif tag == "#EXT-X-ENDLIST":
+            if len(self.endlist_lines) < MAX_DEFECTS_PER_CHECK:
+                self.endlist_lines.append(lineno)
+            if self.segments_at_endlist is None:
+                self.segments_at_endlist = len(data["segments"])
         elif tag == "#EXT-X-KEY":
             self.key_tags += 1
             upper = line.upper()
@@ -538,7 +608,7 @@ def verify_vod_asset(
     window_end: pendulum.DateTime,
     *,
     decode_segments: bool = True,
-    max_playlist_bytes: int = 64 * MiB,
+    max_playlist_bytes: int = MAX_PLAYLIST_BYTES,
     pdt_tolerance_seconds: float = 0.05,
     max_segment_bytes: int = 64 * MiB,
 ) -> VerificationReport:
@@ -546,7 +616,8 @@ def verify_vod_asset(
 
     ``[window_start, window_end)`` is the requested harvest window. The prefix
     (the manifest's "directory") is listed once; playlists are fetched (at most
-    ``max_playlist_bytes`` each); with ``decode_segments`` the first and last
+    ``max_playlist_bytes`` each, :data:`MAX_PLAYLIST_LINES` lines, :data:`MAX_RENDITIONS`
+    children of the parent); with ``decode_segments`` the first and last
     segment of every audio/video rendition are fetched (when at most
     ``max_segment_bytes``) and decoded with PyAV. Problems with the asset are
     returned as defects; only store failures other than ``KeyError`` raise.
@@ -710,6 +781,14 @@ class _Verifier:
         if first_line != "#EXTM3U":
             add("extm3u", key, f"{what} does not start with #EXTM3U (first line: '{_clip(first_line, 60)}')")
             return None
+        lines = _line_count(text)
+        if lines > MAX_PLAYLIST_LINES:
+            add(
+                "playlist-too-large",
+                key,
+                f"{what} has {lines} lines, more than the {MAX_PLAYLIST_LINES}-line limit; not parsed",
+            )
+            return None
         ctype = _content_type(fetched.content_type)
         if ctype not in _MPEGURL_TYPES:
             if not key.endswith(".m3u8"):
@@ -740,6 +819,21 @@ class _Verifier:
             if not text.endswith("\n") and "#EXT-X-ENDLIST" not in text[-64:]:
                 self.defects.add("truncated-playlist", key, f"{what} ends in the middle of a line")
             return None
+        count, stray = _stray_lines(text)
+        for lineno, line in stray:
+            self.defects.add(
+                "stray-line",
+                f"{key} line {lineno}",
+                f"line {lineno} of {what} ('{_clip(line, 80)}') is neither a tag nor a URI that follows "
+                "#EXTINF or #EXT-X-STREAM-INF; players ignore it (garbage or a segment without #EXTINF?)",
+            )
+        if count > len(stray):
+            self.defects.add(
+                "stray-line",
+                key,
+                f"... and {count - len(stray)} more stray line(s) in {what} (only the first "
+                f"{MAX_DEFECTS_PER_CHECK} are listed)",
+            )
         return data, facts
 
     def _check_parent(self) -> None:
@@ -779,6 +873,7 @@ class _Verifier:
             )
         if data.get("session_keys"):
             add("encrypted", key, "the parent manifest declares #EXT-X-SESSION-KEY: the asset is encrypted")
+            self._check_key_uris(data["session_keys"], "#EXT-X-SESSION-KEY", self.prefix, key, "the parent manifest")
 
         playlists = data.get("playlists") or []
         if len(playlists) < stream_infs:
@@ -797,14 +892,29 @@ class _Verifier:
                 groups.setdefault(mtype, set()).add(str(gid))
 
         seen_keys: dict[str, _Rendition] = {}
+        beyond_cap: set[str] = set()
 
         def add_rendition(uri: Any, kind: str, what: str, **attrs: Any) -> None:
+            if uri is None:
+                add("uri-invalid", key, f"{what} has no URI attribute", group=key)
+                return
             uri = str(uri)
             rkey, check, reason = _resolve(self.prefix, uri, self.prefix)
             if rkey is None:
-                add(check, key, f"{what} URI '{_clip(uri)}' {reason}; it was not fetched")
+                add(check, key, f"{what} URI '{_clip(uri)}' {reason}; it was not fetched", group=key)
+                return
+            if rkey == key:
+                add(
+                    "recursive-playlist",
+                    key,
+                    f"{what} URI '{_clip(uri)}' names the parent manifest itself; it was not read again",
+                    group=key,
+                )
                 return
             if rkey in seen_keys:
+                return
+            if len(seen_keys) >= MAX_RENDITIONS:
+                beyond_cap.add(rkey)
                 return
             rendition = _Rendition(uri=uri, kind=kind, key=rkey, **attrs)
             seen_keys[rkey] = rendition
@@ -817,6 +927,7 @@ class _Verifier:
                     rkey,
                     f"rendition playlist {_clip(uri)} is named by {_basename(key)} but does not exist in the "
                     f"bucket under {self.prefix}",
+                    group=key,
                 )
 
         # 12: STREAM-INF attributes and groups
@@ -826,16 +937,22 @@ class _Verifier:
             where = f"{key} #EXT-X-STREAM-INF {number} ({_clip(uri, 60)})"
             bandwidth = info.get("bandwidth")
             if bandwidth is None:
-                add("stream-inf-bandwidth", where, "#EXT-X-STREAM-INF has no BANDWIDTH attribute")
+                add("stream-inf-bandwidth", where, "#EXT-X-STREAM-INF has no BANDWIDTH attribute", group=key)
             codecs = info.get("codecs")
             resolution = info.get("resolution")
             audio_only = bool(codecs) and all(
                 c.strip().startswith(_AUDIO_CODEC_PREFIXES) for c in str(codecs).split(",")
             )
             if not codecs:
-                add("stream-inf-codecs", where, "#EXT-X-STREAM-INF has no CODECS attribute", "warning")
+                add("stream-inf-codecs", where, "#EXT-X-STREAM-INF has no CODECS attribute", "warning", group=key)
             if not resolution and not audio_only:
-                add("stream-inf-resolution", where, "#EXT-X-STREAM-INF has no RESOLUTION attribute", "warning")
+                add(
+                    "stream-inf-resolution",
+                    where,
+                    "#EXT-X-STREAM-INF has no RESOLUTION attribute",
+                    "warning",
+                    group=key,
+                )
             for attr, mtype in (("audio", "AUDIO"), ("video", "VIDEO"), ("subtitles", "SUBTITLES")):
                 gid = info.get(attr)
                 if gid is not None and str(gid) not in groups.get(mtype, set()):
@@ -844,6 +961,7 @@ class _Verifier:
                         where,
                         f'{mtype}="{_clip(gid, 60)}" names a group with no #EXT-X-MEDIA TYPE={mtype} '
                         f'GROUP-ID="{_clip(gid, 60)}"',
+                        group=key,
                     )
             cc = info.get("closed_captions")
             if cc is not None and str(cc) != "NONE":
@@ -853,6 +971,7 @@ class _Verifier:
                         "missing-media-group",
                         where,
                         f'CLOSED-CAPTIONS="{_clip(gid, 60)}" names a group with no #EXT-X-MEDIA TYPE=CLOSED-CAPTIONS',
+                        group=key,
                     )
             if uri is None:
                 continue
@@ -894,9 +1013,16 @@ class _Verifier:
             if uri is not None:
                 skey, check, reason = _resolve(self.prefix, str(uri), self.prefix)
                 if skey is None:
-                    add(check, key, f"#EXT-X-SESSION-DATA URI '{_clip(uri)}' {reason}")
+                    add(check, key, f"#EXT-X-SESSION-DATA URI '{_clip(uri)}' {reason}", group=key)
                 else:
                     self.referenced.add(skey)
+        if beyond_cap:
+            add(
+                "too-many-renditions",
+                key,
+                f"the parent manifest names {len(seen_keys) + len(beyond_cap)} distinct playlists; only the "
+                f"first {MAX_RENDITIONS} were checked, the other {len(beyond_cap)} were not fetched",
+            )
 
     def _check_media_playlist(self, rendition: _Rendition, preparsed: tuple | None = None) -> None:
         key = rendition.key
@@ -915,7 +1041,11 @@ class _Verifier:
         else:
             text, data, facts = preparsed
         if data.get("is_variant") or data.get("playlists"):
-            add("not-media-playlist", key, f"{what} is a multivariant playlist, not a media playlist")
+            add(
+                "not-media-playlist",
+                key,
+                f"{what} is a multivariant playlist, not a media playlist; the playlists it names were not followed",
+            )
             return
         rendition.parsed = True
         timed = rendition.kind in ("video", "audio", "subtitles")
@@ -923,9 +1053,11 @@ class _Verifier:
 
         # 2: target duration present
         target = data.get("targetduration")
-        rendition.target_duration = target if isinstance(target, int) else None
+        rendition.target_duration = target if isinstance(target, int) and 0 <= target < 2**64 else None
         if target is None:
             add("target-duration", key, f"{what} has no #EXT-X-TARGETDURATION")
+        elif rendition.target_duration is None:
+            add("target-duration", key, f"{what} has an invalid #EXT-X-TARGETDURATION:{_clip(target, 40)}")
         elif counts.get("#EXT-X-TARGETDURATION", 0) > 1:
             add(
                 "target-duration",
@@ -978,6 +1110,23 @@ class _Verifier:
                 f"{what} is not #EXT-X-PLAYLIST-TYPE:VOD "
                 f"(found {_clip(playlist_type).upper() if playlist_type else 'none'})",
             )
+        if counts.get("#EXT-X-ENDLIST", 0) > 1:
+            lines = ", ".join(str(n) for n in facts.endlist_lines)
+            add(
+                "endlist",
+                key,
+                f"{what} has {counts['#EXT-X-ENDLIST']} #EXT-X-ENDLIST tags (line(s) {lines}); exactly one, "
+                "at the end, is allowed",
+            )
+        if facts.segments_at_endlist is not None:
+            after = sum(1 for seg in (data.get("segments") or [])[facts.segments_at_endlist :] if seg.get("uri"))
+            if after:
+                add(
+                    "endlist",
+                    key,
+                    f"{what} has {after} segment(s) after #EXT-X-ENDLIST (line {facts.endlist_lines[0]}); "
+                    "players stop at #EXT-X-ENDLIST",
+                )
         if not data.get("is_endlist"):
             add("no-endlist", key, f"{what} has no #EXT-X-ENDLIST: it is not a finished VOD playlist")
             if not text.endswith("\n"):
@@ -1001,6 +1150,10 @@ class _Verifier:
             )
         elif not counts.get("#EXT-X-DISCONTINUITY-SEQUENCE") and timed:
             add("discontinuity-sequence", key, f"{what} has no #EXT-X-DISCONTINUITY-SEQUENCE", "warning")
+        # 9: an EXT-X-MAP m3u8 drops silently
+        if facts.map_without_uri:
+            lines = ", ".join(str(n) for n in facts.map_without_uri)
+            add("missing-map", key, f"{what} has #EXT-X-MAP without a URI attribute (line(s) {lines})")
         # 8: encryption cannot be handed to MediaPackage VOD
         keys = [k for k in (data.get("keys") or []) if k and str(k.get("method", "")).upper() != "NONE"]
         if keys or facts.key_tags > _MAX_KEY_TAGS:
@@ -1011,6 +1164,7 @@ class _Verifier:
                 f"{what} is encrypted (#EXT-X-KEY METHOD={','.join(methods)}): MediaPackage VOD cannot "
                 "ingest encrypted assets",
             )
+        self._check_key_uris(keys, "#EXT-X-KEY", _dirname(key), key, what)
 
         segments = data.get("segments") or []
         if not segments:
@@ -1046,6 +1200,7 @@ class _Verifier:
         last_usable: tuple | None = None
         first_duration = 0.0
         last_duration = 0.0
+        playlist_keys = {r.key for r in self.renditions}
 
         for index, seg in enumerate(segments):
             uri = seg.get("uri")
@@ -1154,6 +1309,15 @@ class _Verifier:
             if skey is None:
                 add(check, where, f"segment URI '{_clip(uri)}' {reason}; it was not fetched", group=key)
                 continue
+            if skey == self.manifest_key or skey in playlist_keys:
+                add(
+                    "recursive-playlist",
+                    where,
+                    f"segment URI '{_clip(uri)}' names the playlist {_basename(skey)}, not a media segment; "
+                    "it was not fetched",
+                    group=key,
+                )
+                continue
             referenced.add(skey)
             size = objects.get(skey)
             if size is None:
@@ -1222,13 +1386,17 @@ class _Verifier:
         rendition.sample_segments = samples
 
     def _check_byterange(self, value, skey, size, ends, where, uri, key) -> bool:
-        try:
-            length_text, _, offset_text = value.partition("@")
-            length = int(length_text)
-            offset = int(offset_text) if offset_text else ends.get(skey, 0)
-        except ValueError:
-            self.defects.add("byterange", where, f"#EXT-X-BYTERANGE:{_clip(value, 40)} is malformed", group=key)
+        match = _BYTERANGE.fullmatch(value.strip())
+        if match is None:
+            self.defects.add(
+                "byterange",
+                where,
+                f"#EXT-X-BYTERANGE:{_clip(value, 40)} is malformed (expected <length>[@<offset>] in decimal digits)",
+                group=key,
+            )
             return False
+        length = int(match["length"])
+        offset = int(match["offset"]) if match["offset"] is not None else ends.get(skey, 0)
         ends[skey] = offset + length
         if length < 0 or offset < 0 or offset + length > size:
             self.defects.add(
@@ -1240,11 +1408,28 @@ class _Verifier:
             return False
         return True
 
+    def _check_key_uris(self, keys: Iterable[Any], tag: str, base_dir: str, key: str, what: str) -> None:
+        """Name every key URI that is not a plain object inside the prefix (keys are never fetched)."""
+        seen: set[str] = set()
+        for entry in keys:
+            uri = entry.get("uri") if isinstance(entry, dict) else None
+            if uri is None or str(uri) in seen:
+                continue
+            uri = str(uri)
+            seen.add(uri)
+            kkey, check, reason = _resolve(base_dir, uri, self.prefix)
+            if kkey is None:
+                self.defects.add(
+                    check, key, f"{tag} URI '{_clip(uri)}' in {what} {reason}; it was not fetched", group=key
+                )
+            else:
+                self.referenced.add(kkey)
+
     def _check_init(self, init_uri: str, base_dir: str, key: str, what: str) -> str | None:
         add = self.defects.add
         ikey, check, reason = _resolve(base_dir, init_uri, self.prefix)
         if ikey is None:
-            add(check, key, f"#EXT-X-MAP URI '{_clip(init_uri)}' in {what} {reason}; it was not fetched")
+            add(check, key, f"#EXT-X-MAP URI '{_clip(init_uri)}' in {what} {reason}; it was not fetched", group=key)
             return None
         self.referenced.add(ikey)
         size = self.objects.get(ikey)
@@ -1253,10 +1438,16 @@ class _Verifier:
                 "missing-init-segment",
                 key,
                 f"init segment {_clip(init_uri)} named by {what} does not exist in s3 (key {ikey})",
+                group=key,
             )
             return None
         if size == 0:
-            add("zero-byte-segment", key, f"init segment {_clip(init_uri)} (key {ikey}) is empty (0 bytes)")
+            add(
+                "zero-byte-segment",
+                key,
+                f"init segment {_clip(init_uri)} (key {ikey}) is empty (0 bytes)",
+                group=key,
+            )
             return None
         return ikey
 
