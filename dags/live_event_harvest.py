@@ -44,6 +44,7 @@ from live_to_vod.timetables.season import SeasonScheduleTimetable
 from live_to_vod.validation import EVENT_ID_RE, RESOURCE_ID_RE
 
 config = DeploymentConfig.from_env()
+RUN_TIMEOUT_MARGIN_HOURS = 3  # retries' back-off, queueing, the end margin
 schedule = load_schedule(config.schedule_dir)
 for error in schedule.errors:  # refused entries show as the DAG's import warnings; valid ones still run
     warnings.warn(f"season schedule: {error}", stacklevel=1)
@@ -65,6 +66,12 @@ with DAG(
     # A waiting event holds no worker slot (the wait is deferred), so a full slate of games can be
     # in flight at once; worker slots and max_active_tasks_per_dag bound the work actually running.
     max_active_runs=256,
+    # A backstop, never the normal way out: every wait has its own timeout, so a run that outlives
+    # its longest legitimate wait (event end up to the horizon, harvest, VOD, retries) is stuck.
+    dagrun_timeout=timedelta(
+        hours=config.max_future_hours + RUN_TIMEOUT_MARGIN_HOURS,
+        minutes=config.harvest_timeout_minutes + config.vod_timeout_minutes,
+    ),
     tags=["live-to-vod", "mediapackage"],
     default_args={
         "aws_conn_id": config.aws_conn_id,

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +294,17 @@ def test_one_failed_output_does_not_stop_the_others_from_publishing(dag, tmp_pat
     assert report["harvest.publish[1]"] == "success", report
     assert report["harvest.publish[2]"] == "success", report
     assert report["summarize[-1]"] == "success", report  # ran (the real one then fails for output 0)
+
+
+def test_no_run_can_stay_running_forever(dag):
+    """Each wait has its own timeout; the run's timeout is the backstop past the longest of them."""
+    config = DeploymentConfig.from_env()
+    longest_waits = timedelta(
+        hours=config.max_future_hours,  # wait_for_event_end: the window ends at most this far ahead
+        minutes=config.harvest_timeout_minutes + config.vod_timeout_minutes,
+    )
+    assert dag.dagrun_timeout is not None
+    assert longest_waits < dag.dagrun_timeout <= longest_waits + timedelta(hours=6)
 
 
 def test_every_task_has_retries_set_deliberately(dag):
