@@ -15,7 +15,13 @@ import pendulum
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.harvest_plan import output_manifest_key, plan_event
 from live_to_vod.schedule import ScheduledEvent
-from live_to_vod.validation import HarvestRequest, InvalidParams, validate_harvest_request
+from live_to_vod.validation import (
+    FieldProblem,
+    HarvestRequest,
+    InvalidParams,
+    manifest_key_problems,
+    validate_harvest_request,
+)
 
 
 def plan_from_params(params: Mapping[str, Any], config: DeploymentConfig, now: pendulum.DateTime) -> list[dict]:
@@ -50,13 +56,26 @@ def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pen
     first = requests[event.endpoints[0]]
     multi = len(event.endpoints) > 1
     units = []
-    for unit in plan_event(event.event_id, event.endpoints, first.window, event.clip_windows, first.manifest_key):
+    try:
+        planned = plan_event(event.event_id, event.endpoints, first.window, event.clip_windows, first.manifest_key)
+    except ValueError as exc:  # a plan that cannot be made fails the run now, without retries
+        field = "manifest_key" if "manifest key" in str(exc) else "event"  # e.g. a clip's key past 1024 bytes
+        raise InvalidParams([FieldProblem(field, str(exc))]) from None
+    for unit in planned:
         request = requests[unit.origin_endpoint_id]
         key = unit.manifest_key
         if request.manifest_key != first.manifest_key:  # the template names the endpoint
             endpoint = unit.origin_endpoint_id if multi else None
-            key = output_manifest_key(request.manifest_key, endpoint=endpoint, output=unit.output)
+            try:
+                key = output_manifest_key(request.manifest_key, endpoint=endpoint, output=unit.output)
+            except ValueError as exc:
+                problems.append(FieldProblem("manifest_key", f"{unit.output}: {exc}"))
+                continue
+        # Parts and clips add folders to the key: each output's own key must still be a valid one.
+        problems.extend(FieldProblem("manifest_key", f"{unit.output}: {p}") for p in manifest_key_problems(key))
         units.append(_unit(dataclasses.replace(request, window=unit.window, manifest_key=key), unit.output))
+    if problems:
+        raise InvalidParams(dict.fromkeys(problems))
     return units
 
 

@@ -31,9 +31,12 @@ Rules, all reported as :class:`ScheduleError` naming file, entry and field (neve
 
 * Unknown fields at any level (with the closest known name suggested), fields given
   twice, missing ``id`` / ``endpoint(s)`` / ``start`` / ``end``, malformed ids and
-  endpoint ids, bad times, unknown time zones, ``end`` not after ``start``, paddings
+  endpoint ids, bad times, unknown time zones (and ``localtime``, ``posixrules``,
+  ``Factory``, ``right/...``, which name no place), ``end`` not after ``start``, paddings
   below 0 or above 6 h, padded windows longer than 14 days (the longest startover
-  window MediaPackage keeps), bad destination values, and clips with bad or repeated
+  window MediaPackage keeps), bad destination values (a ``manifest_key`` template is
+  checked as rendered for every endpoint and every output's key: endpoint folder,
+  ``part-NN/``, ``clips/<name>/``), and clips with bad or repeated
   names, ``end`` not after ``start``, outside the event's padded window, longer than
   24 h, or with the same window as another output of the event (harvest job ids are
   derived from endpoint and window, so it would not be harvested on its own).
@@ -80,7 +83,7 @@ import pendulum
 import yaml
 from yaml.nodes import ScalarNode
 
-from live_to_vod.harvest_plan import split_window
+from live_to_vod.harvest_plan import output_manifest_key, split_window
 from live_to_vod.validation import (
     CLIP_NAME_RE,
     EVENT_ID_RE,
@@ -738,12 +741,12 @@ class _FileReader:
                 padded = (p_start, p_end)
 
         clips: tuple[Clip, ...] = ()
-        if "clips" in raw:
+        if "clips" in raw and zone_ok:  # a bad `timezone:` is the error; clips' wall times would only echo it
             clips = self._clips(raw["clips"], label, zone, zone_name, padded)
 
         if len(self.errors) == errors_before and "manifest_key" in destination:
-            assert start is not None and endpoints
-            self._render_check(destination["manifest_key"], label, event_id, endpoints[0], start)
+            assert padded is not None and endpoints
+            self._render_check(destination["manifest_key"], label, event_id, endpoints, padded, clips)
         if len(self.errors) > errors_before or cancelled is not False:
             return None
         assert padded is not None and start is not None and end is not None and endpoints
@@ -862,15 +865,42 @@ class _FileReader:
                 result[key] = value[key]
         return result if ok else None
 
-    def _render_check(self, template: str, entry: str, event_id: str, endpoint: str, start: datetime) -> None:
-        """The manifest key template rendered for this event must be a usable S3 key."""
-        rendered = (
-            template.replace("{event_id}", event_id)
-            .replace("{origin_endpoint_id}", endpoint)
-            .replace("{date}", f"{start.year:04d}-{start.month:02d}-{start.day:02d}")
-        )
-        for reason in manifest_key_problems(rendered):
-            self._error(entry, "destination.manifest_key", f"{_show(rendered)} (rendered) {reason}")
+    def _render_check(
+        self,
+        template: str,
+        entry: str,
+        event_id: str,
+        endpoints: tuple[str, ...],
+        padded: tuple[datetime, datetime],
+        clips: tuple[Clip, ...],
+    ) -> None:
+        """The manifest key template rendered for each endpoint, and every output key the harvest
+        plan derives from it (endpoint folder, ``part-NN/``, ``clips/<name>/``), must be usable S3
+        keys: the validate task renders them the same way, with ``{date}`` of the padded start."""
+        start = padded[0]
+        date = f"{start.year:04d}-{start.month:02d}-{start.day:02d}"
+        parts = len(split_window(HarvestWindow(_pdt(padded[0]), _pdt(padded[1]))))
+        outputs = ["full"] if parts == 1 else [f"part-{i:02d}" for i in range(1, parts + 1)]
+        outputs += [f"clip-{clip.name}" for clip in clips]
+        multi = len(endpoints) > 1
+        for endpoint in endpoints:
+            rendered = template.replace("{event_id}", event_id).replace("{origin_endpoint_id}", endpoint)
+            rendered = rendered.replace("{date}", date)
+            reasons = manifest_key_problems(rendered)
+            for reason in reasons:
+                self._error(entry, "destination.manifest_key", f"{_show(rendered)} (rendered) {reason}")
+            if reasons:
+                return
+            # The outputs' keys only add safe folders to a usable key: only their length can break.
+            for output in outputs:
+                key = output_manifest_key(rendered, endpoint=endpoint if multi else None, output=output)
+                for reason in manifest_key_problems(key):
+                    self._error(
+                        entry,
+                        "destination.manifest_key",
+                        f"{_show(key)} (output {output} from {endpoint}, rendered from {_show(template)}) {reason}",
+                    )
+                    return
 
     def _clips(
         self,
@@ -1050,6 +1080,11 @@ def _field_name(key: object) -> str:
 
 _ZONES: dict[str, tzinfo] = {}
 _ALL_ZONES: list[str] = []
+# Names the tz database installs that are no place's zone: the host's own setting (``localtime``
+# is /etc/localtime, ``posixrules`` is configurable), "no zone set" (``Factory``) and the
+# leap-second-counting ``right/`` copies. A schedule using them would mean different UTC times
+# on different machines (or be 27 s off), so they are refused.
+_NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 def _zone(name: object) -> tzinfo | str:
@@ -1060,6 +1095,11 @@ def _zone(name: object) -> tzinfo | str:
             return zone
     if not isinstance(name, str) or not name:
         return f"must be an IANA time zone name like America/New_York, got {_show(name)}"
+    if name in _NOT_PLACES or name.startswith("right/"):
+        return (
+            f"{_show(name)} is not a place's time zone (the host's own setting or a tz database artefact); "
+            "name the zone, like America/New_York"
+        )
     if len(name) <= 64 and name.isprintable():
         try:
             zone = pendulum.timezone(name)
@@ -1073,7 +1113,7 @@ def _zone(name: object) -> tzinfo | str:
         if not _ALL_ZONES:
             import zoneinfo
 
-            _ALL_ZONES.extend(sorted(zoneinfo.available_timezones()))
+            _ALL_ZONES.extend(sorted(zoneinfo.available_timezones() - _NOT_PLACES))
         close = difflib.get_close_matches(name, _ALL_ZONES, n=1, cutoff=0.7)
         hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"{_show(name)} is not a known IANA time zone (like America/New_York or Europe/London){hint}"

@@ -70,7 +70,11 @@ _TIME_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?",
     re.ASCII,
 )
-ROLE_ARN_RE = re.compile(r"arn:(?P<partition>[a-z0-9-]+):iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+# role/ + an optional path (IAM: at most 512 characters with its slashes) + the role name (1 to 64
+# characters, so never empty: "role/x/" names no role).
+ROLE_ARN_RE = re.compile(
+    r"arn:(?P<partition>[a-z0-9-]+):iam::\d{12}:role/(?:[\w+=,.@/-]{1,510}/)?[\w+=,.@-]{1,64}", re.ASCII
+)
 _BUCKET_CHARS_RE = re.compile(r"[a-z0-9.-]*", re.ASCII)
 _IP_LIKE_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
 # Reserved by S3 (access point aliases, directory/table buckets, multi-region access

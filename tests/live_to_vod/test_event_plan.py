@@ -303,3 +303,27 @@ def test_a_problem_every_endpoint_shares_is_reported_once():
 
     lines = str(caught.value).splitlines()
     assert len(lines) == len(set(lines)) == 2, lines
+
+
+def test_an_output_key_past_s3_s_limit_is_refused_naming_manifest_key():
+    """Clips add folders to the template's key: a template that fits for the event but not for
+    its clips is refused when the run plans (InvalidParams: fail now, no retries), not at AWS."""
+    config = dataclasses.replace(CONFIG, manifest_key_template="a" * 1000 + "/{event_id}/index.m3u8")
+    clipped = event(
+        """
+        timezone: UTC
+        events:
+          - id: g1
+            start: 2026-11-27T19:00:00Z
+            end: 2026-11-27T22:00:00Z
+            endpoints: [ep-1]
+            clips:
+              - name: highlight-one
+                start: 2026-11-27T19:10:00Z
+                end: 2026-11-27T19:20:00Z
+        """
+    )
+    with pytest.raises(InvalidParams) as refused:
+        plan_from_schedule(clipped, config, NOW)
+    assert refused.value.fields == ("manifest_key",)
+    assert "1034 bytes" in str(refused.value)

@@ -359,6 +359,22 @@ def test_unknown_timezones_are_refused_with_a_suggestion():
     assert error.field == "timezone" and "must be an IANA time zone name" in error.message
 
 
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "right/America/New_York"])
+def test_zones_that_name_no_place_are_refused(zone):
+    """``localtime`` is the host's /etc/localtime: the same schedule would mean other UTC times on
+    another machine. ``Factory`` means "no zone set", ``right/`` zones count leap seconds."""
+    error = entry_error(entry(timezone=zone))
+    assert (error.entry, error.field) == ("game-1", "timezone")
+    assert "is not a place's time zone" in error.message
+    error = entry_error(entry(timezone="/etc/localtime"))
+    assert error.field == "timezone" and "localtime'?" not in error.message  # never suggested
+
+
+def test_a_bad_entry_timezone_is_the_only_error_even_with_clips_in_wall_time():
+    error = entry_error(clip_entry("{name: drive, start: 2026-11-26 20:20, end: 2026-11-26 20:30}", timezone="Mars/X"))
+    assert (error.entry, error.field) == ("game-1", "timezone")
+
+
 @pytest.mark.parametrize("end", ["2026-11-26 20:15", "2026-11-26 20:14", "2026-11-26T20:15:00-05:00"])
 def test_end_must_be_after_start(end):
     error = entry_error(entry(start="2026-11-26 20:15", end=end))
@@ -498,6 +514,45 @@ def test_good_destination_overrides_merge_over_the_defaults():
         "manifest_key": "{date}/x.m3u8",
     }
     assert dict(by_id["plain"].destination) == {"s3_bucket": "archive", "packaging_group_id": "vod"}
+
+
+def test_a_role_arn_without_a_role_name_is_refused():
+    error = entry_error(entry(destination="{role_arn: 'arn:aws:iam::123456789012:role/service-role/'}"))
+    assert (error.entry, error.field) == ("game-1", "destination.role_arn")
+    assert "is not an IAM role ARN" in error.message
+
+
+def _long_key_entry(template: str, endpoints: str = "a", end: str = "2026-11-26 23:30", clips: str = "") -> str:
+    text = entry(endpoint=endpoints, end=end, destination=f"{{manifest_key: '{template}'}}") + clips
+    return text.replace("  endpoint: [", "  endpoints: [")
+
+
+_KEY_1023 = "k" * 1012 + "/index.m3u8"  # 1023 bytes: S3 takes at most 1024
+_CLIP = "  clips:\n    - {name: drive, start: 2026-11-26 20:20, end: 2026-11-26 20:30}\n"
+_PER_ENDPOINT = "k" * 1000 + "/{origin_endpoint_id}/index.m3u8"  # 1013 bytes for endpoint "a"
+
+
+def test_a_manifest_key_of_1023_bytes_loads():
+    events, errors = parse(events_yaml(_long_key_entry(_KEY_1023)))
+    assert errors == [] and len(events) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        pytest.param(_long_key_entry(_PER_ENDPOINT, "[a, " + "b" * 40 + "]"), "(rendered)", id="second-endpoint"),
+        pytest.param(_long_key_entry(_KEY_1023, "[a, b]"), "(output full from a,", id="endpoint-folder"),
+        pytest.param(_long_key_entry(_KEY_1023, end="2026-11-27 23:30"), "(output part-01 from a,", id="part-folder"),
+        pytest.param(_long_key_entry(_KEY_1023, clips=_CLIP), "(output clip-drive from a,", id="clip-folder"),
+    ],
+)
+def test_the_manifest_key_is_checked_for_every_endpoint_and_output_it_names(text, words):
+    """Every key the validate task derives is checked at load time: the template rendered per
+    endpoint, then the outputs' folders (endpoint, part-NN, clips/<name>) under it. A key that only
+    one of them pushed past S3's 1024 bytes used to load, then fail the run after the event."""
+    error = entry_error(text)
+    assert (error.entry, error.field) == ("game-1", "destination.manifest_key")
+    assert words in error.message and "S3 keys have at most 1024" in error.message, error.message
 
 
 # ----------------------------------------------------------------------------- clips

@@ -495,7 +495,8 @@ def test_missing_template_everywhere():
     [
         "arn:aws:iam::123456789012:role/x",
         "arn:aws:iam::123456789012:role/service-role/MediaPackage+Harvest=1,a.b@c-d_e",
-        pytest.param("arn:aws:iam::123456789012:role/" + "r" * 512, id="longest-name"),
+        pytest.param("arn:aws:iam::123456789012:role/" + "r" * 64, id="longest-name"),
+        pytest.param("arn:aws:iam::123456789012:role/" + "p" * 510 + "/" + "r" * 64, id="longest-path-and-name"),
     ],
 )
 def test_valid_role_arns(arn):
@@ -514,6 +515,11 @@ def test_valid_role_arns(arn):
         "arn:aws:iam::123456789012:role/ünïcode",
         "arn:aws:iam::123456789012:role/x\n",
         pytest.param("arn:aws:iam::123456789012:role/" + "r" * 513, id="name-too-long"),
+        # IAM role names have 1 to 64 characters, paths at most 512 (with their slashes).
+        pytest.param("arn:aws:iam::123456789012:role/" + "r" * 65, id="name-of-65"),
+        pytest.param("arn:aws:iam::123456789012:role/" + "p" * 511 + "/r", id="path-too-long"),
+        pytest.param("arn:aws:iam::123456789012:role/service-role/", id="no-name-after-the-path"),
+        pytest.param("arn:aws:iam::123456789012:role//", id="no-name-only-slashes"),
         "mediapackage-harvest",
         "ARN:AWS:IAM::123456789012:ROLE/X",
     ],
