@@ -8,6 +8,11 @@ and bad input through the REST API is refused or fails in ``validate`` with the 
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+
+import psutil
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -102,3 +107,78 @@ def test_semantically_bad_conf_fails_in_validate_naming_the_field(deployment, ch
     assert ("summarize", "failed") in seen
     assert field in deployment.task_log(run_id, "validate")
     assert deployment.jobs(event_id) == []
+
+
+# --------------------------------------------------------------------------- secrets and exposure
+# Last in the module: they look at everything the runs above left behind.
+
+SIGNED_URL_MARKERS = ("X-Amz-Signature", "X-Amz-Credential", "AWSAccessKeyId=", "Signature=")
+
+
+def every_task_instance_try(deployment) -> list[tuple[str, str, dict]]:
+    found = []
+    for dag_id in ("live_event_harvest", "harvest_notifications"):
+        status, body = deployment.airflow.api.call("GET", f"/dags/{dag_id}/dagRuns?limit=100")
+        for run in body.get("dag_runs", []) if status == 200 else []:
+            for ti in deployment.airflow.api.task_instances(dag_id, run["dag_run_id"]):
+                found.append((dag_id, run["dag_run_id"], ti))
+    return found
+
+
+def test_no_credentials_or_signed_urls_in_task_logs_xcom_or_run_summaries(deployment):
+    assert deployment.secrets and all(len(s) >= 12 for s in deployment.secrets)
+    api = deployment.airflow.api
+    texts: dict[str, str] = {}
+    for dag_id, run_id, ti in every_task_instance_try(deployment):
+        base = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{ti['task_id']}"
+        for attempt in range(1, (ti.get("try_number") or 0) + 1):
+            status, log = api.call("GET", f"{base}/logs/{attempt}?full_content=true&map_index={ti['map_index']}")
+            texts[f"log {ti['task_id']}[{ti['map_index']}] try {attempt} of {run_id}"] = json.dumps(log)
+        status, xcoms = api.call("GET", f"{base}/xcomEntries?map_index={ti['map_index']}")
+        for entry in xcoms.get("xcom_entries", []) if status == 200 else []:
+            _, value = api.call("GET", f"{base}/xcomEntries/{entry['key']}?map_index={ti['map_index']}")
+            texts[f"xcom {entry['key']} of {ti['task_id']}[{ti['map_index']}] in {run_id}"] = json.dumps(value)
+    # The runs above made logs, XComs and summaries: something was looked at.
+    assert sum(name.startswith("log ") for name in texts) >= 20
+    assert any(name.startswith("xcom return_value of summarize") for name in texts)
+    leaks = [
+        (name, marker)
+        for name, text in texts.items()
+        for marker in (*deployment.secrets, *SIGNED_URL_MARKERS)
+        if marker in text
+    ]
+    assert leaks == [], [(name, marker[:4] + "...") for name, marker in leaks]
+
+
+def listening_sockets(pids: set[int]) -> list[tuple[str, int, int]]:
+    """(address, port, pid) of every listening TCP socket of these processes."""
+    return [
+        (c.laddr.ip, c.laddr.port, c.pid)
+        for c in psutil.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN and c.pid in pids
+    ]
+
+
+def test_the_stack_and_airflow_listen_on_loopback_and_nothing_answers_without_auth(deployment):
+    airflow_root = psutil.Process(deployment.airflow.process.pid)
+    airflow_pids = {airflow_root.pid, *(p.pid for p in airflow_root.children(recursive=True))}
+    stack_pids = {p.pid for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"][-2:] == ["devstack", "serve"]}
+    sockets = listening_sockets(airflow_pids | stack_pids)
+    loopback = {"127.0.0.1", "::1"}
+    exposed = [(ip, port) for ip, port, _ in sockets if ip not in loopback]
+    assert any(port == deployment.settings.port for ip, port, _ in sockets if ip in loopback)  # the stack
+    api_port = int(deployment.airflow.api.base_url.rsplit(":", 1)[1])
+    assert any(port == api_port for ip, port, _ in sockets if ip in loopback)  # the API server
+    # Airflow's own log servers (serve-logs: worker and triggerer) bind every interface, hard-coded in
+    # Airflow; they refuse any request without a JWT signed with the deployment's secret.
+    for ip, port in exposed:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/log/any.log", timeout=5) as response:
+                raise AssertionError(f"{ip}:{port} answered {response.status} without a token")
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (401, 403), (ip, port, exc.code)
+    # The API server refuses a request without a token.
+    request = urllib.request.Request(f"{deployment.airflow.api.base_url}/api/v2/dags")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
