@@ -60,7 +60,7 @@ def main() -> int:
             time.sleep(0.1)
         demo = seed(settings, with_encoder=False)
         session = boto3.session.Session(
-            aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+            aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name="us-east-1"
         )
         mp = session.client("mediapackage", endpoint_url=settings.public_url)
         s3 = session.client("s3", endpoint_url=settings.public_url)

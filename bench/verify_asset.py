@@ -188,7 +188,7 @@ def main() -> int:
     settings = Settings.from_env(port=free_port(), home=str(home))
     with StackThread(settings) as stack:
         session = boto3.session.Session(
-            aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+            aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name="us-east-1"
         )
         s3 = session.client(
             "s3", endpoint_url=stack.url, config=Config(retries={"max_attempts": 3, "mode": "standard"})

@@ -155,7 +155,8 @@ def status(settings: Settings) -> int:
 def clients(settings: Settings, region: str) -> dict[str, Any]:
     import boto3
 
-    session = boto3.session.Session(aws_access_key_id="devstack", aws_secret_access_key="devstack", region_name=region)
+    key, secret = next(iter(settings.credentials.items()))  # the stack refuses unsigned or unknown keys
+    session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=region)
     return {
         name: session.client(name, endpoint_url=settings.public_url)
         for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "sqs", "events")

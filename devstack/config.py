@@ -11,13 +11,16 @@
 | ``DEVSTACK_HARVEST_WAIT_SECONDS`` | ``30`` | how long a job waits for the segment holding ``EndTime`` to arrive |
 | ``DEVSTACK_VOD_MIN_SECONDS`` | ``1`` | a VOD asset takes at least this long from ``QUEUED`` to ``PLAYABLE`` |
 | ``DEVSTACK_IAM_DIR`` | ``./deploy/aws/iam`` | the IAM documents ``seed`` makes its roles from (the same as on AWS) |
+| ``DEVSTACK_CREDENTIALS`` | ``local-stack:local-stack`` | access keys (``id:secret``, comma-separated) for SigV4 |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from devstack.sigv4 import parse_credentials
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Settings:
     harvest_min_seconds: float
     harvest_wait_seconds: float
     vod_min_seconds: float
+    credentials: dict[str, str] = field(default_factory=lambda: parse_credentials(None), repr=False)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -46,6 +50,7 @@ class Settings:
             "harvest_min_seconds": float(env.get("DEVSTACK_HARVEST_MIN_SECONDS", "0")),
             "harvest_wait_seconds": float(env.get("DEVSTACK_HARVEST_WAIT_SECONDS", "30")),
             "vod_min_seconds": float(env.get("DEVSTACK_VOD_MIN_SECONDS", "1")),
+            "credentials": parse_credentials(env.get("DEVSTACK_CREDENTIALS")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None and k in values})
         values["home"] = Path(values["home"]).resolve()  # type: ignore[arg-type]

@@ -1,11 +1,13 @@
 """The local AWS media stack: every service on one port.
 
-Signed API requests are routed by the service in their SigV4 credential scope:
+API requests must be signed (SigV4, with a key of ``DEVSTACK_CREDENTIALS``: ``devstack.sigv4``)
+and are routed by the service in their SigV4 credential scope:
 ``mediapackage`` and ``mediapackage-vod`` go to this project's emulators, everything else (S3,
 IAM, STS, EventBridge, SQS, ...) to moto's server app running in the same process. Unsigned
 requests are the media plane: ``/in/v2/...`` (live ingest, HTTP PUT with basic auth),
 ``/out/v1/...`` (origin endpoints), ``/vod/out/v1/...`` (VOD playback), and ``/_devstack/...``
-(health and test controls).
+(health and test controls, as is moto's ``/moto-api/``); any other unsigned request is refused,
+as AWS refuses it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPacka
 from devstack.mediapackage import MediaPackage
 from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
 from devstack.restjson import RestJsonService, ServiceError
+from devstack.sigv4 import SignatureProblem, verify_request
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,15 @@ class MediaStack:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         scope = signing_scope(environ)
+        path = environ.get("PATH_INFO", "")
+        if scope is None and path.startswith(("/in/v2/", "/out/v1/", "/vod/out/v1/", "/_devstack/")):
+            return self._media(Request(environ))(environ, start_response)
+        if scope is None and path.startswith("/moto-api/"):  # moto's own test controls (reset), like /_devstack
+            return self.moto(environ, start_response)
+        try:
+            verify_request(environ, self.settings.credentials)
+        except SignatureProblem as problem:
+            return auth_error(scope[0] if scope else "s3", problem)(environ, start_response)
         if scope is not None:
             service, region = scope
             faulted = self.faults.intercept(service, environ, self.services.get(service))
@@ -87,10 +99,7 @@ class MediaStack:
             if service in self.services:
                 return self._api(service, region, environ, start_response)
             return self.moto(environ, start_response)
-        path = environ.get("PATH_INFO", "")
-        if path.startswith(("/in/v2/", "/out/v1/", "/vod/out/v1/", "/_devstack/")):
-            return self._media(Request(environ))(environ, start_response)
-        return self.moto(environ, start_response)
+        return self.moto(environ, start_response)  # signed, no scope: cannot happen (the check parses it)
 
     def close(self) -> None:
         self._stop.set()
@@ -229,6 +238,24 @@ class MediaStack:
             dropped += content.evict(now_ms - keep_seconds * 1000)
         self.mediapackage.purge_expired()
         return dropped
+
+
+QUERY_PROTOCOL = {"iam", "sts", "sns", "cloudformation"}
+
+
+def auth_error(service: str, problem: SignatureProblem) -> Response:
+    """A refused request, in the error shape of the service's protocol (so botocore names the code)."""
+    if service == "s3":
+        body = f"<Error><Code>{problem.code}</Code><Message>{problem}</Message></Error>"
+        return Response(body, status=403, content_type="application/xml")
+    if service in QUERY_PROTOCOL:
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{problem.code}</Code>"
+            f"<Message>{problem}</Message></Error></ErrorResponse>"
+        )
+        return Response(body, status=403, content_type="text/xml")
+    body = json.dumps({"__type": problem.code, "message": str(problem), "Message": str(problem)})
+    return Response(body, status=403, headers={"x-amzn-ErrorType": problem.code}, content_type="application/json")
 
 
 def ingest_authorized(header: str | None, ingest: dict[str, Any]) -> bool:

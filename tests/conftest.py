@@ -50,7 +50,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def make_clients(endpoint_url: str) -> dict[str, object]:
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    session = boto3.session.Session(
+        aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name=REGION
+    )
     config = Config(retries={"max_attempts": 2, "mode": "standard"})
     return {
         name: session.client(name, endpoint_url=endpoint_url, config=config)

@@ -29,7 +29,9 @@ THREE_ATTEMPTS = Config(retries={"total_max_attempts": 3, "mode": "standard"})
 
 
 def client(stack, name: str, config: Config = NO_RETRIES):
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    session = boto3.session.Session(
+        aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name=REGION
+    )
     return session.client(name, endpoint_url=stack.url, config=config)
 
 

@@ -45,7 +45,9 @@ class Deployment:
         self.airflow = airflow
         # What must never show in a task log, an XCom or a run summary (the no-secrets test).
         self.secrets: list[str] = []
-        session = boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name=demo["region"])
+        session = boto3.session.Session(
+            aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name=demo["region"]
+        )
         self.mp = session.client("mediapackage", endpoint_url=settings.public_url)
         self.vod = session.client("mediapackage-vod", endpoint_url=settings.public_url)
 
@@ -105,6 +107,8 @@ class MediaStack:
     settings: Settings
     demo: dict[str, Any]
     process: subprocess.Popen[bytes]  # the stack's own process (the crash tests freeze it)
+    # An access key of its own besides the default, so that the no-secrets test can look for it.
+    credentials: tuple[str, str] = ("local-stack", "local-stack")
 
     def deployment(self, airflow: AirflowStandalone | HasApi) -> Deployment:
         """A Deployment of any Airflow (anything with an ``api``) running against this stack."""
@@ -115,8 +119,10 @@ class MediaStack:
 def media_stack(tmp_path_factory) -> Iterator[MediaStack]:
     base = tmp_path_factory.mktemp("e2e")
     port = free_port()
+    credentials = (f"AKIA{secrets.token_hex(8).upper()}", secrets.token_urlsafe(30))
     env = {
         **os.environ,
+        "DEVSTACK_CREDENTIALS": f"local-stack:local-stack,{credentials[0]}:{credentials[1]}",
         "DEVSTACK_PORT": str(port),
         "DEVSTACK_HOME": str(base / "devstack"),
         "DEVSTACK_HARVEST_MIN_SECONDS": str(HARVEST_SECONDS),
@@ -131,7 +137,7 @@ def media_stack(tmp_path_factory) -> Iterator[MediaStack]:
             assert time.monotonic() < deadline and stack.poll() is None, "the local stack did not start"
             time.sleep(0.2)
         demo = seed(settings, preroll_seconds=600)  # the synthetic encoder keeps the channel live
-        yield MediaStack(base, settings, demo, stack)
+        yield MediaStack(base, settings, demo, stack, credentials)
     finally:
         from devstack.cli import stop
 
@@ -154,8 +160,7 @@ def topology_infrastructure() -> None:
 @pytest.fixture(scope="module")
 def deployment(media_stack: MediaStack) -> Iterator[Deployment]:
     airflow = None
-    # Credentials of their own, so that the no-secrets test can look for them everywhere.
-    credentials = (f"AKIA{secrets.token_hex(8).upper()}", secrets.token_urlsafe(30))
+    credentials = media_stack.credentials
     try:
         airflow = AirflowStandalone(
             airflow_env(

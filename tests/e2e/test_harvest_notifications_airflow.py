@@ -112,8 +112,8 @@ def test_external_job_is_handed_off_once_and_its_duplicate_notification_creates_
         "sqs",
         endpoint_url=deployment.settings.public_url,
         region_name=deployment.demo["region"],
-        aws_access_key_id="t",
-        aws_secret_access_key="t",
+        aws_access_key_id="local-stack",
+        aws_secret_access_key="local-stack",
     )
     sqs.send_message(QueueUrl=deployment.demo["queue_url"], MessageBody=json.dumps(duplicate))
     run, outcome = wait_for_outcome(deployment, "console-job-1", after=run)

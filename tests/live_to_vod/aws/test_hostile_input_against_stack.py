@@ -110,7 +110,7 @@ class AwsRequests:
 def aws_connection(stack, monkeypatch) -> None:
     """``aws_default`` for the hooks, pointing at this test's stack (as a deployment's env would)."""
     extra = {"endpoint_url": stack.url, "region_name": "us-east-1"}
-    connection = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
+    connection = {"conn_type": "aws", "login": "local-stack", "password": "local-stack", "extra": extra}
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(connection))
 
 

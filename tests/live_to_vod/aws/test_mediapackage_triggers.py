@@ -100,8 +100,8 @@ def aws_connection(stack, monkeypatch) -> None:
         json.dumps(
             {
                 "conn_type": "aws",
-                "login": "testing",
-                "password": "testing",
+                "login": "local-stack",
+                "password": "local-stack",
                 "extra": {"endpoint_url": stack.url, "region_name": "us-east-1"},
             }
         ),
