@@ -11,7 +11,6 @@ which expected fault has none.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -35,6 +34,7 @@ EXPECTED = [
     "added latency",
     "dropped connections",
     "harvest job FAILED",
+    "harvest job FAILED, notification queue on",
     "harvest stuck IN_PROGRESS",
     "damaged asset: missing_segment",
     "damaged asset: truncated_child",
@@ -121,10 +121,8 @@ def main(argv: list[str]) -> int:
     rows = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     order = {fault: i for i, fault in enumerate(EXPECTED)}
     rows.sort(key=lambda r: (list(GROUPS).index(r["group"]), order.get(r["fault"], len(order)), r["fault"]))
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    target.write_text(render(rows, commit or "unknown"))
+    commits = sorted({row.get("commit", "unknown") for row in rows})
+    target.write_text(render(rows, ", ".join(commits)))
     print(f"{target}: {len(rows)} rows")
     return 0
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 
@@ -17,6 +19,19 @@ def free_port() -> int:
 # --------------------------------------------------------------------------- reliability record
 
 RELIABILITY_RESULTS = Path(__file__).resolve().parents[1] / "var" / "reliability" / "results.jsonl"
+
+
+@functools.cache
+def _commit() -> str:
+    """The commit the suite runs on (the report names it)."""
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=RELIABILITY_RESULTS.parents[2], capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def tries(count: int) -> str:
+    return f"{count} task {'retry' if count == 1 else 'retries'}"
 
 
 def record_reliability(
@@ -44,7 +59,8 @@ def record_reliability(
         "harvest_jobs": harvest_jobs,
         "vod_assets": vod_assets,
         "duplicates": max(harvest_jobs - events, 0) + max(vod_assets - events, 0),
-        "test": test or os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+        "test": test or os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0],
+        "commit": _commit(),
     }
     RELIABILITY_RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RELIABILITY_RESULTS.open("a") as out:  # one short line per write: appends from xdist workers don't mix

@@ -33,6 +33,7 @@ from devstack.topology import CeleryTopology
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
 from tests_support import record_reliability
+from tests_support import tries as task_retries
 
 pytestmark = pytest.mark.slow
 
@@ -137,7 +138,7 @@ def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment)
         fault="worker SIGKILL during create",
         outcome="create_harvest_job failed without a heartbeat, retried, adopted the job made after the kill; "
         "run succeeded",
-        retries=f"{tries['harvest.create_harvest_job'] - 1} task retries",
+        retries=task_retries(tries["harvest.create_harvest_job"] - 1),
         harvest_jobs=len(deployment.jobs("crash-worker")),
         vod_assets=len(deployment.assets("crash-worker")),
     )
@@ -159,7 +160,7 @@ def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
         group="crash",
         fault="triggerer SIGKILL during the wait",
         outcome="the restarted triggerer took the deferred wait over; run succeeded",
-        retries=f"{sum(max(t - 1, 0) for t in tries.values())} task retries",
+        retries=task_retries(sum(max(t - 1, 0) for t in tries.values())),
         harvest_jobs=len(deployment.jobs("crash-triggerer")),
         vod_assets=len(deployment.assets("crash-triggerer")),
     )
@@ -185,7 +186,7 @@ def test_scheduler_killed_mid_run_carries_on_after_restart(crash_deployment):
         group="crash",
         fault="scheduler SIGKILL mid-run",
         outcome="the harvest ended while no scheduler ran; the restarted scheduler carried the run on; run succeeded",
-        retries=f"{sum(max(t - 1, 0) for t in tries.values())} task retries",
+        retries=task_retries(sum(max(t - 1, 0) for t in tries.values())),
         harvest_jobs=len(deployment.jobs("crash-scheduler")),
         vod_assets=len(deployment.assets("crash-scheduler")),
     )
@@ -208,7 +209,7 @@ def test_stack_frozen_during_the_harvest_then_resumed(crash_deployment):
         group="crash",
         fault="local stack frozen (SIGSTOP) during the harvest",
         outcome="calls hung 30 s, then went on; run succeeded",
-        retries=f"{sum(max(t - 1, 0) for t in tries.values())} task retries",
+        retries=task_retries(sum(max(t - 1, 0) for t in tries.values())),
         harvest_jobs=len(deployment.jobs("crash-stack")),
         vod_assets=len(deployment.assets("crash-stack")),
     )

@@ -20,6 +20,7 @@ import pytest
 from devstack.faults import FaultControl
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
+from tests_support import record_reliability
 
 pytestmark = pytest.mark.slow
 
@@ -168,3 +169,12 @@ def test_per_event_wait_fails_with_the_reason_from_the_notification(deployment):
     # The notifications DAG leaves the per-event DAG's job to it (and reports nothing twice).
     _, outcome = wait_for_outcome(deployment, job_id)
     assert outcome["action"] == "skipped", outcome
+    record_reliability(
+        group="permanent",
+        fault="harvest job FAILED, notification queue on",
+        outcome="wait_for_harvest failed: `harvest job ... FAILED: <the notification's message>`; "
+        "verify and hand-off upstream_failed; harvest_notifications skipped the job (one alert)",
+        retries="0 (a FAILED job stays failed)",
+        harvest_jobs=len(deployment.jobs("game-harvest-fails")),
+        vod_assets=len(deployment.assets("game-harvest-fails")),
+    )

@@ -58,8 +58,8 @@ def test_a_failed_harvest_fails_the_wait_and_nothing_downstream_runs(pipeline, f
     record_reliability(
         group="permanent",
         fault="harvest job FAILED",
-        outcome="wait_for_harvest failed (harvest job FAILED, the reason quoted when the notification "
-        "queue is configured: tests/e2e); verify, hand-off, publish upstream_failed",
+        outcome="wait_for_harvest failed: harvest job FAILED (no notification queue here; with one, the "
+        "reason is quoted: next row); verify, hand-off, publish upstream_failed",
         retries="0 (a FAILED job stays failed)",
         harvest_jobs=1,
         vod_assets=0,
@@ -73,6 +73,7 @@ def test_each_damaged_asset_fails_verify_naming_the_defect_and_is_not_handed_off
         for damage, event in events.items()
     }
     runs = pipeline.run(*(pipeline.conf(event) for event in events.values()))
+    named = {}
     for (damage, event), run in zip(events.items(), runs, strict=True):
         assert run["state"] == "failed", damage
         tasks = one_output(run["tasks"])
@@ -82,6 +83,7 @@ def test_each_damaged_asset_fails_verify_naming_the_defect_and_is_not_handed_off
         report = run["errors"][ti("harvest.verify_asset")]
         assert report.startswith(f"The harvested asset s3://{pipeline.demo['bucket']}/{event}/index.m3u8 failed")
         assert f"ERROR {DEFECT[damage]} at {event}/" in report, (damage, report)  # the check and its location
+        named[damage] = next(line.strip() for line in report.splitlines() if f"ERROR {DEFECT[damage]} at" in line)
         assert faults.get(rules[damage]["id"])["fired"] == 1
     assert sorted(pipeline.jobs()) == sorted(pipeline.job_id(event) for event in events.values())
     assert pipeline.assets() == []  # a bad asset never reaches VOD
@@ -89,7 +91,7 @@ def test_each_damaged_asset_fails_verify_naming_the_defect_and_is_not_handed_off
         record_reliability(
             group="damaged asset",
             fault=f"damaged asset: {damage}",
-            outcome=f"verify_asset failed: ERROR {DEFECT[damage]} at <the playlist or segment>; no hand-off",
+            outcome=f"verify_asset failed: `{named[damage][:160]}`; no hand-off",
             retries="0",
             harvest_jobs=1,
             vod_assets=0,

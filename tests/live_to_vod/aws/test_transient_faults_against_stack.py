@@ -10,7 +10,7 @@ import pytest
 from harvest_pipeline import Pipeline, assert_succeeded, migrated_airflow_db
 
 from devstack.faults import FaultControl
-from tests_support import record_reliability
+from tests_support import record_reliability, tries
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,7 @@ def test_transient_fault_is_absorbed(fault, stack, aws, airflow_db, tmp_path):
         fault=fault,
         outcome=f"run succeeded; {sum(fired.values())} calls faulted on {len(PATH)} operations",
         retries=("none needed (slower calls)" if kind == "latency" else f"{sum(fired.values())} botocore retries")
-        + f", {task_retries} task retries",
+        + f", {tries(task_retries)}",
         harvest_jobs=len(pipeline.jobs()),
         vod_assets=len(pipeline.assets()),
     )
