@@ -29,10 +29,7 @@ Airflow's per-DAG default of 16, bound the poke baseline.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -40,7 +37,9 @@ from typing import Any
 import pendulum
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_stack import seeded_stack  # noqa: E402
+
 DAG_ID = "live_event_harvest"
 PREROLL_SECONDS = 300
 WINDOW_SECONDS = 60
@@ -188,54 +187,21 @@ def main() -> int:
     parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke")
     args = parser.parse_args()
 
-    from devstack.cli import clients, healthy, seed
-    from devstack.config import Settings
-    from devstack.encoder import LiveHlsEncoder
     from devstack.topology import unavailable_reason
-    from tests_support import free_port
 
     reason = unavailable_reason()
     if reason:
         print(f"cannot run: {reason}")
         return 2
-    port = free_port()
-    home = Path(tempfile.mkdtemp(prefix="bench-celery-"))
-    (home / "devstack").mkdir(parents=True)
-    env = {
-        **os.environ,
-        "DEVSTACK_PORT": str(port),
-        "DEVSTACK_HOME": str(home / "devstack"),
-        "DEVSTACK_HARVEST_MIN_SECONDS": str(args.harvest_seconds),
-        "DEVSTACK_VOD_MIN_SECONDS": "1",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(home / "devstack" / "devstack.log", "wb"),
-    )
     results = []
-    try:
-        settings = Settings.from_env(port=port, home=str(home / "devstack"))
-        while not healthy(settings):
-            if server.poll() is not None:
-                print(f"the stack exited; see {home / 'devstack' / 'devstack.log'}")
-                return 1
-            time.sleep(0.1)
-        demo = seed(settings, with_encoder=False)
-        c = clients(settings, demo["region"])
-        ingest = c["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-        encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
-        encoder.run(preroll_seconds=PREROLL_SECONDS, duration_seconds=0)
-        start = encoder.start.add(seconds=31)
+    with seeded_stack("bench-celery-", harvest_seconds=args.harvest_seconds, preroll_seconds=PREROLL_SECONDS) as stack:
+        start = stack.content_start.add(seconds=31)
         window = (start, start.add(seconds=WINDOW_SECONDS))
-        print(f"{args.events} events per mode, harvest jobs {args.harvest_seconds:.0f} s each; data in {home}")
+        print(f"{args.events} events per mode, harvest jobs {args.harvest_seconds:.0f} s each; data in {stack.home}")
         for mode in args.modes.split(","):
-            results.append(run_mode(mode.strip(), args.events, home, settings, demo, window, c))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            results.append(
+                run_mode(mode.strip(), args.events, stack.home, stack.settings, stack.demo, window, stack.clients)
+            )
 
     keys = list(dict.fromkeys(k for r in results for k in r if k != "mode"))
     print(f"\n{'':40}" + "".join(f"{r['mode']:>22}" for r in results))
@@ -256,5 +222,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "tests"))  # tests_support.free_port
     sys.exit(main())

@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pendulum
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_stack import seeded_stack  # noqa: E402
+
 DAG_ID = "live_event_harvest"
 HARVEST_MIN_SECONDS = 20
 PREROLL_SECONDS = 300
@@ -110,8 +109,9 @@ def airflow_run(airflow: Any, mp: Any, notes: Notifications, conf: dict[str, Any
     if state != "success":
         failed = [ti["task_id"] for ti in tasks if ti.get("state") != "success"]
         raise RuntimeError(f"run {run_id} {state} (tasks {failed}); see {airflow.home}/logs")
-    job_id = airflow.api.xcom(DAG_ID, run_id, "create_harvest_job")["harvest_job_id"]
-    verification = airflow.api.xcom(DAG_ID, run_id, "verify_asset") or {}
+    # The event's one output: map index 0 of the mapped harvest group.
+    job_id = airflow.api.xcom(DAG_ID, run_id, "harvest.create_harvest_job", map_index=0)["harvest_job_id"]
+    verification = airflow.api.xcom(DAG_ID, run_id, "harvest.verify_asset", map_index=0) or {}
     wall = seconds_between(run["start_date"], run["end_date"])
     job = notes.job_seconds(mp, job_id)
     split = []
@@ -208,146 +208,121 @@ def main() -> int:
     args = parser.parse_args()
 
     from devstack.airflow_local import AirflowStandalone, airflow_env
-    from devstack.cli import clients, healthy, seed
-    from devstack.config import Settings
-    from devstack.encoder import LiveHlsEncoder
 
-    port = free_port()
-    home = Path(tempfile.mkdtemp(prefix="bench-orchestration-"))
-    env = {
-        **os.environ,
-        "DEVSTACK_PORT": str(port),
-        "DEVSTACK_HOME": str(home / "devstack"),
-        "DEVSTACK_HARVEST_MIN_SECONDS": str(HARVEST_MIN_SECONDS),
-    }
-    (home / "devstack").mkdir(parents=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(home / "devstack" / "devstack.log", "wb"),
-    )
     airflow = None
-    try:
-        settings = Settings.from_env(port=port, home=str(home / "devstack"))
-        while not healthy(settings):
-            if server.poll() is not None:
-                print(f"the stack exited; see {home / 'devstack' / 'devstack.log'}")
-                return 1
-            time.sleep(0.1)
-        demo = seed(settings, with_encoder=False)
-        c = clients(settings, demo["region"])
-        ingest = c["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-        encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
-        t0 = time.perf_counter()
-        encoder.run(preroll_seconds=PREROLL_SECONDS, duration_seconds=0)
-        print(f"pushed {PREROLL_SECONDS} s of content through ingest in {time.perf_counter() - t0:.1f} s", flush=True)
-        # Every run harvests the same 2 minutes (different event ids, so different jobs and assets).
-        start = encoder.start.add(seconds=31)
-        end = start.add(seconds=WINDOW_SECONDS)
-        notes = Notifications(c["sqs"], demo["queue_url"])
+    with seeded_stack(
+        "bench-orchestration-",
+        harvest_seconds=HARVEST_MIN_SECONDS,
+        preroll_seconds=PREROLL_SECONDS,
+        vod_min_seconds=None,
+    ) as stack:
+        try:
+            home, settings, demo, c = stack.home, stack.settings, stack.demo, stack.clients
+            print(f"pushed {PREROLL_SECONDS} s of content through ingest in {stack.push_seconds:.1f} s", flush=True)
+            # Every run harvests the same 2 minutes (different event ids, so different jobs and assets).
+            start = stack.content_start.add(seconds=31)
+            end = start.add(seconds=WINDOW_SECONDS)
+            notes = Notifications(c["sqs"], demo["queue_url"])
 
-        api_port = free_port(span=3)
-        airflow_env_vars = airflow_env(
-            home / "airflow",
-            api_port=api_port,
-            stack_url=settings.public_url,
-            seed=demo,
-            LIVE_TO_VOD_END_MARGIN_SECONDS="0",
-            LIVE_TO_VOD_NOTIFICATION_QUEUE_URL="",  # this benchmark reads the queue itself
-        )
-        airflow = AirflowStandalone(airflow_env_vars)
-        t0 = time.perf_counter()
-        airflow.start()
-        airflow.wait_for_dag(DAG_ID)
-        print(f"airflow standalone up in {time.perf_counter() - t0:.1f} s (log {airflow.log_path})", flush=True)
-
-        tag = pendulum.now("UTC").format("HHmmss")
-        airflow_runs, plain_runs = [], []
-        for k in range(1, args.events + 1):
-            conf = {
-                "event_id": f"bench-{tag}-{k}",
-                "origin_endpoint_id": demo["endpoint_id"],
-                "start_time": start.to_iso8601_string(),
-                "end_time": end.to_iso8601_string(),
-            }
-            result = airflow_run(airflow, c["mediapackage"], notes, conf)
-            airflow_runs.append(result)
-            print(
-                f"event {k} airflow: wall {result['wall']:.1f} s, job {result['job']:.0f} s, "
-                f"overhead {result['overhead']:.1f} s (tasks {result['task_seconds']:.1f} s, "
-                f"between tasks {result['between_tasks']:.1f} s)",
-                flush=True,
+            api_port = free_port(span=3)
+            airflow_env_vars = airflow_env(
+                home / "airflow",
+                api_port=api_port,
+                stack_url=settings.public_url,
+                seed=demo,
+                LIVE_TO_VOD_END_MARGIN_SECONDS="0",
+                LIVE_TO_VOD_NOTIFICATION_QUEUE_URL="",  # this benchmark reads the queue itself
             )
-            for t in result["tasks"]:
-                print(f"    {t['task_id']:<20} waited {t['wait_before']:6.2f} s, ran {t['duration']:6.2f} s")
-            plain = plain_run(c, notes, demo, f"plain-{tag}-{k}", start, end)
-            plain_runs.append(plain)
-            print(
-                f"event {k} plain script: wall {plain['wall']:.1f} s, job {plain['job']:.0f} s, "
-                f"overhead {plain['overhead']:.1f} s (verify {plain['verify']:.2f} s, VOD {plain['vod']:.1f} s)",
-                flush=True,
-            )
+            airflow = AirflowStandalone(airflow_env_vars)
+            t0 = time.perf_counter()
+            airflow.start()
+            airflow.wait_for_dag(DAG_ID)
+            print(f"airflow standalone up in {time.perf_counter() - t0:.1f} s (log {airflow.log_path})", flush=True)
 
-        def median(runs: list[dict], key: str) -> float:
-            return round(statistics.median(r[key] for r in runs), 2)
+            tag = pendulum.now("UTC").format("HHmmss")
+            airflow_runs, plain_runs = [], []
+            for k in range(1, args.events + 1):
+                conf = {
+                    "event_id": f"bench-{tag}-{k}",
+                    "origin_endpoint_id": demo["endpoint_id"],
+                    "start_time": start.to_iso8601_string(),
+                    "end_time": end.to_iso8601_string(),
+                }
+                result = airflow_run(airflow, c["mediapackage"], notes, conf)
+                airflow_runs.append(result)
+                print(
+                    f"event {k} airflow: wall {result['wall']:.1f} s, job {result['job']:.0f} s, "
+                    f"overhead {result['overhead']:.1f} s (tasks {result['task_seconds']:.1f} s, "
+                    f"between tasks {result['between_tasks']:.1f} s)",
+                    flush=True,
+                )
+                for t in result["tasks"]:
+                    print(f"    {t['task_id']:<20} waited {t['wait_before']:6.2f} s, ran {t['duration']:6.2f} s")
+                plain = plain_run(c, notes, demo, f"plain-{tag}-{k}", start, end)
+                plain_runs.append(plain)
+                print(
+                    f"event {k} plain script: wall {plain['wall']:.1f} s, job {plain['job']:.0f} s, "
+                    f"overhead {plain['overhead']:.1f} s (verify {plain['verify']:.2f} s, VOD {plain['vod']:.1f} s)",
+                    flush=True,
+                )
 
-        task_ids = [t["task_id"] for t in airflow_runs[0]["tasks"]]
-        by_task = {
-            task_id: {
-                "median_wait_before": round(
-                    statistics.median(
-                        t["wait_before"] for r in airflow_runs for t in r["tasks"] if t["task_id"] == task_id
+            def median(runs: list[dict], key: str) -> float:
+                return round(statistics.median(r[key] for r in runs), 2)
+
+            task_ids = [t["task_id"] for t in airflow_runs[0]["tasks"]]
+            by_task = {
+                task_id: {
+                    "median_wait_before": round(
+                        statistics.median(
+                            t["wait_before"] for r in airflow_runs for t in r["tasks"] if t["task_id"] == task_id
+                        ),
+                        2,
                     ),
-                    2,
-                ),
-                "median_duration": round(
-                    statistics.median(
-                        t["duration"] for r in airflow_runs for t in r["tasks"] if t["task_id"] == task_id
+                    "median_duration": round(
+                        statistics.median(
+                            t["duration"] for r in airflow_runs for t in r["tasks"] if t["task_id"] == task_id
+                        ),
+                        2,
                     ),
-                    2,
-                ),
+                }
+                for task_id in task_ids
             }
-            for task_id in task_ids
-        }
-        result = {
-            "date": pendulum.now("UTC").to_date_string(),
-            "events": args.events,
-            "window_seconds": WINDOW_SECONDS,
-            "harvest_min_seconds": HARVEST_MIN_SECONDS,
-            "airflow": {
-                "median_wall": median(airflow_runs, "wall"),
-                "median_job": median(airflow_runs, "job"),
-                "median_overhead": median(airflow_runs, "overhead"),
-                "median_between_tasks": median(airflow_runs, "between_tasks"),
-                "by_task": by_task,
-                "runs": [{k: v for k, v in r.items() if k != "tasks"} for r in airflow_runs],
-            },
-            "plain_script": {
-                "median_wall": median(plain_runs, "wall"),
-                "median_job": median(plain_runs, "job"),
-                "median_overhead": median(plain_runs, "overhead"),
-                "runs": plain_runs,
-            },
-        }
-        result["overhead_ratio_airflow_over_plain"] = round(
-            result["airflow"]["median_wall"] / result["plain_script"]["median_wall"], 2
-        )
-        print(json.dumps(result, indent=2))
-        print(
-            f"airflow run: median wall {result['airflow']['median_wall']:.1f} s, overhead "
-            f"{result['airflow']['median_overhead']:.1f} s over a {result['airflow']['median_job']:.0f} s harvest job; "
-            f"plain script: median wall {result['plain_script']['median_wall']:.1f} s, overhead "
-            f"{result['plain_script']['median_overhead']:.1f} s; "
-            f"ratio {result['overhead_ratio_airflow_over_plain']}x"
-        )
-        return 0
-    finally:
-        if airflow is not None:
-            airflow.stop()
-        server.terminate()
-        server.wait(timeout=30)
+            result = {
+                "date": pendulum.now("UTC").to_date_string(),
+                "events": args.events,
+                "window_seconds": WINDOW_SECONDS,
+                "harvest_min_seconds": HARVEST_MIN_SECONDS,
+                "airflow": {
+                    "median_wall": median(airflow_runs, "wall"),
+                    "median_job": median(airflow_runs, "job"),
+                    "median_overhead": median(airflow_runs, "overhead"),
+                    "median_between_tasks": median(airflow_runs, "between_tasks"),
+                    "by_task": by_task,
+                    "runs": [{k: v for k, v in r.items() if k != "tasks"} for r in airflow_runs],
+                },
+                "plain_script": {
+                    "median_wall": median(plain_runs, "wall"),
+                    "median_job": median(plain_runs, "job"),
+                    "median_overhead": median(plain_runs, "overhead"),
+                    "runs": plain_runs,
+                },
+            }
+            result["overhead_ratio_airflow_over_plain"] = round(
+                result["airflow"]["median_wall"] / result["plain_script"]["median_wall"], 2
+            )
+            print(json.dumps(result, indent=2))
+            print(
+                f"airflow run: median wall {result['airflow']['median_wall']:.1f} s, overhead "
+                f"{result['airflow']['median_overhead']:.1f} s over a "
+                f"{result['airflow']['median_job']:.0f} s harvest job; "
+                f"plain script: median wall {result['plain_script']['median_wall']:.1f} s, overhead "
+                f"{result['plain_script']['median_overhead']:.1f} s; "
+                f"ratio {result['overhead_ratio_airflow_over_plain']}x"
+            )
+            return 0
+        finally:
+            if airflow is not None:
+                airflow.stop()
 
 
 if __name__ == "__main__":

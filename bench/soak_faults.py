@@ -36,11 +36,8 @@ duplicate from the service's side: the pipeline's idempotency is tested on its r
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -49,12 +46,12 @@ from typing import Any
 import pendulum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_stack import seeded_stack  # noqa: E402
 from celery_events_in_flight import (  # noqa: E402
     COMMON,
     DAG_ID,
     MODES,
     PREROLL_SECONDS,
-    ROOT,
     WINDOW_SECONDS,
     _all_assets,
     _all_jobs,
@@ -269,10 +266,6 @@ def main() -> int:
     parser.add_argument("--passes", default="fault-free,faults", help="comma-separated: fault-free, faults")
     args = parser.parse_args()
 
-    from devstack.airflow_local import free_port
-    from devstack.cli import clients, healthy, seed
-    from devstack.config import Settings
-    from devstack.encoder import LiveHlsEncoder
     from devstack.topology import unavailable_reason
 
     reason = unavailable_reason()
@@ -284,52 +277,24 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown pass {unknown[0]!r} (known: {', '.join(PASSES)})")
     rules = fault_rules(args.throttle_rate, args.error_rate, args.seed)
-    # The stack and its content exactly as bench/celery_events_in_flight.py main() makes them (copied:
-    # that code is not a function there).
-    port = free_port()
-    home = Path(tempfile.mkdtemp(prefix="bench-soak-"))
-    (home / "devstack").mkdir(parents=True)
-    env = {
-        **os.environ,
-        "DEVSTACK_PORT": str(port),
-        "DEVSTACK_HOME": str(home / "devstack"),
-        "DEVSTACK_HARVEST_MIN_SECONDS": str(args.harvest_seconds),
-        "DEVSTACK_VOD_MIN_SECONDS": "1",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(home / "devstack" / "devstack.log", "wb"),
-    )
     results = []
-    try:
-        settings = Settings.from_env(port=port, home=str(home / "devstack"))
-        while not healthy(settings):
-            if server.poll() is not None:
-                print(f"the stack exited; see {home / 'devstack' / 'devstack.log'}")
-                return 1
-            time.sleep(0.1)
-        demo = seed(settings, with_encoder=False)
-        c = clients(settings, demo["region"])
-        ingest = c["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-        encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
-        encoder.run(preroll_seconds=PREROLL_SECONDS, duration_seconds=0)
-        start = encoder.start.add(seconds=31)
+    with seeded_stack("bench-soak-", harvest_seconds=args.harvest_seconds, preroll_seconds=PREROLL_SECONDS) as stack:
+        start = stack.content_start.add(seconds=31)
         window = (start, start.add(seconds=WINDOW_SECONDS))
         print(
             f"{args.events} events per pass, harvest jobs {args.harvest_seconds:.0f} s each; faults: "
             + ", ".join(f"{kind} rate {fields['rate']} seed {fields['seed']}" for kind, fields in rules)
-            + f"; data in {home}",
+            + f"; data in {stack.home}",
             flush=True,
         )
         for name in passes:
             pass_rules = rules if name == "faults" else []
-            results.append(run_pass(name, args.events, home, settings, demo, window, c, pass_rules, args.timeout))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            results.append(
+                run_pass(
+                    name, args.events, stack.home, stack.settings, stack.demo, window, stack.clients, pass_rules,
+                    args.timeout,
+                )
+            )  # fmt: skip
 
     keys = list(dict.fromkeys(k for r in results for k in r if k != "pass" and not k.startswith("_")))
     print(f"\n{'':26}" + "".join(f"{r['pass']:>30}" for r in results))

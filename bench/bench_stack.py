@@ -1,0 +1,78 @@
+"""The local media stack as the end-to-end benchmarks use it: its own process, seeded, with
+back-dated live content already pushed through the channel's ingest URL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class StackExited(RuntimeError):
+    """The stack's process ended before it answered."""
+
+
+@dataclass
+class BenchStack:
+    home: Path  # the bench's temporary directory; the stack's data in home / "devstack"
+    settings: Any  # devstack.config.Settings
+    demo: dict[str, Any]  # what seed made
+    clients: dict[str, Any]  # boto3 clients for the stack
+    content_start: pendulum.DateTime  # the first instant of the pushed content
+    push_seconds: float  # how long pushing the content took
+
+
+@contextmanager
+def seeded_stack(
+    prefix: str, *, harvest_seconds: float, preroll_seconds: int, vod_min_seconds: float | None = 1
+) -> Iterator[BenchStack]:
+    """Start the stack (``DEVSTACK_HARVEST_MIN_SECONDS=harvest_seconds``), seed it, push
+    ``preroll_seconds`` of back-dated content; stop it when the block ends."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from devstack.cli import clients, healthy, seed
+    from devstack.config import Settings
+    from devstack.encoder import LiveHlsEncoder
+    from tests_support import free_port
+
+    port = free_port()
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    (home / "devstack").mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DEVSTACK_PORT": str(port),
+        "DEVSTACK_HOME": str(home / "devstack"),
+        "DEVSTACK_HARVEST_MIN_SECONDS": str(harvest_seconds),
+    }
+    if vod_min_seconds is not None:
+        env["DEVSTACK_VOD_MIN_SECONDS"] = str(vod_min_seconds)
+    with open(home / "devstack" / "devstack.log", "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "devstack", "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
+        )
+        try:
+            settings = Settings.from_env(port=port, home=str(home / "devstack"))
+            while not healthy(settings):
+                if server.poll() is not None:
+                    raise StackExited(f"the stack exited; see {home / 'devstack' / 'devstack.log'}")
+                time.sleep(0.1)
+            demo = seed(settings, with_encoder=False)
+            c = clients(settings, demo["region"])
+            ingest = c["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
+            encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
+            t0 = time.perf_counter()
+            encoder.run(preroll_seconds=preroll_seconds, duration_seconds=0)
+            yield BenchStack(home, settings, demo, c, encoder.start, time.perf_counter() - t0)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
