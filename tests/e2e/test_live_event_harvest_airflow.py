@@ -159,10 +159,10 @@ def listening_sockets(pids: set[int]) -> list[tuple[str, int, int]]:
     ]
 
 
-def test_the_stack_and_airflow_listen_on_loopback_and_nothing_answers_without_auth(deployment):
+def test_the_stack_and_airflow_listen_on_loopback_and_nothing_answers_without_auth(deployment, media_stack):
     airflow_root = psutil.Process(deployment.airflow.process.pid)
     airflow_pids = {airflow_root.pid, *(p.pid for p in airflow_root.children(recursive=True))}
-    stack_pids = {p.pid for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"][-2:] == ["devstack", "serve"]}
+    stack_pids = {media_stack.process.pid}
     sockets = listening_sockets(airflow_pids | stack_pids)
     loopback = {"127.0.0.1", "::1"}
     exposed = [(ip, port) for ip, port, _ in sockets if ip not in loopback]
