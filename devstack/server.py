@@ -88,18 +88,15 @@ class MediaStack:
         if scope is None and path.startswith("/moto-api/"):  # moto's own test controls (reset), like /_devstack
             return self.moto(environ, start_response)
         try:
-            verify_request(environ, self.settings.credentials)
+            service, region = verify_request(environ, self.settings.credentials)
         except SignatureProblem as problem:
             return auth_error(scope[0] if scope else "s3", problem)(environ, start_response)
-        if scope is not None:
-            service, region = scope
-            faulted = self.faults.intercept(service, environ, self.services.get(service))
-            if faulted is not None:
-                return faulted(environ, start_response)
-            if service in self.services:
-                return self._api(service, region, environ, start_response)
-            return self.moto(environ, start_response)
-        return self.moto(environ, start_response)  # signed, no scope: cannot happen (the check parses it)
+        faulted = self.faults.intercept(service, environ, self.services.get(service))
+        if faulted is not None:
+            return faulted(environ, start_response)
+        if service in self.services:
+            return self._api(service, region, environ, start_response)
+        return self.moto(environ, start_response)
 
     def close(self) -> None:
         self._stop.set()

@@ -49,8 +49,8 @@ def parse_credentials(text: str | None) -> dict[str, str]:
     return pairs
 
 
-def verify_request(environ: dict[str, Any], credentials: Mapping[str, str]) -> str:
-    """Check the SigV4 signature of a WSGI request; returns the access key id, else raises.
+def verify_request(environ: dict[str, Any], credentials: Mapping[str, str]) -> tuple[str, str]:
+    """Check the SigV4 signature of a WSGI request; returns its (service, region), else raises.
 
     Reads a non-S3 body (to hash it) and puts it back in ``wsgi.input`` for the service.
     """
@@ -102,7 +102,7 @@ def verify_request(environ: dict[str, Any], credentials: Mapping[str, str]) -> s
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method.",
         )
-    return match["key"]
+    return service, region
 
 
 def _header(environ: dict[str, Any], name: str) -> str | None:

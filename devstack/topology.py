@@ -473,8 +473,9 @@ class CeleryTopology:
             except ProcessLookupError:
                 pass
         process.wait(timeout=30)
-        self._note(f"killed {service} (SIGKILL, pids {sorted(set(victims))})")
-        return sorted(set(victims))
+        killed = sorted(set(victims))
+        self._note(f"killed {service} (SIGKILL, pids {killed})")
+        return killed
 
     def restart(self, service: str) -> None:
         """Start a service again (after :meth:`kill`), with the command and environment it had."""
@@ -500,7 +501,7 @@ class CeleryTopology:
             try:
                 if entry.stat().st_uid != os.getuid():
                     continue
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                if marker in _environ(int(entry.name)):
                     found.append(int(entry.name))
             except OSError:  # gone meanwhile, or not ours to read
                 continue
