@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -30,7 +31,9 @@ def _commit() -> str:
     return result.stdout.strip() or "unknown"
 
 
-def tries(count: int) -> str:
+def retries_used(try_numbers: Iterable[int]) -> str:
+    """The Airflow task retries behind these try numbers, in words (an unexpanded task has try 0)."""
+    count = sum(max(n - 1, 0) for n in try_numbers)
     return f"{count} task {'retry' if count == 1 else 'retries'}"
 
 

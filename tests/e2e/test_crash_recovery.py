@@ -32,8 +32,7 @@ from devstack.faults import FaultControl
 from devstack.topology import CeleryTopology
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
-from tests_support import record_reliability
-from tests_support import tries as task_retries
+from tests_support import record_reliability, retries_used
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +107,17 @@ def assert_one_job_one_asset_and_success(deployment, event_id: str, run_id: str,
     return tries
 
 
+def record_crash(deployment, event_id: str, fault: str, outcome: str, try_numbers) -> None:
+    record_reliability(
+        group="crash",
+        fault=fault,
+        outcome=outcome,
+        retries=retries_used(try_numbers),
+        harvest_jobs=len(deployment.jobs(event_id)),
+        vod_assets=len(deployment.assets(event_id)),
+    )
+
+
 def wait_deferred(deployment, run_id: str) -> None:
     wait_until(
         lambda: task_instance(deployment, run_id, "harvest.wait_for_harvest").get("state") == "deferred",
@@ -133,14 +143,12 @@ def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment)
     topology.restart(service)
     tries = assert_one_job_one_asset_and_success(deployment, "crash-worker", run_id)
     assert tries["harvest.create_harvest_job"] >= 2  # the killed try, then the one that adopted the job
-    record_reliability(
-        group="crash",
-        fault="worker SIGKILL during create",
-        outcome="create_harvest_job failed without a heartbeat, retried, adopted the job made after the kill; "
-        "run succeeded",
-        retries=task_retries(tries["harvest.create_harvest_job"] - 1),
-        harvest_jobs=len(deployment.jobs("crash-worker")),
-        vod_assets=len(deployment.assets("crash-worker")),
+    record_crash(
+        deployment,
+        "crash-worker",
+        "worker SIGKILL during create",
+        "create_harvest_job failed without a heartbeat, retried, adopted the job made after the kill; run succeeded",
+        [tries["harvest.create_harvest_job"]],
     )
 
 
@@ -156,13 +164,12 @@ def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
     time.sleep(3)
     topology.restart("airflow-triggerer")
     tries = assert_one_job_one_asset_and_success(deployment, "crash-triggerer", run_id)
-    record_reliability(
-        group="crash",
-        fault="triggerer SIGKILL during the wait",
-        outcome="the restarted triggerer took the deferred wait over; run succeeded",
-        retries=task_retries(sum(max(t - 1, 0) for t in tries.values())),
-        harvest_jobs=len(deployment.jobs("crash-triggerer")),
-        vod_assets=len(deployment.assets("crash-triggerer")),
+    record_crash(
+        deployment,
+        "crash-triggerer",
+        "triggerer SIGKILL during the wait",
+        "the restarted triggerer took the deferred wait over; run succeeded",
+        tries.values(),
     )
 
 
@@ -182,13 +189,12 @@ def test_scheduler_killed_mid_run_carries_on_after_restart(crash_deployment):
     time.sleep(10)
     topology.restart("airflow-scheduler")
     tries = assert_one_job_one_asset_and_success(deployment, "crash-scheduler", run_id)
-    record_reliability(
-        group="crash",
-        fault="scheduler SIGKILL mid-run",
-        outcome="the harvest ended while no scheduler ran; the restarted scheduler carried the run on; run succeeded",
-        retries=task_retries(sum(max(t - 1, 0) for t in tries.values())),
-        harvest_jobs=len(deployment.jobs("crash-scheduler")),
-        vod_assets=len(deployment.assets("crash-scheduler")),
+    record_crash(
+        deployment,
+        "crash-scheduler",
+        "scheduler SIGKILL mid-run",
+        "the harvest ended while no scheduler ran; the restarted scheduler carried the run on; run succeeded",
+        tries.values(),
     )
 
 
@@ -205,11 +211,10 @@ def test_stack_frozen_during_the_harvest_then_resumed(crash_deployment):
     finally:
         os.kill(media_stack.process.pid, signal.SIGCONT)
     tries = assert_one_job_one_asset_and_success(deployment, "crash-stack", run_id)
-    record_reliability(
-        group="crash",
-        fault="local stack frozen (SIGSTOP) during the harvest",
-        outcome="calls hung 30 s, then went on; run succeeded",
-        retries=task_retries(sum(max(t - 1, 0) for t in tries.values())),
-        harvest_jobs=len(deployment.jobs("crash-stack")),
-        vod_assets=len(deployment.assets("crash-stack")),
+    record_crash(
+        deployment,
+        "crash-stack",
+        "local stack frozen (SIGSTOP) during the harvest",
+        "calls hung 30 s, then went on; run succeeded",
+        tries.values(),
     )
