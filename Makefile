@@ -31,7 +31,7 @@ RELIABILITY_TESTS := tests/live_to_vod/aws/test_transient_faults_against_stack.p
 	tests/e2e/test_crash_recovery.py
 reliability: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(RELIABILITY_TESTS)
-	$(BIN)/python tests/reliability_report.py
+	$(BIN)/python -m tests.support.reliability_report
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"

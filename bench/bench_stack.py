@@ -39,11 +39,10 @@ def seeded_stack(
 ) -> Iterator[BenchStack]:
     """Start the stack (``DEVSTACK_HARVEST_MIN_SECONDS=harvest_seconds``), seed it, push
     ``preroll_seconds`` of back-dated content; stop it when the block ends."""
-    sys.path.insert(0, str(ROOT / "tests"))
     from devstack.cli import clients, healthy, seed
     from devstack.config import Settings
     from devstack.encoder import LiveHlsEncoder
-    from tests_support import free_port
+    from devstack.net import free_port
 
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix=prefix))

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import sys
 import time
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+
+from devstack.net import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_stack import seeded_stack  # noqa: E402
@@ -42,20 +43,6 @@ PREROLL_SECONDS = 300
 WINDOW_SECONDS = 120
 TERMINAL = {"success", "failed"}
 
-
-def free_port(span: int = 1) -> int:
-    """A port p with p .. p+span-1 all free (Airflow's log servers take api_port+1 and +2)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        try:
-            for extra in range(1, span):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port + extra))
-            return port
-        except OSError:
-            continue
 
 
 def seconds_between(a: str | None, b: str | None) -> float | None:

@@ -30,7 +30,6 @@ import argparse
 import gc
 import json
 import math
-import socket
 import sys
 import tempfile
 import time
@@ -41,6 +40,8 @@ import m3u8
 import pendulum
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from devstack.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "bench-verify"
@@ -54,11 +55,6 @@ MIN_RATIO = 10.0
 LADDER = ((192, 108, 24_000), (224, 126, 28_000), (256, 144, 32_000), (288, 162, 36_000), (320, 180, 40_000),
           (352, 198, 44_000))  # fmt: skip
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_asset(sibling, renditions, start: pendulum.DateTime, end: pendulum.DateTime) -> dict:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,17 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devstack.net import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_USER = "admin"
 # botocore's standard retry mode (throttling, 5xx and dropped connections, with jittered
 # exponential back-off) with room for a burst: the same setting as on AWS (docs/deploy.md).
 AWS_RETRIES = {"retries": {"mode": "standard", "total_max_attempts": 10}}
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def airflow_env(

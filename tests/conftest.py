@@ -2,45 +2,31 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
 
-
-def _import_installed_packages() -> None:
-    """Import the project's packages from their installed (editable) location before any test does.
-
-    pytest puts ``tests/`` and every test folder on ``sys.path`` (rootdir conftest, no
-    ``__init__.py``), and ``tests/`` mirrors the code: without this, ``live_to_vod`` would be the
-    namespace package ``tests/live_to_vod`` (its ``__init__`` never run), and the test folder
-    ``tests/live_to_vod/aws`` would hide the real ``live_to_vod.aws`` (ModuleNotFoundError).
-    """
-    tests_dir = Path(__file__).resolve().parent
-    saved = sys.path[:]
-    sys.path[:] = [p for p in saved if not Path(p or ".").resolve().is_relative_to(tests_dir)]
-    try:
-        for name in ("live_to_vod", "devstack"):
-            module = sys.modules.get(name)
-            if module is not None and getattr(module, "__file__", None) is None:  # a tests/ namespace
-                del sys.modules[name]
-            importlib.import_module(name)
-    finally:
-        sys.path[:] = saved
-
-
-_import_installed_packages()
-
-from devstack.config import Settings  # noqa: E402 -- after the packages resolve to the installed ones
-from devstack.server import StackThread  # noqa: E402
-from tests_support import RELIABILITY_RESULTS, free_port  # noqa: E402
+from devstack.config import Settings
+from devstack.net import free_port
+from devstack.server import StackThread
+from tests.support.reliability import RELIABILITY_RESULTS
 
 REGION = "us-east-1"
+
+
+#: Fixtures that start real services (the stack, Airflow, the Celery topology): a test using one is slow.
+SERVICE_FIXTURES = frozenset({"stack", "aws", "media_stack", "deployment", "topology_infrastructure"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that starts services ``slow`` (``make test-fast`` skips them)."""
+    for item in items:
+        if SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

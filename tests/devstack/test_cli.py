@@ -12,7 +12,7 @@ import urllib.request
 import m3u8
 import pytest
 
-from tests_support import free_port
+from devstack.net import free_port
 
 pytestmark = pytest.mark.slow
 

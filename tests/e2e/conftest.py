@@ -25,8 +25,8 @@ import pytest
 from devstack.airflow_local import AirflowApi, AirflowStandalone, airflow_env
 from devstack.cli import healthy, seed
 from devstack.config import Settings
+from devstack.net import free_port
 from devstack.topology import unavailable_reason
-from tests_support import free_port
 
 DAG_ID = "live_event_harvest"
 HARVEST_SECONDS = 8  # the stack keeps each job IN_PROGRESS this long: long enough to see the deferral

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from devstack.net import free_port
 from devstack.topology import CeleryTopology, unavailable_reason
-from tests_support import free_port
 
 DAG_ID = "live_event_harvest"
 WORKERS = 2

@@ -32,7 +32,7 @@ from devstack.faults import FaultControl
 from devstack.topology import CeleryTopology
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
-from tests_support import record_reliability, retries_used
+from tests.support.reliability import record_reliability, retries_used
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ import pytest
 from devstack.faults import FaultControl
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
-from tests_support import record_reliability
+from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
 

@@ -18,19 +18,6 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_verification import (
-    MANIFEST,
-    MPEGURL,
-    PREFIX,
-    TS,
-    WINDOW_END,
-    WINDOW_START,
-    Asset,
-    MemoryStore,
-    checks,
-    good_asset,
-    media_playlist,
-)
 
 import live_to_vod.verification as verification
 from live_to_vod.s3_asset_store import S3AssetStore
@@ -43,6 +30,19 @@ from live_to_vod.verification import (
     StoredObject,
     VerificationReport,
     verify_vod_asset,
+)
+from tests.live_to_vod.test_verification import (
+    MANIFEST,
+    MPEGURL,
+    PREFIX,
+    TS,
+    WINDOW_END,
+    WINDOW_START,
+    Asset,
+    MemoryStore,
+    checks,
+    good_asset,
+    media_playlist,
 )
 
 pytestmark = pytest.mark.timeout(120)

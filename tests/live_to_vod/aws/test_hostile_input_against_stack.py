@@ -61,7 +61,7 @@ from live_to_vod.event_plan import plan_from_schedule
 from live_to_vod.schedule import ScheduleError, load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
 from live_to_vod.validation import KNOWN_FIELDS
-from tests_support import record_reliability
+from tests.support.reliability import record_reliability
 
 REFUSED = "The event's parameters are invalid; nothing was created."
 # The DAG's params all default to None; Airflow merges a manual run's conf over them.

@@ -11,9 +11,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from harvest_pipeline import Pipeline, assert_playable, assert_succeeded, migrated_airflow_db, one_output, ti
 
 from devstack.cli import vod_role_policy
+from tests.support.harvest_pipeline import (
+    Pipeline,
+    assert_playable,
+    assert_succeeded,
+    migrated_airflow_db,
+    one_output,
+    ti,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,9 @@ import json
 
 import pendulum
 import pytest
-from harvest_pipeline import (
+
+from devstack.cli import TRUST_MEDIAPACKAGE
+from tests.support.harvest_pipeline import (
     GROUP_TASKS,
     Pipeline,
     assert_playable,
@@ -25,8 +27,6 @@ from harvest_pipeline import (
     task_states,
     ti,
 )
-
-from devstack.cli import TRUST_MEDIAPACKAGE
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from harvest_pipeline import Pipeline, migrated_airflow_db, one_output, task_states, ti
 
 from devstack.faults import DAMAGES, FaultControl
-from tests_support import record_reliability
+from tests.support.harvest_pipeline import Pipeline, migrated_airflow_db, one_output, task_states, ti
+from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
 

@@ -7,10 +7,10 @@ One test per kind of fault, each recorded for ``docs/reliability.md``."""
 from __future__ import annotations
 
 import pytest
-from harvest_pipeline import Pipeline, assert_succeeded, migrated_airflow_db
 
 from devstack.faults import FaultControl
-from tests_support import record_reliability, retries_used
+from tests.support.harvest_pipeline import Pipeline, assert_succeeded, migrated_airflow_db
+from tests.support.reliability import record_reliability, retries_used
 
 pytestmark = pytest.mark.slow
 

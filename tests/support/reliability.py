@@ -1,25 +1,17 @@
-"""Small helpers shared by test modules."""
+"""The reliability record: one row per fault-injection test, rendered into ``docs/reliability.md``."""
 
 from __future__ import annotations
 
 import functools
 import json
 import os
-import socket
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --------------------------------------------------------------------------- reliability record
 
-RELIABILITY_RESULTS = Path(__file__).resolve().parents[1] / "var" / "reliability" / "results.jsonl"
+RELIABILITY_RESULTS = Path(__file__).resolve().parents[2] / "var" / "reliability" / "results.jsonl"
 
 
 @functools.cache
@@ -49,7 +41,7 @@ def record_reliability(
     test: str = "",
 ) -> None:
     """One row of ``docs/reliability.md``: what a fault-injection test injected and saw, written once
-    its assertions passed (``tests/reliability_report.py`` renders the rows).
+    its assertions passed (``tests/support/reliability_report.py`` renders the rows).
 
     ``duplicates`` is what a retry or a crash made twice: harvest jobs or VOD assets beyond one
     per event.

@@ -26,7 +26,7 @@ from devstack.encoder import LiveHlsEncoder
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("dag_run_scenario.py")
 # The DAG's tasks in order: the event's, the mapped harvest group's (one instance per planned
 # output), and the run summary.
