@@ -5,16 +5,17 @@
 #
 #   docker build -t live-to-vod-airflow:3.3.2 .
 #
-# Python 3.11: the interpreter requirements.lock was resolved with.
+# Python 3.11: the interpreter the locks were resolved with.
 FROM apache/airflow:3.3.2-python3.11
 
 # The base image runs as `airflow` (uid 50000, gid 0); pip installs into its user site.
 USER airflow
 
-# The locked set, with apache-airflow pinned to the image's own version so pip can never change
-# Airflow itself ($AIRFLOW_VERSION is set by the base image).
-COPY --chown=airflow:0 requirements.lock /opt/airflow/requirements.lock
-RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements.lock
+# The development set (requirements/dev.lock; the image splits off the runtime set next), with
+# apache-airflow pinned to the image's own version so pip can never change Airflow itself
+# ($AIRFLOW_VERSION is set by the base image).
+COPY --chown=airflow:0 requirements/dev.lock /opt/airflow/requirements/dev.lock
+RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements/dev.lock
 
 # The project's packages (live_to_vod from include/, devstack), without touching the locked set.
 COPY --chown=airflow:0 pyproject.toml /opt/airflow/project/pyproject.toml

@@ -10,11 +10,12 @@ export DEVSTACK_HOME ?= $(CURDIR)/var/devstack
 
 setup: $(STAMP)
 
-# Reinstall only when the lock or the project metadata change.
-$(STAMP): requirements.lock pyproject.toml
+# Reinstall only when a lock or the project metadata change. The development set (dev.lock) holds
+# the runtime set (runtime.lock) at the same versions, plus the tools and the local stack's needs.
+$(STAMP): requirements/runtime.lock requirements/dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip==26.3"
-	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q -r requirements/dev.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
@@ -59,8 +60,20 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/harvest_vs_copy.py
 
-# Re-resolve requirements.in into the exact lock (needs the package index).
+# Re-resolve both exact locks from requirements/*.in (needs the package index), with Python 3.11
+# (the image's): the runtime set alone, then the development set constrained to runtime.lock, so
+# every package in both has one version. Each in a fresh venv: a lock is exactly what its .in needs.
+LOCK_VENV := $(CURDIR)/var/lock-venv
 lock:
-	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
-	/tmp/lock-venv/bin/pip install -q -r requirements.in
-	/tmp/lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "make lock needs Python 3.11 (PYTHON=...)")'
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q "pip==26.3"
+	$(LOCK_VENV)/bin/python -m pip install -q -r requirements/runtime.in
+	{ echo "# The runtime set: resolved from runtime.in by \`make lock\`; do not edit."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > requirements/runtime.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q "pip==26.3"
+	$(LOCK_VENV)/bin/python -m pip install -q -r requirements/dev.in -c requirements/runtime.lock
+	{ echo "# The development set: resolved from dev.in with runtime.lock as constraints by \`make lock\`; do not edit."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > requirements/dev.lock
+	rm -rf $(LOCK_VENV)

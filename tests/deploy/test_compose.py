@@ -272,14 +272,14 @@ def test_the_image_extends_airflow_3_3_2_with_the_locked_requirements_and_the_pr
     text = DOCKERFILE.read_text()
     froms = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
     assert len(froms) == 1 and re.fullmatch(rf"apache/airflow:{re.escape(AIRFLOW_VERSION)}(-python3\.\d+)?", froms[0])
-    assert f"apache-airflow=={AIRFLOW_VERSION}\n" in (ROOT / "requirements.lock").read_text()
+    assert f"apache-airflow=={AIRFLOW_VERSION}\n" in (ROOT / "requirements" / "dev.lock").read_text()
     installs = re.findall(r"^RUN pip install (.*)$", text, re.MULTILINE)
     # The lock, with Airflow pinned to the image's own version (the official way to extend it).
-    pinned = '"apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements.lock'
+    pinned = '"apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements/dev.lock'
     assert any(pinned in i for i in installs)
     assert any("--no-deps /opt/airflow/project" in i for i in installs)
     copies = dict(re.findall(r"^COPY --chown=airflow:0 (\S+) (\S+)$", text, re.MULTILINE))
-    assert copies["requirements.lock"] == "/opt/airflow/requirements.lock"
+    assert copies["requirements/dev.lock"] == "/opt/airflow/requirements/dev.lock"
     assert copies["dags"] == "/opt/airflow/dags"
     assert copies["plugins"] == "/opt/airflow/plugins"
     assert copies["include"] == "/opt/airflow/include"
