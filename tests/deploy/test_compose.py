@@ -3,7 +3,9 @@ and the Helm values of the Kubernetes deployment.
 
 Static checks only (no Docker daemon, no network): the compose file is valid Compose (the vendored
 Compose Specification schema), runs exactly the production topology of devstack/topology.py, keeps
-every secret out of the file, publishes ports on loopback only, and its workers scale.
+every secret out of the file, publishes ports on loopback only, and its workers scale; the
+Dockerfile's production target holds the runtime set and live_to_vod only, the local stack has its
+own target. (tests/deploy/test_runtime_set.py runs the runtime set itself.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import copy
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -22,6 +25,7 @@ from devstack.cli import DEMO
 from devstack.config import Settings
 from devstack.topology import INFRASTRUCTURE, SERVICES
 from live_to_vod.config import _ENV_NAMES  # every LIVE_TO_VOD_* variable the settings read
+from tests.deploy.locks import DEV_ONLY_DISTRIBUTIONS, DEV_ONLY_PACKAGES, RUNTIME_LOCK, pins
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yaml"
@@ -41,6 +45,9 @@ ONE_SHOT = {"airflow-init"}
 SECRET_KEY_RE = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|ACCESS_KEY|_KEY$")
 # A required variable: compose refuses to start when it is unset or empty.
 REQUIRED_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+):\?[^}]+\}")
+# The Dockerfile's targets: production (every Airflow component) and the local media stack.
+PRODUCTION_TARGET = "airflow"
+DEVSTACK_TARGET = "devstack"
 
 
 @pytest.fixture(scope="module")
@@ -262,35 +269,151 @@ def test_the_devstack_profile_runs_the_stack_on_all_interfaces_inside_the_networ
     assert "python -m devstack seed" in " ".join(seed["command"])
     assert seed["environment"]["DEVSTACK_PUBLIC_URL"] == stack["environment"]["DEVSTACK_PUBLIC_URL"]
     assert seed["depends_on"] == {"devstack": {"condition": "service_healthy"}}
-    assert stack["image"] == services["airflow-scheduler"]["image"]
+    assert seed["image"] == stack["image"] != services["airflow-scheduler"]["image"]
 
 
-# -- the image ----------------------------------------------------------------------------------
+# -- the images ---------------------------------------------------------------------------------
 
 
-def test_the_image_extends_airflow_3_3_2_with_the_locked_requirements_and_the_project():
-    text = DOCKERFILE.read_text()
-    froms = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
-    assert len(froms) == 1 and re.fullmatch(rf"apache/airflow:{re.escape(AIRFLOW_VERSION)}(-python3\.\d+)?", froms[0])
-    assert f"apache-airflow=={AIRFLOW_VERSION}\n" in (ROOT / "requirements" / "dev.lock").read_text()
-    installs = re.findall(r"^RUN pip install (.*)$", text, re.MULTILINE)
+def dockerfile_stages() -> dict[str, dict]:
+    """The Dockerfile's stages in order: name -> {"from": base, "lines": instructions}.
+
+    Comments dropped, continuation lines joined, so each instruction is one line.
+    """
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
+    stages: dict[str, dict] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if match := re.fullmatch(r"FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.IGNORECASE):
+            base, name = match.groups()
+            assert name, f"every stage is named: {line}"
+            stages[name] = {"from": base, "lines": []}
+        stages[name]["lines"].append(line)
+    return stages
+
+
+def build_instructions(target: str) -> list[str]:
+    """Every instruction that makes ``target``: its own and its parent stages', base first."""
+    stages = dockerfile_stages()
+    lines: list[str] = []
+    while target in stages:
+        lines = stages[target]["lines"] + lines
+        target = stages[target]["from"]
+    return lines
+
+
+def copies(lines: list[str]) -> list[tuple[str, str]]:
+    """(source, destination) of every COPY in ``lines``; all are ``--chown=airflow:0`` from the context."""
+    found = [line for line in lines if line.startswith("COPY ")]
+    pairs = [re.fullmatch(r"COPY --chown=airflow:0 (\S+) (\S+)", line) for line in found]
+    assert all(pairs), found  # one source each, no --from, no other form
+    return [pair.groups() for pair in pairs]
+
+
+def requirement_files(lines: list[str]) -> list[str]:
+    """The requirement files (``-r``) the RUN instructions in ``lines`` install."""
+    runs = [line for line in lines if line.startswith("RUN ")]
+    return [path for line in runs for path in re.findall(r"(?:-r|--requirement)[ =](\S+)", line)]
+
+
+def project_packages() -> list[str]:
+    """The top-level packages pyproject.toml's setuptools config names (live_to_vod, devstack, ...)."""
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    return [pattern.rstrip("*") for pattern in find["include"]]
+
+
+def test_the_images_extend_airflow_3_3_2_and_production_is_the_default_target():
+    stages = dockerfile_stages()
+    assert list(stages) == ["runtime", DEVSTACK_TARGET, PRODUCTION_TARGET]  # the last: `docker build .`
+    external = {stage["from"] for stage in stages.values()} - set(stages)
+    (base,) = external
+    assert re.fullmatch(rf"apache/airflow:{re.escape(AIRFLOW_VERSION)}-python3\.11", base)
+    assert stages["runtime"]["from"] == base
+    assert stages[DEVSTACK_TARGET]["from"] == stages[PRODUCTION_TARGET]["from"] == "runtime"
+
+
+def test_the_production_target_installs_the_runtime_lock_only():
+    lines = build_instructions(PRODUCTION_TARGET)
+    assert requirement_files(lines) == ["/opt/airflow/requirements/runtime.lock"]
+    installs = [line for line in lines if line.startswith("RUN pip install")]
     # The lock, with Airflow pinned to the image's own version (the official way to extend it).
-    pinned = '"apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements/dev.lock'
-    assert any(pinned in i for i in installs)
-    assert any("--no-deps /opt/airflow/project" in i for i in installs)
-    copies = dict(re.findall(r"^COPY --chown=airflow:0 (\S+) (\S+)$", text, re.MULTILINE))
-    assert copies["requirements/dev.lock"] == "/opt/airflow/requirements/dev.lock"
-    assert copies["dags"] == "/opt/airflow/dags"
-    assert copies["plugins"] == "/opt/airflow/plugins"
-    assert copies["include"] == "/opt/airflow/include"
-    assert "ENV LIVE_TO_VOD_SCHEDULE_DIR=/opt/airflow/include/schedules" in text
+    assert installs[0] == (
+        'RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements/runtime.lock'
+    )
+    assert pins(RUNTIME_LOCK)["apache-airflow"] == AIRFLOW_VERSION
+    assert dict(copies(lines))["requirements/runtime.lock"] == "/opt/airflow/requirements/runtime.lock"
+    # Nothing installed beside the lock and the project: no dev lock, no tool by name.
+    for line in lines:
+        assert "dev.lock" not in line, line
+        if line.startswith("RUN "):
+            assert not [name for name in DEV_ONLY_DISTRIBUTIONS if re.search(rf"\b{name}\b", line)], line
+
+
+def test_the_production_requirement_set_has_no_test_tooling_and_no_emulator():
+    copied = copies(build_instructions(PRODUCTION_TARGET))
+    (requirements,) = {source for source, _ in copied if source.startswith("requirements/")}
+    installed = pins(ROOT / requirements)
+    assert {"apache-airflow", "apache-airflow-providers-amazon", "av", "m3u8", "pyyaml"} <= set(installed)
+    assert sorted(DEV_ONLY_DISTRIBUTIONS & set(installed)) == []
+
+
+def test_the_production_target_holds_live_to_vod_and_no_other_code_of_this_repository():
+    lines = build_instructions(PRODUCTION_TARGET)
+    copied = dict(copies(lines))
+    for source in copied:
+        assert source != "." and not source.startswith(("..", "/")), source
+        assert source.split("/")[0] not in {*DEV_ONLY_PACKAGES, "tests", "bench", "deploy"}, source
+    # The project is built from pyproject.toml and include/live_to_vod alone: setuptools finds only
+    # live_to_vod (the other packages it names are not there).
+    project = sorted(source for source, target in copied.items() if target.startswith("/opt/airflow/project/"))
+    assert project == ["include/live_to_vod", "pyproject.toml"]
+    assert copied["include/live_to_vod"] == "/opt/airflow/project/include/live_to_vod"
+    assert "live_to_vod" in project_packages()
+    assert any("pip install --no-cache-dir --no-deps /opt/airflow/project" in line for line in lines)
+    assert copied["dags"] == "/opt/airflow/dags"
+    assert copied["plugins"] == "/opt/airflow/plugins"
+    assert copied["include/schedules"] == "/opt/airflow/include/schedules"
+    assert "ENV LIVE_TO_VOD_SCHEDULE_DIR=/opt/airflow/include/schedules" in lines
+
+
+def test_the_devstack_target_holds_the_development_set_and_every_package_of_the_project():
+    lines = build_instructions(DEVSTACK_TARGET)
+    assert requirement_files(lines) == ["/opt/airflow/requirements/runtime.lock", "/opt/airflow/requirements/dev.lock"]
+    copied = dict(copies(lines))
+    # Every package pyproject.toml names and the repository has (localrun once it exists, say).
+    where = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["where"]
+    for package in project_packages():
+        sources = [f"{root}/{package}".removeprefix("./") for root in where if (ROOT / root / package).is_dir()]
+        assert sources, f"pyproject.toml names {package!r}, the repository has no such package"
+        assert copied.get(sources[0]) == f"/opt/airflow/project/{sources[0]}", f"the devstack image lacks {package}"
+    assert copied["deploy/aws/iam"] == "/opt/airflow/deploy/aws/iam"
+    assert "ENV DEVSTACK_IAM_DIR=/opt/airflow/deploy/aws/iam" in lines
+
+
+def test_each_service_builds_its_own_target(services):
+    targets = set(dockerfile_stages())
+    devstack = {name for name, s in services.items() if s.get("profiles") == [DEVSTACK_TARGET]}
+    assert devstack == {"devstack", "devstack-seed"}
+    for name, service in services.items():
+        if name in {"postgres", "redis"}:
+            assert "build" not in service, name
+            continue
+        expected = DEVSTACK_TARGET if name in devstack else PRODUCTION_TARGET
+        assert service["build"] == {"context": ".", "target": expected}, name
+        assert expected in targets
+    images = {name: with_defaults(s["image"]) for name, s in services.items() if "build" in s}
+    assert {images[name] for name in devstack} == {"live-to-vod-devstack:3.3.2"}
+    assert {image for name, image in images.items() if name not in devstack} == {"live-to-vod-airflow:3.3.2"}
+    assert set(airflow_services(services)) == set(images) - devstack
 
 
 def test_dockerignore_lets_in_exactly_what_the_dockerfile_copies():
     rules = [line for line in DOCKERIGNORE.read_text().splitlines() if line and not line.startswith("#")]
     assert rules[0] == "*"
     allowed = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
-    copied = set(re.findall(r"^COPY --chown=airflow:0 (\S+) ", DOCKERFILE.read_text(), re.MULTILINE))
+    copied = {source for stage in dockerfile_stages() for source, _ in copies(build_instructions(stage))}
     assert allowed == copied
     assert ".env" not in allowed
 
