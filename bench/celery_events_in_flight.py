@@ -43,14 +43,14 @@ from bench_stack import seeded_stack  # noqa: E402
 DAG_ID = "live_event_harvest"
 PREROLL_SECONDS = 300
 WINDOW_SECONDS = 60
-PRELOAD = {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "live_to_vod.celery_config.CELERY_CONFIG"}
+PRELOAD = {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "live_to_vod.pipeline.celery_config.CELERY_CONFIG"}
 NO_PRELOAD = {
     "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "airflow.providers.celery.executors.default_celery.DEFAULT_CELERY_CONFIG"
 }
 MODES = {
     "deferrable": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **PRELOAD},
     "poke": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False", "LIVE_TO_VOD_SENSOR_MODE": "poke", **PRELOAD},
-    # Not run by default: what importing the pipeline once per worker (live_to_vod.celery_config) saves.
+    # Not run by default: what importing the pipeline once per worker (live_to_vod.pipeline.celery_config) saves.
     "deferrable-no-preload": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **NO_PRELOAD},
 }
 SAMPLE_SECONDS = 2

@@ -22,21 +22,17 @@ this DAG is a second route, never the only one (scheduled events run `live_event
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pendulum
 from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
 from airflow.sdk import DAG, Asset, AssetWatcher, task_group
 
-from live_to_vod.aws.operators.notifications import (
-    ReadHarvestNotificationsOperator,
-    ReportHarvestNotificationsOperator,
-)
-from live_to_vod.aws.operators.publish import PublishHarvestedAssetOperator
-from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
-from live_to_vod.aws.operators.vod import CreateVodAssetOperator
+from live_to_vod.aws.operators.notifications import ReadHarvestNotificationsOperator
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
+from live_to_vod.pipeline.defaults import default_args
+from live_to_vod.pipeline.notification_report import ReportHarvestNotificationsOperator
+from live_to_vod.pipeline.task_groups import PUBLISH, hand_off_harvest
 
 config = DeploymentConfig.from_env()
 
@@ -71,37 +67,17 @@ else:
         catchup=False,
         max_active_runs=5,
         tags=["live-to-vod", "mediapackage"],
-        default_args={
-            "aws_conn_id": config.aws_conn_id,
-            "retries": 3,
-            "retry_delay": timedelta(seconds=30),
-            "retry_exponential_backoff": True,
-            "max_retry_delay": timedelta(minutes=10),
-        },
+        default_args=default_args(config),
     ) as dag:
         read = ReadHarvestNotificationsOperator(task_id="read_notifications", deployment=config)
 
         @task_group(group_id="handoff")
         def handoff(request, harvest_job_id):
             """One completed harvest job: verify, hand off to VOD, publish (as in live_event_harvest)."""
-            verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=request)
-            hand_off_to_vod = CreateVodAssetOperator(
-                task_id="hand_off_to_vod",
-                request=request,
-                harvest_job_id=harvest_job_id,
-                wait_timeout=config.vod_timeout_minutes * 60,
-            )
-            publish = PublishHarvestedAssetOperator(
-                task_id="publish",
-                request=request,
-                harvest={"harvest_job_id": harvest_job_id},
-                verification=verify_asset.output,
-                vod=hand_off_to_vod.output,
-            )
-            verify_asset >> hand_off_to_vod >> publish
+            hand_off_harvest(request, harvest_job_id, config)
 
         handoffs = handoff.expand_kwargs(read.output)
         report = ReportHarvestNotificationsOperator(
-            task_id="report", read_task_id="read_notifications", publish_task_id="handoff.publish"
+            task_id="report", read_task_id="read_notifications", publish_task_id=f"handoff.{PUBLISH}"
         )
         read >> handoffs >> report

@@ -14,7 +14,7 @@ Scheduled runs come from the season schedule (`include/schedules/*.yaml`, one ru
 after it ends; backfills re-run events in a range). Ad-hoc harvests: trigger from the form
 (times need an offset, e.g. `2026-11-26T19:00:00-05:00`) or the REST API with the same keys as
 `conf`. Empty destination fields take the deployment defaults (`LIVE_TO_VOD_*` environment
-variables, see `include/live_to_vod/config.py`); `packaging_group_id: ""` means no VOD hand-off.
+variables, see `docs/pipeline.md`); `packaging_group_id: ""` means no VOD hand-off.
 
 Re-running is safe: the harvest job and VOD asset ids derive from the event and its window, so a
 retry or a cleared task finds its own job and asset instead of creating more.
@@ -26,33 +26,23 @@ import warnings
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, Asset, Param, task_group
+from airflow.sdk import DAG, task_group
 
-from live_to_vod.aws.operators.harvest import (
-    CreateHarvestJobOperator,
-    ValidateLiveEventOperator,
-    WaitForLiveEventEndOperator,
-)
-from live_to_vod.aws.operators.publish import PublishHarvestedAssetOperator, SummarizeLiveEventOperator
-from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
-from live_to_vod.aws.operators.vod import CreateVodAssetOperator
-from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
+from live_to_vod.aws.operators.harvest import ValidateLiveEventOperator
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
+from live_to_vod.pipeline.defaults import default_args
+from live_to_vod.pipeline.event_end import WaitForLiveEventEndOperator
+from live_to_vod.pipeline.params import harvest_params
+from live_to_vod.pipeline.publish import SummarizeLiveEventOperator
+from live_to_vod.pipeline.task_groups import PUBLISH, harvest_output
 from live_to_vod.schedule import load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
-from live_to_vod.validation import EVENT_ID_RE, RESOURCE_ID_RE
 
 config = DeploymentConfig.from_env()
 RUN_TIMEOUT_MARGIN_HOURS = 3  # retries' back-off, queueing, the end margin
 schedule = load_schedule(config.schedule_dir)
 for error in schedule.errors:  # refused entries show as the DAG's import warnings; valid ones still run
     warnings.warn(f"season schedule: {error}", stacklevel=1)
-
-
-def _default(value: str) -> str:
-    return f"Empty: the deployment default ({value or 'none set'})."
-
 
 with DAG(
     dag_id="live_event_harvest",
@@ -73,77 +63,8 @@ with DAG(
         minutes=config.harvest_timeout_minutes + config.vod_timeout_minutes,
     ),
     tags=["live-to-vod", "mediapackage"],
-    default_args={
-        "aws_conn_id": config.aws_conn_id,
-        "retries": 3,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=10),
-    },
-    params={
-        "event_id": Param(
-            default=None,
-            type=["null", "string"],
-            pattern=f"^{EVENT_ID_RE.pattern}$",
-            title="Event id",
-            description="Required for manual runs. Names the run's harvest job and VOD asset: "
-            "letters, digits, _ and -, up to 64.",
-            section="Event",
-        ),
-        "origin_endpoint_id": Param(
-            default=None,
-            type=["null", "string"],
-            pattern=f"^{RESOURCE_ID_RE.pattern}$",
-            title="Origin endpoint",
-            description="The MediaPackage (v1) HLS origin endpoint to harvest; it needs a startover window.",
-            section="Event",
-        ),
-        "start_time": Param(
-            default=None,
-            type=["null", "string"],
-            format="date-time",
-            title="Start",
-            description="ISO 8601 with an offset, e.g. 2026-11-26T19:00:00-05:00.",
-            section="Event",
-        ),
-        "end_time": Param(
-            default=None,
-            type=["null", "string"],
-            format="date-time",
-            title="End",
-            description="ISO 8601 with an offset; at most 24 h after the start. May be in the future: the run waits.",
-            section="Event",
-        ),
-        "s3_bucket": Param(
-            default=None,
-            type=["null", "string"],
-            title="S3 bucket",
-            description=_default(config.s3_bucket),
-            section="Destination",
-        ),
-        "manifest_key": Param(
-            default=None,
-            type=["null", "string"],
-            title="Manifest key",
-            description="Template for the parent manifest's key; placeholders {event_id}, {date}, "
-            "{origin_endpoint_id}. " + _default(config.manifest_key_template),
-            section="Destination",
-        ),
-        "role_arn": Param(
-            default=None,
-            type=["null", "string"],
-            title="Harvest role ARN",
-            description="Role MediaPackage assumes to write to S3. " + _default(config.harvest_role_arn),
-            section="Destination",
-        ),
-        "packaging_group_id": Param(
-            default=None,
-            type=["null", "string"],
-            title="VOD packaging group",
-            description="MediaPackage VOD packaging group for the hand-off. " + _default(config.packaging_group_id),
-            section="VOD hand-off",
-        ),
-    },  # fmt: skip
+    default_args=default_args(config),
+    params=harvest_params(config),
 ) as dag:
     validate = ValidateLiveEventOperator(task_id="validate", deployment=config)
     wait_for_event_end = WaitForLiveEventEndOperator(task_id="wait_for_event_end", outputs=validate.output)
@@ -151,35 +72,10 @@ with DAG(
     @task_group(group_id="harvest")
     def harvest(request):
         """One output of the event (an endpoint's whole window or part, or a clip), on its own."""
-        create_harvest_job = CreateHarvestJobOperator(task_id="create_harvest_job", request=request)
-        wait_for_harvest = HarvestJobSensor(
-            task_id="wait_for_harvest",
-            harvest_job_id=create_harvest_job.output["harvest_job_id"],
-            timeout=config.harvest_timeout_minutes * 60,
-            mode=config.sensor_mode,  # only when not deferrable
-            # With the notification queue, a FAILED job's message quotes the reason from its notification.
-            # A reference, not a second definition: that would drop the asset's watcher (harvest_notifications).
-            inlets=[Asset.ref(name=NOTIFICATIONS_ASSET_NAME)] if config.notification_queue_url else [],
-            # A FAILED job fails at once (no retry); retries cover an executor hiccup around the deferral.
-        )
-        verify_asset = VerifyHarvestedAssetOperator(task_id="verify_asset", request=request)
-        hand_off_to_vod = CreateVodAssetOperator(
-            task_id="hand_off_to_vod",
-            request=request,
-            harvest_job_id=create_harvest_job.output["harvest_job_id"],
-            wait_timeout=config.vod_timeout_minutes * 60,
-        )
-        publish = PublishHarvestedAssetOperator(
-            task_id="publish",
-            request=request,
-            harvest=create_harvest_job.output,
-            verification=verify_asset.output,
-            vod=hand_off_to_vod.output,
-        )
-        create_harvest_job >> wait_for_harvest >> verify_asset >> hand_off_to_vod >> publish
+        harvest_output(request, config)
 
     outputs = harvest.expand(request=validate.output)
     summarize = SummarizeLiveEventOperator(
-        task_id="summarize", outputs=validate.output, publish_task_id="harvest.publish"
+        task_id="summarize", outputs=validate.output, publish_task_id=f"harvest.{PUBLISH}"
     )
     validate >> wait_for_event_end >> outputs >> summarize

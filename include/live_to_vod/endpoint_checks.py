@@ -1,6 +1,6 @@
 """Can this origin endpoint deliver this harvest? Checked before the job is created.
 
-Pure domain module: no Airflow, no boto3. :func:`assess_endpoint` reads a
+Pure domain module. :func:`assess_endpoint` reads a
 ``DescribeOriginEndpoint`` response (the boto3 dict) and names every reason the
 harvest would fail or produce an asset the rest of the pipeline cannot use, so the
 run fails early with a clear message instead of a bare FAILED job status (the
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import pendulum
 
-from live_to_vod.validation import MAX_HARVEST_DURATION, HarvestWindow
+from live_to_vod.harvest_request import HarvestWindow
+from live_to_vod.limits import MAX_HARVEST_DURATION
+from live_to_vod.times import duration_text
 
 __all__ = ["EndpointAssessment", "assess_endpoint"]
 
@@ -91,7 +93,7 @@ def assess_endpoint(
             )
 
     if window.duration > MAX_HARVEST_DURATION:
-        problems.append(f"the window is {window.duration.in_words()} long, longer than the 24-hour harvest limit")
+        problems.append(f"the window is {duration_text(window.duration)} long, longer than the 24-hour harvest limit")
 
     if isinstance(hls, Mapping):
         if hls.get("Encryption") and vod_handoff:

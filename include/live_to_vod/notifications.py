@@ -1,6 +1,6 @@
 """MediaPackage harvest job notifications (EventBridge -> SQS) and what to do with each.
 
-Pure domain module: no Airflow, no boto3. The ``harvest_notifications`` DAG reads the SQS
+Pure domain module. The ``harvest_notifications`` DAG reads the SQS
 messages its asset watcher received, turns each into a :class:`HarvestNotification` and then,
 with what AWS says about the job and its VOD asset, decides per job: hand it off, report it as
 failed, or skip it (already handled, or the per-event DAG's own job).
@@ -12,38 +12,33 @@ with the fields we need is reported (:class:`NotificationProblem`) and never act
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from live_to_vod.harvest_state import (
+from live_to_vod.field_rules import RESOURCE_ID, bucket_name_problems, manifest_key_problems, role_arn_problem
+from live_to_vod.harvest_jobs import (
     TERMINAL_FAILURE,
     TERMINAL_SUCCESS,
     failure_reason_from_event,
+    job_window,
     normalize_status,
-    parse_job_time,
 )
-from live_to_vod.naming import harvest_job_id
-from live_to_vod.validation import (
-    HarvestRequest,
-    HarvestWindow,
-    bucket_name_problems,
-    manifest_key_problems,
-    role_arn_problem,
-)
+from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.text import clip
 
 __all__ = [
     "DETAIL_TYPE",
     "NOTIFICATIONS_ASSET_NAME",
+    "OUTCOMES_KEY",
     "SOURCE",
     "HarvestNotification",
     "NotificationProblem",
     "failure_reason_for_job",
     "handoff_request",
     "notifications_from_asset_events",
+    "outcome_reason",
     "parse_notification",
-    "pipeline_event_id",
 ]
 
 SOURCE = "aws.mediapackage"
@@ -51,8 +46,9 @@ SOURCE = "aws.mediapackage"
 # DAG's harvest wait reads it (an inlet) for a FAILED job's reason.
 NOTIFICATIONS_ASSET_NAME = "mediapackage-harvest-notifications"
 DETAIL_TYPE = "MediaPackage HarvestJob Notification"
+#: XCom key of the read task's account of every job a run saw (one outcome dict per job).
+OUTCOMES_KEY = "notifications"
 _MAX_BODY = 256 * 1024  # SQS's own message size limit: anything larger is not from SQS
-_PIPELINE_JOB_ID_RE = re.compile(r"(?P<event_id>.+)-(?P<digest>[0-9a-f]{12})(?:-r[1-9][0-9]{0,5})?", re.ASCII)
 
 
 class NotificationProblem(ValueError):
@@ -96,7 +92,7 @@ def parse_notification(body: str | Mapping[str, Any]) -> HarvestNotification:
         raise NotificationProblem("message body is not a JSON object")
     if event.get("source") != SOURCE or event.get("detail-type") != DETAIL_TYPE:
         raise NotificationProblem(
-            f"source/detail-type are {_show(event.get('source'))}/{_show(event.get('detail-type'))}, "
+            f"source/detail-type are {clip(event.get('source'))}/{clip(event.get('detail-type'))}, "
             f"not {SOURCE}/{DETAIL_TYPE}"
         )
     detail = event.get("detail")
@@ -118,12 +114,12 @@ def parse_notification(body: str | Mapping[str, Any]) -> HarvestNotification:
     }
     for name, value in fields.items():
         if not isinstance(value, str) or not value or len(value) > 1024:
-            raise NotificationProblem(f"detail.harvest_job.{name} is {_show(value)}, not a non-empty string")
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", fields["id"], re.ASCII):
-        raise NotificationProblem(f"detail.harvest_job.id {_show(fields['id'])} is not a harvest job id")
+            raise NotificationProblem(f"detail.harvest_job.{name} is {clip(value)}, not a non-empty string")
+    if RESOURCE_ID.problem(fields["id"]):
+        raise NotificationProblem(f"detail.harvest_job.id {clip(fields['id'])} is not a harvest job id")
     status = normalize_status(fields["status"])
     if status not in (TERMINAL_SUCCESS, TERMINAL_FAILURE):
-        raise NotificationProblem(f"detail.harvest_job.status {_show(fields['status'])} is not a final status")
+        raise NotificationProblem(f"detail.harvest_job.status {clip(fields['status'])} is not a final status")
     reason = failure_reason_from_event(detail)
     return HarvestNotification(
         job_id=fields["id"],
@@ -154,7 +150,7 @@ def notifications_from_asset_events(
         payload = (asset_event.get("extra") or {}).get("payload") or {}
         batch = payload.get("message_batch") if isinstance(payload, Mapping) else None
         if not isinstance(batch, list):
-            problems.append(f"asset event without an SQS message batch: {_show(payload)}")
+            problems.append(f"asset event without an SQS message batch: {clip(payload)}")
             continue
         for message in batch:
             message_id = message.get("MessageId", "?") if isinstance(message, Mapping) else "?"
@@ -164,7 +160,7 @@ def notifications_from_asset_events(
                     raise NotificationProblem("message has no Body")
                 notification = parse_notification(body)
             except NotificationProblem as exc:
-                problems.append(f"SQS message {_show(message_id)}: {exc}")
+                problems.append(f"SQS message {clip(message_id)}: {exc}")
                 continue
             by_job[notification.job_id] = notification
     return list(by_job.values()), problems
@@ -180,25 +176,6 @@ def failure_reason_for_job(asset_events: Iterable[Mapping[str, Any]], job_id: st
         if notification.job_id == job_id and notification.failed and notification.message:
             return notification.message
     return None
-
-
-def pipeline_event_id(job_id: str, origin_endpoint_id: str, start_time: object, end_time: object) -> str | None:
-    """The event id when ``job_id`` is one ``live_event_harvest`` made for this endpoint and window.
-
-    The per-event DAG names its jobs ``{event_id}-{sha256(endpoint|start|end)[:12]}[-rN]``
-    (:func:`live_to_vod.naming.harvest_job_id`); recomputing the digest from the job's own
-    endpoint and times tells its jobs from anyone else's without any shared state.
-    """
-    match = _PIPELINE_JOB_ID_RE.fullmatch(job_id)
-    start, end = parse_job_time(start_time), parse_job_time(end_time)
-    if match is None or start is None or end is None:
-        return None
-    event_id = match.group("event_id")
-    try:
-        expected = harvest_job_id(event_id, origin_endpoint_id, HarvestWindow(start, end))
-    except ValueError:
-        return None
-    return event_id if f"{event_id}-{match.group('digest')}" == expected else None
 
 
 def handoff_request(
@@ -223,15 +200,15 @@ def handoff_request(
         + [f"S3Destination.ManifestKey {p}" for p in manifest_key_problems(key)]
         + ([f"S3Destination.RoleArn {p}"] if (p := role_arn_problem(role, partition)) else [])
     )
-    start, end = parse_job_time(job.get("StartTime")), parse_job_time(job.get("EndTime"))
-    if start is None or end is None or end <= start:
-        problems.append(f"StartTime/EndTime {_show(job.get('StartTime'))}/{_show(job.get('EndTime'))} are not a window")
+    window = job_window(job)
+    if window is None:
+        problems.append(f"StartTime/EndTime {clip(job.get('StartTime'))}/{clip(job.get('EndTime'))} are not a window")
     if problems:
         raise NotificationProblem(f"harvest job {job.get('Id')}: " + "; ".join(problems))
     return HarvestRequest(
         event_id=job["Id"],
         origin_endpoint_id=job.get("OriginEndpointId", ""),
-        window=HarvestWindow(start, end),
+        window=window,
         s3_bucket=bucket,
         manifest_key=key,
         role_arn=role,
@@ -240,6 +217,6 @@ def handoff_request(
     )
 
 
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:80]}... ({len(text)} characters)"
+def outcome_reason(outcome: Mapping[str, Any]) -> str:
+    """``": <reason>"`` of one job's outcome for a report line, or nothing when it has none."""
+    return f": {outcome['reason']}" if outcome.get("reason") else ""

@@ -83,16 +83,17 @@ import pendulum
 import yaml
 from yaml.nodes import ScalarNode
 
-from live_to_vod.harvest_plan import output_manifest_key, split_window
-from live_to_vod.validation import (
-    CLIP_NAME_RE,
-    EVENT_ID_RE,
-    RESOURCE_ID_RE,
+from live_to_vod.field_rules import (
+    CLIP_NAME,
+    EVENT_ID,
+    RESOURCE_ID,
     ROLE_ARN_RE,
-    HarvestWindow,
     bucket_name_problems,
     manifest_key_problems,
 )
+from live_to_vod.harvest_request import HarvestWindow
+from live_to_vod.manifest_keys import output_manifest_key
+from live_to_vod.outputs import split_window
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -679,7 +680,7 @@ class _FileReader:
             )
             return None
         event_id = raw.get("id")
-        label = event_id if isinstance(event_id, str) and EVENT_ID_RE.fullmatch(event_id) else f"#{index}"
+        label = event_id if isinstance(event_id, str) and EVENT_ID.pattern.fullmatch(event_id) else f"#{index}"
         self._fields(raw, EVENT_FIELDS, label, "")
         if label != event_id:
             self._check_id(event_id, "id" in raw, label)
@@ -768,7 +769,7 @@ class _FileReader:
         if not present or value is None or value == "":
             self._error(label, "id", "is required: a unique id of letters, digits, _ and -, at most 64 characters")
             return
-        problem = _id_problem(value, EVENT_ID_RE, 64)
+        problem = _id_problem(value, EVENT_ID.pattern, 64)
         if problem:
             self._error(label, "id", problem)
 
@@ -782,7 +783,7 @@ class _FileReader:
             return (), "endpoints"
         if has_one:
             value = raw["endpoint"]
-            problem = _id_problem(value, RESOURCE_ID_RE, 256)
+            problem = _id_problem(value, RESOURCE_ID.pattern, 256)
             if problem:
                 self._error(label, "endpoint", problem)
                 return (), "endpoint"
@@ -798,7 +799,7 @@ class _FileReader:
         ok = True
         seen: set[str] = set()
         for i, value in enumerate(values, start=1):
-            problem = _id_problem(value, RESOURCE_ID_RE, 256)
+            problem = _id_problem(value, RESOURCE_ID.pattern, 256)
             if problem:
                 self._error(label, f"endpoints[#{i}]", problem)
                 ok = False
@@ -922,7 +923,7 @@ class _FileReader:
                 self._error(label, where, f"must be a mapping with name, start and end; got {_show(raw)}")
                 continue
             name = raw.get("name")
-            name_ok = isinstance(name, str) and CLIP_NAME_RE.fullmatch(name) is not None
+            name_ok = isinstance(name, str) and CLIP_NAME.pattern.fullmatch(name) is not None
             if name_ok:
                 where = f"clips[{name}]"
             errors_before = len(self.errors)
@@ -1023,7 +1024,7 @@ def _destination_problem_cached(key: str, value: str) -> str | None:
             return f"{_show(value)} is not an IAM role ARN; expected the form arn:aws:iam::123456789012:role/NAME"
         return None
     if key == "packaging_group_id":
-        if value and not RESOURCE_ID_RE.fullmatch(value):
+        if value and not RESOURCE_ID.pattern.fullmatch(value):
             return (
                 f"{_show(value)} must be 1 to 256 ASCII letters, digits, underscores or hyphens "
                 '(or "" for no VOD hand-off)'

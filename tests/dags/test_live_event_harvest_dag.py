@@ -580,8 +580,8 @@ def test_the_triggerer_can_import_the_triggers_without_the_dag_folder(tmp_path):
         import live_to_vod.aws.triggers.mediapackage as triggers
         from airflow.sdk.module_loading import import_string
 
-        classpaths = [cls(resource_id="x").serialize()[0]
-                      for cls in (triggers.HarvestJobTrigger, triggers.VodAssetPlayableTrigger)]
+        classpaths = [triggers.HarvestJobTrigger(harvest_job_id="x").serialize()[0],
+                      triggers.VodAssetPlayableTrigger(asset_id="x").serialize()[0]]
         print(json.dumps({"file": triggers.__file__, "path": sys.path, "classpaths": classpaths,
                           "imported": [import_string(c).__name__ for c in classpaths]}))
         """,

@@ -226,7 +226,7 @@ def test_the_worker_policy_allows_exactly_the_aws_calls_the_code_makes():
     calls = aws_calls_in(code)
     assert {"mediapackage:CreateHarvestJob", "mediapackage-vod:CreateAsset", "sqs:ReceiveMessage"} <= set(calls)
     # CreateAsset with Tags also authorizes mediapackage-vod:TagResource (tag on create).
-    assert "Tags=" in (ROOT / "include" / "live_to_vod" / "aws" / "operators" / "vod.py").read_text()
+    assert "Tags=" in (ROOT / "include" / "live_to_vod" / "aws" / "hooks" / "mediapackage.py").read_text()
     expected = set(calls) | {"mediapackage-vod:TagResource", "iam:PassRole"}
     policy = load("airflow-worker-policy.json")
     assert {a for st in statements(policy) for a in as_list(st["Action"])} == expected, calls

@@ -36,7 +36,7 @@ ENV_EXAMPLE = ROOT / ".env.example"
 HELM_VALUES = ROOT / "deploy" / "helm" / "values.yaml"
 
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
-CELERY_CONFIG = "live_to_vod.celery_config.CELERY_CONFIG"
+CELERY_CONFIG = "live_to_vod.pipeline.celery_config.CELERY_CONFIG"
 AIRFLOW_VERSION = "3.3.2"
 # One-shot services: they exit when done, so they have no healthcheck; others wait for them to
 # complete successfully.

@@ -30,8 +30,8 @@ import pytest
 
 from devstack.faults import FaultControl
 from devstack.topology import CeleryTopology
+from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
-from live_to_vod.validation import HarvestWindow
 from tests.support.reliability import record_reliability, retries_used
 
 pytestmark = pytest.mark.slow

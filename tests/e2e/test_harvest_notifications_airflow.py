@@ -18,8 +18,8 @@ import pendulum
 import pytest
 
 from devstack.faults import FaultControl
+from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
-from live_to_vod.validation import HarvestWindow
 from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pendulum
 import pytest
 
 from live_to_vod.endpoint_checks import EndpointAssessment, assess_endpoint
-from live_to_vod.validation import HarvestWindow
+from live_to_vod.harvest_request import HarvestWindow
 
 START = pendulum.datetime(2026, 11, 27, 0, 0, 0)
 WINDOW = HarvestWindow(START, START.add(hours=3))
@@ -131,7 +131,7 @@ def test_window_longer_than_24_hours_is_a_problem():
     two_weeks = endpoint(StartoverWindowSeconds=14 * DAY)
     long_window = HarvestWindow(START, START.add(hours=24, seconds=1))
     assessment = assess_endpoint(two_weeks, long_window, START.add(hours=25), vod_handoff=False)
-    assert assessment.problems == ("the window is 1 day 1 second long, longer than the 24-hour harvest limit",)
+    assert assessment.problems == ("the window is 1 d 1 s long, longer than the 24-hour harvest limit",)
     exactly = HarvestWindow(START, START.add(hours=24))
     assert assess_endpoint(two_weeks, exactly, START.add(hours=25), vod_handoff=False).ok
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from live_to_vod.naming import harvest_job_id, parse_attempt, vod_asset_id
-from live_to_vod.validation import HarvestWindow
+from live_to_vod.harvest_request import HarvestWindow
+from live_to_vod.naming import harvest_job_id, pipeline_event_id, vod_asset_id
 
 JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WINDOW = HarvestWindow(pendulum.datetime(2026, 11, 27, 0, 0, 0), pendulum.datetime(2026, 11, 27, 3, 30, 0))
@@ -67,34 +67,26 @@ def test_absurd_attempt_that_would_exceed_256_characters_is_refused():
 @given(
     event_id=st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True),
     endpoint=st.text(max_size=300),
-    attempt=st.integers(min_value=1, max_value=10**9),
+    attempt=st.integers(min_value=1, max_value=999_999),
     offset_seconds=st.integers(min_value=0, max_value=10**9),
 )
 def test_ids_always_match_the_mediapackage_pattern_and_parse_back(event_id, endpoint, attempt, offset_seconds):
     window = HarvestWindow(WINDOW.start.add(seconds=offset_seconds), WINDOW.end.add(seconds=offset_seconds))
-    base = harvest_job_id(event_id, endpoint, window)
     job_id = harvest_job_id(event_id, endpoint, window, attempt=attempt)
     assert JOB_ID_RE.fullmatch(job_id)
-    assert parse_attempt(job_id, base) == attempt
+    assert pipeline_event_id(job_id, endpoint, window) == event_id
 
 
-def test_parse_attempt():
+def test_pipeline_event_id_reads_back_only_ids_made_for_this_endpoint_and_window():
     base = harvest_job_id("game", "ep-1", WINDOW)
-    assert parse_attempt(base, base) == 1
-    assert parse_attempt(f"{base}-r2", base) == 2
-    assert parse_attempt(f"{base}-r123", base) == 123
-    for other in (
-        f"{base}-r1",
-        f"{base}-r02",
-        f"{base}-r",
-        f"{base}-rx",
-        f"{base}x",
-        "other",
-        f"{base}-r2-r3",
-        base[:-1],
-    ):
-        assert parse_attempt(other, base) is None, other
-    assert parse_attempt(f"{base}-r{'9' * 20}", base) == int("9" * 20)
+    assert pipeline_event_id(base, "ep-1", WINDOW) == "game"
+    assert pipeline_event_id(f"{base}-r2", "ep-1", WINDOW) == "game"
+    assert pipeline_event_id(f"{base}-r123", "ep-1", WINDOW) == "game"
+    others = (f"{base}-r0", f"{base}-r02", f"{base}-r", f"{base}-rx", f"{base}x", "other", f"{base}-r2-r3", base[:-1])
+    for other in others:
+        assert pipeline_event_id(other, "ep-1", WINDOW) is None, other
+    assert pipeline_event_id(base, "ep-2", WINDOW) is None
+    assert pipeline_event_id(base, "ep-1", HarvestWindow(WINDOW.start, WINDOW.end.add(seconds=1))) is None
 
 
 def test_vod_asset_id_is_the_harvest_job_id():

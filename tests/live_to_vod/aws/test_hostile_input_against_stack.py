@@ -57,7 +57,7 @@ from devstack.cli import seed
 from devstack.faults import FaultControl
 from live_to_vod.aws.operators.harvest import ValidateLiveEventOperator
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.event_plan import plan_from_schedule
+from live_to_vod.event_requests import plan_from_schedule
 from live_to_vod.schedule import ScheduleError, load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
 from live_to_vod.validation import KNOWN_FIELDS

@@ -1,4 +1,5 @@
-"""Operators of the live-event harvest: validate the event, wait for it to end, create the harvest job."""
+"""Operators of the live-event harvest that talk to MediaPackage: validate the event against its
+origin endpoints, create the harvest job."""
 
 from __future__ import annotations
 
@@ -8,25 +9,23 @@ from typing import Any
 import pendulum
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.base import DataInterval
+from airflow.utils.types import DagRunType
 
-from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
+from live_to_vod.aws.hooks.mediapackage import MediaPackageHook, ResourceConflict
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.endpoint_checks import assess_endpoint
-from live_to_vod.event_plan import plan_from_params, plan_from_schedule
-from live_to_vod.harvest_state import IN_PROGRESS, TERMINAL_SUCCESS, matches_request, normalize_status
-from live_to_vod.naming import harvest_job_id
+from live_to_vod.event_requests import plan_from_params, plan_from_schedule
+from live_to_vod.harvest_jobs import IN_PROGRESS, TERMINAL_SUCCESS, normalize_status
+from live_to_vod.harvest_request import HarvestRequest
 from live_to_vod.schedule import ScheduledEvent, load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
-from live_to_vod.validation import HarvestRequest, InvalidParams
+from live_to_vod.validation import InvalidParams
 
 # The key under which the job id survives retries in task_state_store (renaming it strands in-flight runs).
 HARVEST_JOB_ID_KEY = "harvest_job_id"
-MAX_ATTEMPTS = 20
 
 
 class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
@@ -35,7 +34,7 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
     The event comes from the run's params for manual runs (the trigger form or the REST
     ``conf``), and from the season schedule for scheduled and backfill runs (found by the run's
     data interval through the DAG's :class:`SeasonScheduleTimetable`). The event is planned
-    into outputs (:mod:`live_to_vod.event_plan`): per endpoint the whole window, split into
+    into outputs (:mod:`live_to_vod.event_requests`): per endpoint the whole window, split into
     parts past 24 h, and each highlight clip. Every endpoint is checked against the live-to-VOD
     rules: it exists, startover is on, each output's window lies inside the startover window
     when the harvest will run, PDT is on (a warning when off), and it is not encrypted when a
@@ -102,7 +101,7 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
     def _plan(self, context: Any, deployment: DeploymentConfig, now: pendulum.DateTime) -> tuple[str, list[dict]]:
         dag_run = context["dag_run"]
         try:
-            if str(getattr(dag_run.run_type, "value", dag_run.run_type)) == "manual":
+            if DagRunType(dag_run.run_type) == DagRunType.MANUAL:
                 units = plan_from_params(dict(context["params"]), deployment, now)
                 return units[0]["event_id"], units
             event = self._scheduled_event(context, deployment)
@@ -134,48 +133,15 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         return event
 
 
-class WaitForLiveEventEndOperator(BaseOperator):
-    """Wait until the event's content is at the origin: the end of its last output, plus the
-    endpoint's time delay, plus a margin. Defers until then (no worker slot held), so ops can
-    trigger a run mid-game.
-
-    :param outputs: the planned outputs (``ValidateLiveEventOperator``'s XCom), each with ``ready_at``.
-    """
-
-    template_fields: Sequence[str] = ("outputs",)
-
-    def __init__(self, *, outputs: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.outputs = outputs
-
-    def execute(self, context: Any) -> None:
-        ready_at = max(pendulum.parse(unit["ready_at"]) for unit in self.outputs)
-        end = max(unit["end_time"] for unit in self.outputs)
-        now = pendulum.now("UTC")
-        if ready_at <= now:
-            self.log.info("The event ended at %s; its content is at the origin now", end)
-            return
-        self.log.info(
-            "The event ends at %s; waiting until %s (%s from now) for its last segments, without holding a worker slot",
-            end,
-            ready_at.to_iso8601_string(),
-            (ready_at - now).in_words(),
-        )
-        self.defer(trigger=DateTimeTrigger(moment=ready_at), method_name="execute_complete")
-
-    def execute_complete(self, context: Any, event: Any = None) -> None:
-        self.log.info("The event's content is at the origin; harvesting")
-
-
 class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
     """Create the event's MediaPackage harvest job, exactly once.
 
-    The job ``Id`` is derived from the event, the endpoint and the window, so a retry or a
-    re-triggered run finds its own job instead of creating another; a job of that ``Id`` with
-    different parameters fails the task with the differences. When this event's earlier job
-    FAILED, the next attempt gets the suffix ``-r2``, ``-r3``... (a job ``Id`` is held 90 days).
-    The job id is stored in ``task_state_store`` before returning, so even a retry on another
-    worker reconnects to it.
+    Find-or-create is the hook's (:meth:`MediaPackageHook.get_or_create_harvest_job`): the job
+    ``Id`` is derived from the event, the endpoint and the window, so a retry or a re-triggered
+    run finds its own job instead of creating another; a job of that ``Id`` with different
+    parameters fails the task with the differences; after a FAILED job the next attempt gets
+    ``-r2``, ``-r3``... The job id is stored in ``task_state_store`` before returning, so even a
+    retry on another worker reconnects to it.
 
     MediaPackage v1 has no API to cancel a harvest job: ``on_kill`` can only log that.
 
@@ -197,18 +163,20 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = HarvestRequest.from_dict(self.request)
-        conn = self.hook.conn
         store = context.get("task_state_store")
         remembered = store.get(HARVEST_JOB_ID_KEY) if store is not None else None
         job, created = None, False
         if remembered:
-            job = self._describe(str(remembered))
+            job = self.hook.describe_harvest_job(str(remembered))
             if job is not None and normalize_status(job["Status"]) in (IN_PROGRESS, TERMINAL_SUCCESS):
                 self.log.info("Reconnecting to harvest job %s from an earlier try (%s)", remembered, job["Status"])
             else:
                 job = None
         if job is None:
-            job, created = self._find_or_create(request, conn)
+            try:
+                job, created = self.hook.get_or_create_harvest_job(request)
+            except ResourceConflict as exc:
+                raise AirflowFailException(str(exc)) from None
         self._job_id = job["Id"]
         if store is not None:
             store.set(HARVEST_JOB_ID_KEY, job["Id"])
@@ -223,62 +191,6 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=job["Id"])
         return {"harvest_job_id": job["Id"], "status": job["Status"], "created": created}
 
-    def _describe(self, job_id: str) -> dict[str, Any] | None:
-        conn = self.hook.conn
-        try:
-            return conn.describe_harvest_job(Id=job_id)
-        except conn.exceptions.NotFoundException:
-            return None
-
-    def _find_or_create(self, request: HarvestRequest, conn: Any) -> tuple[dict[str, Any], bool]:
-        start_time, end_time = request.window.harvest_times()
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            job_id = harvest_job_id(request.event_id, request.origin_endpoint_id, request.window, attempt)
-            job = self._describe(job_id)
-            if job is None:
-                try:
-                    job = conn.create_harvest_job(
-                        Id=job_id,
-                        OriginEndpointId=request.origin_endpoint_id,
-                        StartTime=start_time,
-                        EndTime=end_time,
-                        S3Destination={
-                            "BucketName": request.s3_bucket,
-                            "ManifestKey": request.manifest_key,
-                            "RoleArn": request.role_arn,
-                        },
-                    )
-                except conn.exceptions.UnprocessableEntityException as exc:
-                    job = self._describe(job_id)  # a concurrent try may have created it a moment ago
-                    if job is None:
-                        raise AirflowFailException(
-                            f"MediaPackage refused harvest job {job_id}: {exc.response['Error'].get('Message', exc)}"
-                        ) from None
-                else:
-                    self.log.info(
-                        "Created harvest job %s: endpoint %s, %s to %s, into s3://%s/%s",
-                        job_id, request.origin_endpoint_id, start_time, end_time,
-                        request.s3_bucket, request.manifest_key,
-                    )  # fmt: skip
-                    return job, True
-            status = normalize_status(job["Status"])
-            if status not in (IN_PROGRESS, TERMINAL_SUCCESS):
-                # A failed attempt holds its id for 90 days: the next attempt (maybe with a fixed
-                # role or bucket) takes the next id.
-                self.log.warning("This event's harvest job %s FAILED earlier; creating the next attempt", job_id)
-                continue
-            differences = matches_request(job, request)
-            if differences:
-                raise AirflowFailException(
-                    f"Harvest job id {job_id} is already used by a job with different parameters "
-                    f"(created {job.get('CreatedAt')}): "
-                    + "; ".join(differences)
-                    + ". Nothing was created; check the event id and window."
-                )
-            self.log.info("Found this event's harvest job %s (%s); not creating another", job_id, status)
-            return job, False
-        raise AirflowFailException(f"{MAX_ATTEMPTS} harvest jobs for this event failed; giving up")
-
     def on_kill(self) -> None:
         if self._job_id:
             self.log.warning(
@@ -288,9 +200,4 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
             )
 
 
-__all__ = [
-    "CreateHarvestJobOperator",
-    "ValidateLiveEventOperator",
-    "WaitForLiveEventEndOperator",
-    "HARVEST_JOB_ID_KEY",
-]
+__all__ = ["HARVEST_JOB_ID_KEY", "CreateHarvestJobOperator", "ValidateLiveEventOperator"]

@@ -12,8 +12,9 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.links.mediapackage import S3AssetLink
+from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.manifest_keys import asset_prefix
 from live_to_vod.s3_asset_store import S3AssetStore
-from live_to_vod.validation import HarvestRequest
 from live_to_vod.verification import verify_vod_asset
 
 
@@ -45,7 +46,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = HarvestRequest.from_dict(self.request)
-        prefix = request.manifest_key.rsplit("/", 1)[0] + "/" if "/" in request.manifest_key else ""
+        prefix = asset_prefix(request.manifest_key)
         S3AssetLink.persist(
             context=context,
             operator=self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -12,22 +11,21 @@ from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
-from live_to_vod.aws.hooks.mediapackage import MediaPackageVodHook
+from live_to_vod.aws.hooks.mediapackage import MediaPackageVodHook, ResourceConflict
 from live_to_vod.aws.links.mediapackage import VodPlaybackLink
-from live_to_vod.aws.sensors.mediapackage import validate_trigger_event
-from live_to_vod.aws.triggers.mediapackage import VodAssetPlayableTrigger
+from live_to_vod.aws.triggers.mediapackage import VodAssetPlayableTrigger, validate_trigger_event
+from live_to_vod.harvest_request import HarvestRequest
 from live_to_vod.naming import vod_asset_id
-from live_to_vod.validation import HarvestRequest
 
 
 class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     """Create the MediaPackage VOD asset for a harvest and wait until every egress endpoint plays.
 
     The asset ``Id`` is the harvest job's, so a retry or rerun finds the asset instead of creating
-    a second one; an asset of that ``Id`` with another source fails the task. The wait is
-    deferred to the triggerer when ``deferrable`` (no worker slot held); otherwise the
-    ``asset_playable`` waiter polls. ``on_kill`` deletes an asset that is not playable yet, so a
-    rerun starts clean.
+    a second one (:meth:`MediaPackageVodHook.get_or_create_asset`); an asset of that ``Id`` with
+    another source fails the task. The wait is deferred to the triggerer when ``deferrable`` (no
+    worker slot held); otherwise the ``asset_playable`` waiter polls. ``on_kill`` deletes an
+    asset that is not playable yet, so a rerun starts clean.
 
     Returns ``{"asset_id", "egress_endpoints": [{"PackagingConfigurationId", "Status", "Url"}], "playback_urls"}``,
     or None when the request has no packaging group (no hand-off asked).
@@ -35,7 +33,7 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
     :param harvest_job_id: the harvest job whose asset this is (templated).
     :param deferrable: wait in the triggerer instead of on the worker.
-    :param poll_interval: seconds between the first polls of ``DescribeAsset``.
+    :param poll_interval: seconds between polls of ``DescribeAsset``.
     :param wait_timeout: seconds to wait for PLAYABLE before failing.
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
@@ -51,7 +49,7 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
         request: Any,
         harvest_job_id: str,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 5,
+        poll_interval: int = 5,
         wait_timeout: float = 3600,
         **kwargs: Any,
     ) -> None:
@@ -70,8 +68,16 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
             self.log.info("No packaging_group_id: this output is not handed off to MediaPackage VOD")
             return None
         asset_id = self._asset_id = vod_asset_id(self.harvest_job_id)
-        source_arn = f"arn:{self.hook.conn_partition}:s3:::{request.s3_bucket}/{request.manifest_key}"
-        asset = self._find_or_create(asset_id, request, source_arn)
+        try:
+            asset = self.hook.get_or_create_asset(
+                asset_id,
+                packaging_group_id=request.packaging_group_id,
+                source_arn=request.asset_arn(self.hook.conn_partition),
+                source_role_arn=request.vod_source_role_arn,
+                tags={"event_id": request.event_id, "harvest_job_id": self.harvest_job_id},
+            )
+        except ResourceConflict as exc:
+            raise AirflowFailException(str(exc)) from None
         if not asset.get("EgressEndpoints"):
             raise AirflowFailException(
                 f"VOD asset {asset_id} has no egress endpoints: packaging group "
@@ -83,65 +89,41 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
             self.log.info("Waiting for VOD asset %s to become playable, in the triggerer", asset_id)
             self.defer(
                 trigger=VodAssetPlayableTrigger(
-                    resource_id=asset_id,
+                    asset_id=asset_id,
+                    waiter_delay=self.poll_interval,
+                    waiter_max_attempts=self._attempts(),
                     aws_conn_id=self.aws_conn_id,
                     region_name=self.region_name,
-                    poll_interval=self.poll_interval,
-                    max_poll_interval=max(self.poll_interval, 30),
-                    deadline=time.time() + self.wait_timeout,
+                    verify=self.verify,
+                    botocore_config=self.botocore_config,
                 ),
                 method_name="execute_complete",
                 timeout=timedelta(seconds=self.wait_timeout),
             )
         waiter = self.hook.get_waiter("asset_playable")
-        attempts = max(1, int(self.wait_timeout // self.poll_interval))
         try:
-            waiter.wait(Id=asset_id, WaiterConfig={"Delay": self.poll_interval, "MaxAttempts": attempts})
+            waiter.wait(Id=asset_id, WaiterConfig={"Delay": self.poll_interval, "MaxAttempts": self._attempts()})
         except Exception as exc:
             raise AirflowFailException(f"VOD asset {asset_id} did not become playable: {exc}") from None
-        return self._done(context, self.hook.conn.describe_asset(Id=asset_id))
+        return self._done(context, self.hook.describe_asset(asset_id) or asset)
 
-    def _find_or_create(self, asset_id: str, request: HarvestRequest, source_arn: str) -> dict[str, Any]:
-        conn = self.hook.conn
-        try:
-            asset = conn.describe_asset(Id=asset_id)
-        except conn.exceptions.NotFoundException:
-            try:
-                asset = conn.create_asset(
-                    Id=asset_id,
-                    PackagingGroupId=request.packaging_group_id,
-                    SourceArn=source_arn,
-                    SourceRoleArn=request.vod_source_role_arn,
-                    ResourceId=asset_id,
-                    Tags={"event_id": request.event_id, "harvest_job_id": self.harvest_job_id},
-                )
-                self.log.info(
-                    "Created VOD asset %s from %s in packaging group %s",
-                    asset_id,
-                    source_arn,
-                    request.packaging_group_id,
-                )
-                return asset
-            except conn.exceptions.UnprocessableEntityException:
-                asset = conn.describe_asset(Id=asset_id)  # a concurrent try created it
-        if asset["SourceArn"] != source_arn:
-            raise AirflowFailException(
-                f"VOD asset id {asset_id} is already used by an asset of another source "
-                f"({asset['SourceArn']}, this run wants {source_arn}); nothing was created"
-            )
-        if self.hook.waiter_state("asset_playable", asset) == "failure":
-            # A failed asset never recovers; after a fix (say, the source role) it must be made again.
-            self.log.warning("VOD asset %s FAILED earlier; deleting it and creating it again", asset_id)
-            conn.delete_asset(Id=asset_id)
-            return self._find_or_create(asset_id, request, source_arn)
-        self.log.info("Found this harvest's VOD asset %s; not creating another", asset_id)
-        return asset
+    def _attempts(self) -> int:
+        return max(1, int(self.wait_timeout // max(self.poll_interval, 1)))
 
     def execute_complete(self, context: Any, event: Any = None) -> dict[str, Any]:
-        event = validate_trigger_event(event, self._asset_id or vod_asset_id(self.harvest_job_id))
+        asset_id = vod_asset_id(self.harvest_job_id)
+        try:
+            event = validate_trigger_event(event, asset_id)
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from None
         if event["status"] != "success":
-            raise AirflowFailException(event["message"])
-        return self._done(context, event["detail"])
+            raise AirflowFailException(
+                f"VOD asset {asset_id} did not become playable ({event['status']}): {event['message']}"
+            )
+        asset = self.hook.describe_asset(asset_id)
+        if asset is None:
+            raise AirflowFailException(f"VOD asset {asset_id} was playable and is gone; nothing was handed off")
+        return self._done(context, asset)
 
     def _done(self, context: Any, asset: dict[str, Any]) -> dict[str, Any]:
         endpoints = [
@@ -156,11 +138,8 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     def on_kill(self) -> None:
         if not self._asset_id:
             return
-        conn = self.hook.conn
         try:
-            asset = conn.describe_asset(Id=self._asset_id)
-            if self.hook.waiter_state("asset_playable", asset) != "success":
-                conn.delete_asset(Id=self._asset_id)
+            if self.hook.delete_unplayable_asset(self._asset_id):
                 self.log.warning("Task killed: deleted VOD asset %s, which was not playable yet", self._asset_id)
         except Exception as exc:  # best effort while being killed
             self.log.warning("Task killed: could not clean up VOD asset %s: %s", self._asset_id, exc)

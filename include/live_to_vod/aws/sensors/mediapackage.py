@@ -14,28 +14,18 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
-from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message
+from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message, validate_trigger_event
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME, failure_reason_for_job
 
-EVENT_STATUSES = {"success", "failure", "timeout", "error"}
 REASON_LOOKBACK_EVENTS = 20  # asset events (each up to 50 notifications) searched for a reason
 REASON_POLL_SECONDS = 3
-
-
-def validate_trigger_event(event: Any, resource_id: str) -> dict[str, Any]:
-    """The trigger's event, checked: a dict with a known status, for this resource."""
-    if not isinstance(event, dict) or event.get("status") not in EVENT_STATUSES:
-        raise AirflowFailException(f"unexpected trigger event for {resource_id}: {event!r}")
-    if event.get("resource_id") != resource_id:
-        raise AirflowFailException(f"trigger event for {event.get('resource_id')!r}, expected {resource_id!r}")
-    return event
 
 
 class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
     """Wait until a harvest job is ``SUCCEEDED``; fail the task when it ``FAILED``.
 
     Deferrable (the default where ``[operators] default_deferrable`` is on): a
-    :class:`HarvestJobTrigger` polls in the triggerer with back-off and no worker slot is held.
+    :class:`HarvestJobTrigger` polls in the triggerer and no worker slot is held.
     Otherwise it pokes ``DescribeHarvestJob`` in ``reschedule`` mode. ``timeout`` bounds the wait
     either way, so a stuck harvest fails with a clear message instead of waiting forever.
 
@@ -48,8 +38,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
 
     :param harvest_job_id: the harvest job's ``Id`` (templated).
     :param deferrable: defer to the triggerer instead of poking.
-    :param poll_interval: seconds between the first polls (the trigger backs off from there).
-    :param max_poll_interval: ceiling of the trigger's back-off, seconds.
+    :param poll_interval: seconds between polls of ``DescribeHarvestJob``, deferred or poking.
     :param failure_reason_wait: how long a FAILED job's wait looks for the reason in the
         notification asset's events, seconds (only with that asset among ``inlets``).
     :param aws_conn_id: the Airflow connection for AWS.
@@ -65,8 +54,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         *,
         harvest_job_id: str,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 10,
-        max_poll_interval: float = 60,
+        poll_interval: int = 10,
         failure_reason_wait: float = 30,
         **kwargs: Any,
     ) -> None:
@@ -76,7 +64,6 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         self.harvest_job_id = harvest_job_id
         self.deferrable = deferrable
         self.poll_interval = poll_interval
-        self.max_poll_interval = max_poll_interval
         self.failure_reason_wait = failure_reason_wait
 
     def execute(self, context: Any) -> Any:
@@ -96,34 +83,45 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         self.log.info("Waiting for harvest job %s in the triggerer (no worker slot held)", self.harvest_job_id)
         self.defer(
             trigger=HarvestJobTrigger(
-                resource_id=self.harvest_job_id,
+                harvest_job_id=self.harvest_job_id,
+                waiter_delay=self.poll_interval,
+                waiter_max_attempts=max(1, int(self.timeout // max(self.poll_interval, 1))),
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
-                poll_interval=self.poll_interval,
-                max_poll_interval=self.max_poll_interval,
-                deadline=time.time() + self.timeout,
+                verify=self.verify,
+                botocore_config=self.botocore_config,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout),
         )
 
     def poke(self, context: Any) -> bool:
-        response = self.hook.conn.describe_harvest_job(Id=self.harvest_job_id)
-        state = self.hook.waiter_state("harvest_job_complete", response)
+        job = self.hook.describe_harvest_job(self.harvest_job_id)
+        if job is None:
+            raise AirflowFailException(f"MediaPackage has no harvest job {self.harvest_job_id}")
+        state = self.hook.waiter_state("harvest_job_complete", job)
         if state == "failure":
             raise AirflowFailException(harvest_failed_message(self.harvest_job_id, self._failure_reason(context)))
-        self.log.info("Harvest job %s is %s", self.harvest_job_id, response["Status"])
-        self._description = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+        self.log.info("Harvest job %s is %s", self.harvest_job_id, job["Status"])
+        self._description = job
         return state == "success"
 
     def execute_complete(self, context: Any, event: Any = None) -> dict[str, Any]:
-        event = validate_trigger_event(event, self.harvest_job_id)
+        try:
+            event = validate_trigger_event(event, self.harvest_job_id)
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from None
         if event["status"] == "failure":
             raise AirflowFailException(harvest_failed_message(self.harvest_job_id, self._failure_reason(context)))
         if event["status"] != "success":
-            raise AirflowFailException(event["message"])
-        self.log.info("%s", event["message"])
-        return event["detail"]
+            raise AirflowFailException(f"harvest job {self.harvest_job_id}: {event['status']}: {event['message']}")
+        job = self.hook.describe_harvest_job(self.harvest_job_id)
+        if job is None:
+            raise AirflowFailException(f"harvest job {self.harvest_job_id} SUCCEEDED and is gone")
+        self.log.info(
+            "harvest job %s SUCCEEDED: %s to %s is in S3", self.harvest_job_id, job.get("StartTime"), job.get("EndTime")
+        )
+        return job
 
     def _failure_reason(self, context: Any) -> str | None:
         """The reason from the job's FAILED notification, when the notification asset is an inlet."""

@@ -1,37 +1,34 @@
-"""Deferrable waits on MediaPackage: a harvest job to finish, a VOD asset to become playable.
+"""Deferrable waits on MediaPackage, on the amazon provider's waiter trigger: a harvest job to
+finish, a VOD asset to become playable.
 
-Each trigger polls one Describe call in a worker thread (``asyncio.to_thread`` around the
-hook's boto3 client: the provider's aiobotocore extra would pin boto3 back a minor version),
-judges the response with the project's waiter JSON, and backs off from ``poll_interval`` to
-``max_poll_interval``. It has no side effects, so running twice (as the triggerer may) is safe.
-Every event carries ``status`` (``success``, ``failure``, ``timeout`` or ``error``) and a
-plain-words ``message``; ``execute_complete`` validates it.
+Each trigger runs the project's waiter JSON (``aws/waiters/``) on the provider's async client
+(aiobotocore), with the connection, region, ``verify`` and ``botocore_config`` of the task that
+deferred. It has no side effects, so running twice (as the triggerer may) is safe. Its event
+carries ``status``: ``success``, ``failure`` (the waiter's failure acceptor matched),
+``timeout`` (attempts used up) or ``error`` (an AWS error that is not throttling), a plain-words
+``message`` and the resource id under ``resource_id``; ``execute_complete`` validates it
+(:func:`validate_trigger_event`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-from botocore.exceptions import BotoCoreError, ClientError
+from airflow.providers.amazon.aws.exceptions import WaiterMaxAttemptsError, WaiterTerminalFailure
+from airflow.providers.amazon.aws.triggers.base import AwsBaseWaiterTrigger
+from airflow.triggers.base import TriggerEvent
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook, MediaPackageVodHook
 
-# Client errors worth another poll: the next Describe may well succeed.
-TRANSIENT_ERRORS = {
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "InternalServerErrorException",
-    "ServiceUnavailableException",
-    "RequestTimeout",
-}
+__all__ = ["EVENT_STATUSES", "HarvestJobTrigger", "VodAssetPlayableTrigger", "harvest_failed_message"]
+
+#: Every status a trigger's event can carry.
+EVENT_STATUSES = frozenset({"success", "failure", "timeout", "error"})
+RETURN_KEY = "resource_id"
 
 
 def harvest_failed_message(job_id: str, reason: str | None = None) -> str:
-    """What ops read when a harvest job FAILED (the trigger's event and the poking sensor alike).
+    """What ops read when a harvest job FAILED (the deferred wait and the poking sensor alike).
 
     MediaPackage's API has no failure reason; ``reason`` comes from the job's notification.
     """
@@ -43,163 +40,123 @@ def harvest_failed_message(job_id: str, reason: str | None = None) -> str:
     )
 
 
-class _DescribePollingTrigger(BaseTrigger):
-    """Polls a Describe call until the waiter says success or failure, or the deadline passes."""
+class _StatusEventsMixin:
+    """Events that tell a failure (the waiter's failure acceptor) from a timeout and an error."""
 
-    hook_class: type[MediaPackageHook] | type[MediaPackageVodHook]
-    waiter_name: str
-    subject: str  # "harvest job", "VOD asset": for messages
+    return_value: str
+    status_message: str
+    attempts: int
+    waiter_delay: float
+
+    def _event_from_exception(self, error: Exception) -> TriggerEvent:
+        message = str(error)
+        if isinstance(error, WaiterTerminalFailure):
+            status = "failure"
+        elif isinstance(error, WaiterMaxAttemptsError):
+            status = "timeout"
+            message = f"{self.status_message} still not done after {self.attempts} polls {self.waiter_delay} s apart"
+        else:
+            status = "error"
+            message = f"{self.return_value}: {message}"
+        return TriggerEvent({"status": status, "message": message, RETURN_KEY: self.return_value})
+
+
+class HarvestJobTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
+    """Waits for a MediaPackage harvest job to leave ``IN_PROGRESS``.
+
+    :param harvest_job_id: the harvest job's ``Id``.
+    :param waiter_delay: seconds between polls of ``DescribeHarvestJob``.
+    :param waiter_max_attempts: polls before the trigger gives up with a ``timeout`` event.
+    :param aws_conn_id: the Airflow connection for AWS.
+    :param region_name: AWS region; the connection's region when not given.
+    :param verify: whether to verify SSL certificates (or a CA bundle path); the connection's when not given.
+    :param botocore_config: botocore client configuration, as a dict.
+    """
+
+    aws_hook_class = MediaPackageHook
 
     def __init__(
         self,
         *,
-        resource_id: str,
+        harvest_job_id: str,
+        waiter_delay: int = 10,
+        waiter_max_attempts: int = 720,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
-        poll_interval: float = 5.0,
-        max_poll_interval: float = 60.0,
-        deadline: float | None = None,
-    ):
-        super().__init__()
-        self.resource_id = resource_id
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.poll_interval = poll_interval
-        self.max_poll_interval = max_poll_interval
-        self.deadline = deadline  # epoch seconds; None waits until the task's own timeout
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "resource_id": self.resource_id,
-                "aws_conn_id": self.aws_conn_id,
-                "region_name": self.region_name,
-                "poll_interval": self.poll_interval,
-                "max_poll_interval": self.max_poll_interval,
-                "deadline": self.deadline,
-            },
+        verify: bool | str | None = None,
+        botocore_config: dict | None = None,
+    ) -> None:
+        super().__init__(
+            serialized_fields={"harvest_job_id": harvest_job_id},
+            waiter_name="harvest_job_complete",
+            waiter_args={"Id": harvest_job_id},
+            failure_message=harvest_failed_message(harvest_job_id),
+            status_message=f"harvest job {harvest_job_id} is",
+            status_queries=["Status"],
+            return_key=RETURN_KEY,
+            return_value=harvest_job_id,
+            waiter_delay=waiter_delay,
+            waiter_max_attempts=waiter_max_attempts,
+            aws_conn_id=aws_conn_id,
+            region_name=region_name,
+            verify=verify,
+            botocore_config=botocore_config,
         )
 
-    def describe(self, hook: Any) -> dict[str, Any]:
-        raise NotImplementedError
 
-    def describe_for_event(self, response: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in response.items() if k != "ResponseMetadata"}
-
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        hook = self.hook_class(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
-        interval = self.poll_interval
-        polls = 0
-        while True:
-            polls += 1
-            try:
-                response = await asyncio.to_thread(self.describe, hook)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code not in TRANSIENT_ERRORS:
-                    yield TriggerEvent(
-                        self._event("error", f"could not describe {self.subject} {self.resource_id}: {code}: {exc}")
-                    )
-                    return
-                self.log.warning("%s %s: transient %s, polling again", self.subject, self.resource_id, code)
-                response = None
-            except BotoCoreError as exc:  # connection trouble: botocore already retried
-                self.log.warning("%s %s: %s, polling again", self.subject, self.resource_id, exc)
-                response = None
-            if response is not None:
-                state = hook.waiter_state(self.waiter_name, response)
-                detail = self.describe_for_event(response)
-                if state == "success":
-                    yield TriggerEvent(self._event("success", self.success_message(detail), detail))
-                    return
-                if state == "failure":
-                    yield TriggerEvent(self._event("failure", self.failure_message(detail), detail))
-                    return
-                self.log.info("%s", self.progress_message(detail, polls))
-            delay = interval
-            if self.deadline is not None:
-                remaining = self.deadline - time.time()
-                if remaining <= 0:
-                    message = (
-                        f"{self.subject} {self.resource_id} did not finish before the deadline (polled {polls} times)"
-                    )
-                    yield TriggerEvent(self._event("timeout", message))
-                    return
-                delay = min(interval, remaining)  # one last poll at the deadline
-            await asyncio.sleep(delay)
-            interval = min(interval * 1.5, self.max_poll_interval)
-
-    def _event(self, status: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
-        return {"status": status, "resource_id": self.resource_id, "message": message, "detail": detail or {}}
-
-    def success_message(self, detail: dict[str, Any]) -> str:
-        raise NotImplementedError
-
-    def failure_message(self, detail: dict[str, Any]) -> str:
-        raise NotImplementedError
-
-    def progress_message(self, detail: dict[str, Any], polls: int) -> str:
-        raise NotImplementedError
-
-
-class HarvestJobTrigger(_DescribePollingTrigger):
-    """Waits for a MediaPackage harvest job to leave ``IN_PROGRESS``.
-
-    :param resource_id: the harvest job's ``Id``.
-    :param aws_conn_id: the Airflow connection for AWS.
-    :param region_name: AWS region; the connection's region when not given.
-    :param poll_interval: seconds before the second poll; grows 1.5x per poll.
-    :param max_poll_interval: ceiling for the poll interval, seconds.
-    :param deadline: epoch seconds after which the trigger gives up with a ``timeout`` event.
-    """
-
-    hook_class = MediaPackageHook
-    waiter_name = "harvest_job_complete"
-    subject = "harvest job"
-
-    def describe(self, hook: Any) -> dict[str, Any]:
-        return hook.conn.describe_harvest_job(Id=self.resource_id)
-
-    def success_message(self, detail: dict[str, Any]) -> str:
-        return f"harvest job {self.resource_id} SUCCEEDED: {detail['StartTime']} to {detail['EndTime']} is in S3"
-
-    def failure_message(self, detail: dict[str, Any]) -> str:
-        return harvest_failed_message(self.resource_id)
-
-    def progress_message(self, detail: dict[str, Any], polls: int) -> str:
-        return f"harvest job {self.resource_id} is {detail.get('Status')} (check {polls})"
-
-
-class VodAssetPlayableTrigger(_DescribePollingTrigger):
+class VodAssetPlayableTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
     """Waits for every egress endpoint of a MediaPackage VOD asset to be ``PLAYABLE``.
 
-    :param resource_id: the asset's ``Id``.
+    :param asset_id: the asset's ``Id``.
+    :param waiter_delay: seconds between polls of ``DescribeAsset``.
+    :param waiter_max_attempts: polls before the trigger gives up with a ``timeout`` event.
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
-    :param poll_interval: seconds before the second poll; grows 1.5x per poll.
-    :param max_poll_interval: ceiling for the poll interval, seconds.
-    :param deadline: epoch seconds after which the trigger gives up with a ``timeout`` event.
+    :param verify: whether to verify SSL certificates (or a CA bundle path); the connection's when not given.
+    :param botocore_config: botocore client configuration, as a dict.
     """
 
-    hook_class = MediaPackageVodHook
-    waiter_name = "asset_playable"
-    subject = "VOD asset"
+    aws_hook_class = MediaPackageVodHook
 
-    def describe(self, hook: Any) -> dict[str, Any]:
-        return hook.conn.describe_asset(Id=self.resource_id)
-
-    def success_message(self, detail: dict[str, Any]) -> str:
-        return f"VOD asset {self.resource_id} is PLAYABLE on {len(detail.get('EgressEndpoints', []))} endpoint(s)"
-
-    def failure_message(self, detail: dict[str, Any]) -> str:
-        failed = [
-            e.get("PackagingConfigurationId") for e in detail.get("EgressEndpoints", []) if e.get("Status") == "FAILED"
-        ]
-        return f"VOD asset {self.resource_id} FAILED on packaging configuration(s) {', '.join(map(str, failed))}"
-
-    def progress_message(self, detail: dict[str, Any], polls: int) -> str:
-        statuses = ", ".join(
-            f"{e.get('PackagingConfigurationId')}={e.get('Status')}" for e in detail.get("EgressEndpoints", [])
+    def __init__(
+        self,
+        *,
+        asset_id: str,
+        waiter_delay: int = 5,
+        waiter_max_attempts: int = 720,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        verify: bool | str | None = None,
+        botocore_config: dict | None = None,
+    ) -> None:
+        super().__init__(
+            serialized_fields={"asset_id": asset_id},
+            waiter_name="asset_playable",
+            waiter_args={"Id": asset_id},
+            failure_message=f"VOD asset {asset_id} FAILED on a packaging configuration",
+            status_message=f"VOD asset {asset_id} egress endpoints are",
+            status_queries=["EgressEndpoints[].[PackagingConfigurationId, Status]"],
+            return_key=RETURN_KEY,
+            return_value=asset_id,
+            waiter_delay=waiter_delay,
+            waiter_max_attempts=waiter_max_attempts,
+            aws_conn_id=aws_conn_id,
+            region_name=region_name,
+            verify=verify,
+            botocore_config=botocore_config,
         )
-        return f"VOD asset {self.resource_id}: {statuses} (check {polls})"
+
+
+def validate_trigger_event(event: Any, resource_id: str) -> dict[str, Any]:
+    """The trigger's event, checked: a dict with a known status and a message, for this resource.
+
+    Raises ``ValueError`` (the caller fails the task) for anything else: an event meant for
+    another resource, or one no trigger of this module sends.
+    """
+    if not isinstance(event, dict) or event.get("status") not in EVENT_STATUSES:
+        raise ValueError(f"unexpected trigger event for {resource_id}: {event!r}")
+    if event.get(RETURN_KEY) != resource_id:
+        raise ValueError(f"trigger event for {event.get(RETURN_KEY)!r}, expected {resource_id!r}")
+    if event["status"] != "success" and not isinstance(event.get("message"), str):
+        raise ValueError(f"trigger event for {resource_id} without a message: {event!r}")
+    return event

@@ -1,7 +1,8 @@
 """From a run's event (its trigger conf, or its entry in the season schedule) to the validated
-harvest requests of every output: one per endpoint and part, plus one per endpoint and clip.
+:class:`HarvestRequest` of every output (:mod:`live_to_vod.outputs`): one per endpoint and part,
+plus one per endpoint and clip, as the dicts the harvest group is mapped over.
 
-Pure domain module: no Airflow, no boto3.
+Pure domain module.
 """
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ from typing import Any
 import pendulum
 
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.harvest_plan import output_manifest_key, plan_event
+from live_to_vod.field_rules import manifest_key_problems
+from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.manifest_keys import output_manifest_key
+from live_to_vod.outputs import OutputPlanError, plan_outputs
 from live_to_vod.schedule import ScheduledEvent
-from live_to_vod.validation import (
-    FieldProblem,
-    HarvestRequest,
-    InvalidParams,
-    manifest_key_problems,
-    validate_harvest_request,
-)
+from live_to_vod.validation import FieldProblem, InvalidParams, validate_harvest_request
 
 
 def plan_from_params(params: Mapping[str, Any], config: DeploymentConfig, now: pendulum.DateTime) -> list[dict]:
@@ -57,10 +55,9 @@ def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pen
     multi = len(event.endpoints) > 1
     units = []
     try:
-        planned = plan_event(event.event_id, event.endpoints, first.window, event.clip_windows, first.manifest_key)
-    except ValueError as exc:  # a plan that cannot be made fails the run now, without retries
-        field = "manifest_key" if "manifest key" in str(exc) else "event"  # e.g. a clip's key past 1024 bytes
-        raise InvalidParams([FieldProblem(field, str(exc))]) from None
+        planned = plan_outputs(event.event_id, event.endpoints, first.window, event.clip_windows, first.manifest_key)
+    except OutputPlanError as exc:  # a plan that cannot be made fails the run now, without retries
+        raise InvalidParams([FieldProblem(exc.field, str(exc))]) from None
     for unit in planned:
         request = requests[unit.origin_endpoint_id]
         key = unit.manifest_key

@@ -8,7 +8,7 @@ from typing import Any
 from airflow.sdk import Asset, AssetAlias, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from live_to_vod.validation import HarvestRequest
+from live_to_vod.harvest_request import HarvestRequest
 
 # Downstream DAGs schedule on this alias; each event names the concrete s3:// asset.
 HARVESTED_ASSETS = AssetAlias(name="harvested-vod-assets")
@@ -24,18 +24,20 @@ class PublishHarvestedAssetOperator(BaseOperator):
     Returns the summary (also the asset event's extra).
 
     :param request: the validated request.
-    :param harvest: ``CreateHarvestJobOperator``'s XCom.
+    :param harvest_job_id: the harvest job that wrote the asset.
     :param verification: ``VerifyHarvestedAssetOperator``'s XCom.
     :param vod: ``CreateVodAssetOperator``'s XCom, or None when there was no hand-off.
     """
 
-    template_fields: Sequence[str] = ("request", "harvest", "verification", "vod")
+    template_fields: Sequence[str] = ("request", "harvest_job_id", "verification", "vod")
 
-    def __init__(self, *, request: Any, harvest: Any, verification: Any, vod: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, request: Any, harvest_job_id: Any, verification: Any, vod: Any = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("outlets", [HARVESTED_ASSETS])
         super().__init__(**kwargs)
         self.request = request
-        self.harvest = harvest
+        self.harvest_job_id = harvest_job_id
         self.verification = verification
         self.vod = vod
 
@@ -47,7 +49,7 @@ class PublishHarvestedAssetOperator(BaseOperator):
             "origin_endpoint_id": request.origin_endpoint_id,
             "window_start": request.window.start.to_iso8601_string(),
             "window_end": request.window.end.to_iso8601_string(),
-            "harvest_job_id": self.harvest["harvest_job_id"],
+            "harvest_job_id": self.harvest_job_id,
             "asset_uri": request.asset_uri,
             "duration_seconds": self.verification["duration_seconds"],
             "renditions": [

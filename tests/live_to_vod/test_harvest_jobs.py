@@ -1,19 +1,21 @@
-"""Tests for live_to_vod.harvest_state: existing jobs, notifications and statuses."""
+"""Tests for live_to_vod.harvest_jobs: existing jobs, notifications and statuses."""
 
 from __future__ import annotations
 
 import pendulum
 import pytest
 
-from live_to_vod.harvest_state import (
+from live_to_vod.harvest_jobs import (
     IN_PROGRESS,
     TERMINAL_FAILURE,
     TERMINAL_SUCCESS,
     failure_reason_from_event,
     matches_request,
     normalize_status,
+    pipeline_event_id_of,
 )
-from live_to_vod.validation import HarvestRequest, HarvestWindow
+from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
+from live_to_vod.naming import harvest_job_id
 
 ROLE = "arn:aws:iam::123456789012:role/harvest"
 REQUEST = HarvestRequest(
@@ -132,3 +134,36 @@ def test_no_failure_reason(detail):
 )
 def test_normalize_status(status, expected):
     assert normalize_status(status) == expected
+
+
+def _pipeline_event_id(job_id, endpoint, start_time, end_time):
+    job = {"Id": job_id, "OriginEndpointId": endpoint, "StartTime": start_time, "EndTime": end_time}
+    return pipeline_event_id_of(job)
+
+
+START, END = "2026-11-26T19:00:00Z", "2026-11-26T22:00:00Z"
+
+
+def test_pipeline_jobs_are_recognised_by_their_deterministic_id():
+    window = HarvestWindow(pendulum.parse(START), pendulum.parse(END))
+    ours = harvest_job_id("game-7", "ep-1", window)
+    assert _pipeline_event_id(ours, "ep-1", START, END) == "game-7"
+    assert _pipeline_event_id(harvest_job_id("game-7", "ep-1", window, attempt=3), "ep-1", START, END) == "game-7"
+    # Times as epoch seconds or another offset are the same instants.
+    assert _pipeline_event_id(ours, "ep-1", str(int(window.start.timestamp())), "2026-11-26T17:00:00-05:00") == "game-7"
+
+
+@pytest.mark.parametrize(
+    ("job_id", "endpoint", "end"),
+    [
+        ("console-job", "ep-1", END),
+        ("game-7-0123456789ab", "ep-1", END),  # the shape, not the digest
+        (None, "ep-2", END),  # our id, another endpoint
+        (None, "ep-1", "2026-11-26T22:00:02Z"),  # our id, another window
+        (None, "ep-1", "yesterday"),
+    ],
+)
+def test_other_jobs_are_not_taken_for_pipeline_jobs(job_id, endpoint, end):
+    window = HarvestWindow(pendulum.parse(START), pendulum.parse(END))
+    job_id = job_id or harvest_job_id("game-7", "ep-1", window)
+    assert _pipeline_event_id(job_id, endpoint, START, end) is None

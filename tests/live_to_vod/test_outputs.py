@@ -1,18 +1,19 @@
-"""Tests for live_to_vod.harvest_plan: one scheduled event -> its harvest jobs."""
+"""Tests for live_to_vod.outputs (and the output keys of live_to_vod.manifest_keys): one event -> its harvest jobs."""
 
 from __future__ import annotations
-
-import json
 
 import pendulum
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from live_to_vod.harvest_plan import MAX_PART, HarvestUnit, output_manifest_key, plan_event, split_window
+from live_to_vod.field_rules import manifest_key_problems
+from live_to_vod.harvest_request import HarvestWindow
+from live_to_vod.limits import MAX_HARVEST_DURATION
+from live_to_vod.manifest_keys import output_manifest_key
 from live_to_vod.naming import harvest_job_id
+from live_to_vod.outputs import EventOutput, plan_outputs, split_window
 from live_to_vod.schedule import parse_schedule_text
-from live_to_vod.validation import HarvestWindow, manifest_key_problems
 
 
 def utc(*args: int) -> pendulum.DateTime:
@@ -30,7 +31,7 @@ def assert_contiguous(parts: list[HarvestWindow], whole: HarvestWindow) -> None:
     assert parts[0].start == whole.start and parts[-1].end == whole.end
     for before, after in zip(parts, parts[1:], strict=False):
         assert before.end == after.start
-    assert all(p.start < p.end and p.end - p.start <= MAX_PART for p in parts)
+    assert all(p.start < p.end and p.end - p.start <= MAX_HARVEST_DURATION for p in parts)
 
 
 # ----------------------------------------------------------------------------- split_window
@@ -173,7 +174,7 @@ def test_bad_output_manifest_key_arguments(key, endpoint, output, words):
         output_manifest_key(key, endpoint=endpoint, output=output)
 
 
-# ----------------------------------------------------------------------------- plan_event
+# ----------------------------------------------------------------------------- plan_outputs
 
 
 GAME = window(utc(2026, 11, 27, 1, 10), hours=3, minutes=50)
@@ -184,12 +185,12 @@ CLIPS = [
 
 
 def test_a_single_endpoint_event_is_one_full_harvest_at_its_key():
-    units = plan_event("game", ["demo-hls"], GAME, [], "game/index.m3u8")
-    assert units == [HarvestUnit("full", "demo-hls", GAME, "game/index.m3u8")]
+    units = plan_outputs("game", ["demo-hls"], GAME, [], "game/index.m3u8")
+    assert units == [EventOutput("full", "demo-hls", GAME, "game/index.m3u8")]
 
 
 def test_two_endpoints_with_two_clips():
-    units = plan_event("nfl", ["clean-hls", "world-hls"], GAME, CLIPS, "nfl-wk12/index.m3u8")
+    units = plan_outputs("nfl", ["clean-hls", "world-hls"], GAME, CLIPS, "nfl-wk12/index.m3u8")
     assert [(u.origin_endpoint_id, u.output, u.manifest_key) for u in units] == [
         ("clean-hls", "full", "nfl-wk12/clean-hls/index.m3u8"),
         ("clean-hls", "clip-opening-drive", "nfl-wk12/clean-hls/clips/opening-drive/index.m3u8"),
@@ -207,7 +208,7 @@ def test_two_endpoints_with_two_clips():
 def test_a_long_event_is_harvested_in_parts_then_clips():
     race = window(utc(2026, 10, 10, 12, 50), hours=30, minutes=30)
     clip = ("finish", window(utc(2026, 10, 11, 13, 0), minutes=10))
-    units = plan_event("race", ["motorsport-hls"], race, [clip], "motorsport/race/index.m3u8")
+    units = plan_outputs("race", ["motorsport-hls"], race, [clip], "motorsport/race/index.m3u8")
     assert [(u.output, u.manifest_key) for u in units] == [
         ("part-01", "motorsport/race/part-01/index.m3u8"),
         ("part-02", "motorsport/race/part-02/index.m3u8"),
@@ -217,15 +218,10 @@ def test_a_long_event_is_harvested_in_parts_then_clips():
 
 
 def test_a_long_multi_endpoint_event():
-    units = plan_event("race", ["a", "b"], window(START, hours=50), [], "race/index.m3u8")
+    units = plan_outputs("race", ["a", "b"], window(START, hours=50), [], "race/index.m3u8")
     assert [u.manifest_key for u in units] == [
         f"race/{endpoint}/part-0{i}/index.m3u8" for endpoint in ("a", "b") for i in (1, 2, 3)
     ]
-
-
-def test_units_round_trip_through_json():
-    for unit in plan_event("nfl", ["clean-hls", "world-hls"], GAME, CLIPS, "nfl-wk12/index.m3u8"):
-        assert HarvestUnit.from_dict(json.loads(json.dumps(unit.to_dict()))) == unit
 
 
 @pytest.mark.parametrize(
@@ -242,13 +238,13 @@ def test_units_round_trip_through_json():
 )
 def test_plan_refuses_what_a_validated_entry_never_holds(endpoints, clips, words):
     with pytest.raises(ValueError, match=words) as caught:
-        plan_event("nfl", endpoints, GAME, clips, "nfl/index.m3u8")
+        plan_outputs("nfl", endpoints, GAME, clips, "nfl/index.m3u8")
     assert "event 'nfl'" in str(caught.value)
 
 
 def test_plan_refuses_keys_s3_would_refuse():
     with pytest.raises(ValueError, match="bytes of UTF-8"):
-        plan_event("nfl", ["e" * 256, "f"], GAME, [], "x" * 800 + "/index.m3u8")
+        plan_outputs("nfl", ["e" * 256, "f"], GAME, [], "x" * 800 + "/index.m3u8")
 
 
 def test_the_example_schedule_plans_cleanly():
@@ -265,6 +261,6 @@ def test_the_example_schedule_plans_cleanly():
     )
     (event,), errors = parse_schedule_text(text, "week.yaml")
     assert errors == []
-    units = plan_event(event.event_id, event.endpoints, event.window, event.clip_windows, "nfl/index.m3u8")
+    units = plan_outputs(event.event_id, event.endpoints, event.window, event.clip_windows, "nfl/index.m3u8")
     assert len(units) == 6
     assert all(not manifest_key_problems(u.manifest_key) for u in units)

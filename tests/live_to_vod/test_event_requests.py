@@ -1,4 +1,4 @@
-"""Tests for live_to_vod.event_plan: a run's event (trigger conf or schedule entry) -> the validated
+"""Tests for live_to_vod.event_requests: a run's event (trigger conf or schedule entry) -> the validated
 requests of its outputs, as ``validate`` returns them and the mapped harvest group takes them."""
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import pendulum
 import pytest
 
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.event_plan import plan_from_params, plan_from_schedule
-from live_to_vod.harvest_plan import MAX_PART
+from live_to_vod.event_requests import plan_from_params, plan_from_schedule
+from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.limits import MAX_HARVEST_DURATION
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.schedule import ScheduledEvent, parse_schedule_text
-from live_to_vod.validation import HarvestRequest, InvalidParams
+from live_to_vod.validation import InvalidParams
 
 ROLE = "arn:aws:iam::123456789012:role/mediapackage-harvest"
 VOD_ROLE = "arn:aws:iam::123456789012:role/mediapackage-vod-read"
@@ -48,7 +49,7 @@ def assert_requests(units: list[dict]) -> None:
         assert json.loads(json.dumps(unit)) == unit
         request = HarvestRequest.from_dict(unit)
         assert {**request.to_dict(), "output": unit["output"]} == unit
-        assert request.window.end - request.window.start <= MAX_PART
+        assert request.window.end - request.window.start <= MAX_HARVEST_DURATION
     job_ids = [
         harvest_job_id(u["event_id"], u["origin_endpoint_id"], HarvestRequest.from_dict(u).window) for u in units
     ]

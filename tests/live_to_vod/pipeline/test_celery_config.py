@@ -1,4 +1,4 @@
-"""live_to_vod.celery_config: Airflow's Celery settings unchanged, the pipeline imported with them."""
+"""live_to_vod.pipeline.celery_config: Airflow's Celery settings unchanged, the pipeline imported with them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def test_celery_config_is_airflows_and_preloads_the_pipeline():
         """
         import sys
         from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
-        from live_to_vod.celery_config import CELERY_CONFIG
+        from live_to_vod.pipeline.celery_config import CELERY_CONFIG
         assert CELERY_CONFIG == DEFAULT_CELERY_CONFIG
         for name in ("live_to_vod.aws.operators.harvest", "live_to_vod.aws.operators.verify",
                      "live_to_vod.aws.triggers.mediapackage", "airflow.providers.amazon.aws.hooks.s3", "m3u8"):

@@ -1,8 +1,8 @@
-"""Reading harvest jobs and their EventBridge notifications.
+"""Reading MediaPackage harvest jobs: DescribeHarvestJob responses and the job in a notification.
 
-Pure domain module: no Airflow, no boto3. Used when a harvest job with our
-deterministic id already exists (is it *our* job, or a clash?) and when a
-notification or a DescribeHarvestJob status arrives.
+Pure domain module. Used when a harvest job with the pipeline's deterministic id already
+exists (is it *this run's* job, or a clash?), when a status arrives, and when a job made
+anywhere must be told from the pipeline's own.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from collections.abc import Mapping
 
 import pendulum
 
-from live_to_vod.validation import HarvestRequest
+from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
+from live_to_vod.naming import pipeline_event_id
+from live_to_vod.text import clip
 
 __all__ = [
     "IN_PROGRESS",
@@ -20,8 +22,10 @@ __all__ = [
     "TERMINAL_SUCCESS",
     "failure_reason_from_event",
     "matches_request",
+    "job_window",
     "normalize_status",
     "parse_job_time",
+    "pipeline_event_id_of",
 ]
 
 TERMINAL_SUCCESS = "SUCCEEDED"
@@ -46,16 +50,16 @@ def matches_request(job: Mapping, request: HarvestRequest) -> list[str]:
 
     def compare(name: str, actual: object, wanted: str) -> None:
         if actual != wanted:
-            differences.append(f"{name} is {_show(actual)}, this run wants {wanted}")
+            differences.append(f"{name} is {clip(actual, 80)}, this run wants {wanted}")
 
     compare("OriginEndpointId", job.get("OriginEndpointId"), request.origin_endpoint_id)
     for name, wanted_text, wanted in (("StartTime", start, request.window.start), ("EndTime", end, request.window.end)):
         actual = job.get(name)
         instant = parse_job_time(actual)
         if instant is None:
-            differences.append(f"{name} is {_show(actual)}, which is not a time; this run wants {wanted_text}")
+            differences.append(f"{name} is {clip(actual, 80)}, which is not a time; this run wants {wanted_text}")
         elif instant != wanted:
-            differences.append(f"{name} is {_show(actual)}, this run wants {wanted_text}")
+            differences.append(f"{name} is {clip(actual, 80)}, this run wants {wanted_text}")
     compare("BucketName", destination.get("BucketName"), request.s3_bucket)
     compare("ManifestKey", destination.get("ManifestKey"), request.manifest_key)
     compare("RoleArn", destination.get("RoleArn"), request.role_arn)
@@ -107,12 +111,18 @@ def parse_job_time(value: object) -> pendulum.DateTime | None:
     return None
 
 
-def _show(value: object) -> str:
-    """Plain text for ordinary values; escaped (repr) and clipped when odd, so logs stay readable."""
-    if isinstance(value, str) and value.isprintable():
-        return value if len(value) <= 80 else f"{value[:80]}... ({len(value)} characters)"
-    try:
-        text = repr(value[:80] if isinstance(value, str) else value)
-    except Exception:  # e.g. an int too long to convert to text
-        return type(value).__name__
-    return text if len(text) <= 80 else text[:80] + "..."
+
+def job_window(job: Mapping) -> HarvestWindow | None:
+    """The job's ``StartTime``/``EndTime`` as a window; None when they are not one."""
+    start, end = parse_job_time(job.get("StartTime")), parse_job_time(job.get("EndTime"))
+    if start is None or end is None or end <= start:
+        return None
+    return HarvestWindow(start, end)
+
+
+def pipeline_event_id_of(job: Mapping) -> str | None:
+    """The event id when ``job`` (a DescribeHarvestJob response) is one ``live_event_harvest`` made."""
+    job_id, endpoint, window = job.get("Id"), job.get("OriginEndpointId"), job_window(job)
+    if not isinstance(job_id, str) or not isinstance(endpoint, str) or window is None:
+        return None
+    return pipeline_event_id(job_id, endpoint, window)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from live_to_vod.aws.operators.publish import SummarizeLiveEventOperator
+from live_to_vod.pipeline.publish import SummarizeLiveEventOperator
 
 
 class PublishedSummaries:

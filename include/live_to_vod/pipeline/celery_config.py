@@ -1,6 +1,6 @@
 """Celery settings for the workers: Airflow's defaults, with the pipeline imported once per worker.
 
-Set ``AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=live_to_vod.celery_config.CELERY_CONFIG`` (the compose
+Set ``AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=live_to_vod.pipeline.celery_config.CELERY_CONFIG`` (the compose
 file and the process topology do). On Linux a Celery worker forks a process per task instance; a
 module imported here, when the worker starts, is already in memory in every fork, so a task does
 not pay again for importing the amazon provider, boto3, m3u8, PyAV and our operators each time
@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
-import live_to_vod.aws.operators.harvest
 import live_to_vod.aws.operators.notifications
-import live_to_vod.aws.operators.publish
-import live_to_vod.aws.operators.verify
-import live_to_vod.aws.operators.vod
-import live_to_vod.aws.sensors.mediapackage
+import live_to_vod.pipeline.event_end
+import live_to_vod.pipeline.notification_report
+import live_to_vod.pipeline.params
+import live_to_vod.pipeline.task_groups  # the operators and sensors of both DAGs
 import live_to_vod.timetables.season  # noqa: F401
 
 CELERY_CONFIG = DEFAULT_CELERY_CONFIG

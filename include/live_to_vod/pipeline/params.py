@@ -1,0 +1,68 @@
+"""The trigger form of ``live_event_harvest``: one ``Param`` per request field.
+
+The form checks what JSON schema can (types, the id alphabets of
+:mod:`live_to_vod.field_rules`); the validate task checks everything (times, windows, the
+deployment's defaults) and names each field it refuses, for the form and the REST API alike.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Param
+
+from live_to_vod.config import DeploymentConfig
+from live_to_vod.field_rules import EVENT_ID, RESOURCE_ID
+from live_to_vod.times import EXAMPLE_TIME
+
+
+def _default(value: str) -> str:
+    return f"Empty: the deployment default ({value or 'none set'})."
+
+
+def _text(title: str, description: str, section: str, pattern: str | None = None, **schema: str) -> Param:
+    if pattern is not None:
+        schema["pattern"] = pattern
+    return Param(
+        default=None, type=["null", "string"], title=title, description=description, section=section, **schema
+    )
+
+
+def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
+    """The params of a manual run, with the deployment's defaults shown in the descriptions."""
+    return {
+        "event_id": _text(
+            "Event id",
+            "Required for manual runs. Names the run's harvest job and VOD asset: "
+            f"letters, digits, _ and -, up to {EVENT_ID.max_len}.",
+            "Event",
+            EVENT_ID.json_schema_pattern,
+        ),
+        "origin_endpoint_id": _text(
+            "Origin endpoint",
+            "The MediaPackage (v1) HLS origin endpoint to harvest; it needs a startover window.",
+            "Event",
+            RESOURCE_ID.json_schema_pattern,
+        ),
+        "start_time": _text("Start", f"ISO 8601 with an offset, e.g. {EXAMPLE_TIME}.", "Event", format="date-time"),
+        "end_time": _text(
+            "End",
+            "ISO 8601 with an offset; at most 24 h after the start. May be in the future: the run waits.",
+            "Event",
+            format="date-time",
+        ),
+        "s3_bucket": _text("S3 bucket", _default(config.s3_bucket), "Destination"),
+        "manifest_key": _text(
+            "Manifest key",
+            "Template for the parent manifest's key; placeholders {event_id}, {date}, "
+            "{origin_endpoint_id}. " + _default(config.manifest_key_template),
+            "Destination",
+        ),
+        "role_arn": _text(
+            "Harvest role ARN", "Role MediaPackage assumes to write to S3. " + _default(config.harvest_role_arn),
+            "Destination",
+        ),
+        "packaging_group_id": _text(
+            "VOD packaging group",
+            "MediaPackage VOD packaging group for the hand-off. " + _default(config.packaging_group_id),
+            "VOD hand-off",
+        ),
+    }

@@ -1,0 +1,60 @@
+"""The task chains both DAGs wire: one output's harvest, and the hand-off of a finished harvest.
+
+``live_event_harvest`` maps :func:`harvest_output` over an event's outputs; ``harvest_notifications``
+maps :func:`hand_off_harvest` over the jobs made elsewhere. The hand-off (verify the asset, hand it
+to MediaPackage VOD, publish it) is the same chain in both, built here once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Asset
+
+from live_to_vod.aws.operators.harvest import CreateHarvestJobOperator
+from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
+from live_to_vod.aws.operators.vod import CreateVodAssetOperator
+from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
+from live_to_vod.config import DeploymentConfig
+from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
+from live_to_vod.pipeline.publish import PublishHarvestedAssetOperator
+
+#: Task ids inside the groups (the report and summary tasks read XComs by them).
+VERIFY, HAND_OFF, PUBLISH = "verify_asset", "hand_off_to_vod", "publish"
+
+
+def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig) -> tuple[Any, Any]:
+    """verify_asset >> hand_off_to_vod >> publish for one finished harvest; (first, last) task."""
+    verify_asset = VerifyHarvestedAssetOperator(task_id=VERIFY, request=request)
+    hand_off_to_vod = CreateVodAssetOperator(
+        task_id=HAND_OFF,
+        request=request,
+        harvest_job_id=harvest_job_id,
+        wait_timeout=config.vod_timeout_minutes * 60,
+    )
+    publish = PublishHarvestedAssetOperator(
+        task_id=PUBLISH,
+        request=request,
+        harvest_job_id=harvest_job_id,
+        verification=verify_asset.output,
+        vod=hand_off_to_vod.output,
+    )
+    verify_asset >> hand_off_to_vod >> publish
+    return verify_asset, publish
+
+
+def harvest_output(request: Any, config: DeploymentConfig) -> None:
+    """create_harvest_job >> wait_for_harvest >> the hand-off, for one output of an event."""
+    create_harvest_job = CreateHarvestJobOperator(task_id="create_harvest_job", request=request)
+    harvest_job_id = create_harvest_job.output["harvest_job_id"]
+    wait_for_harvest = HarvestJobSensor(
+        task_id="wait_for_harvest",
+        harvest_job_id=harvest_job_id,
+        timeout=config.harvest_timeout_minutes * 60,
+        mode=config.sensor_mode,  # only when not deferrable
+        # With the notification queue, a FAILED job's message quotes the reason from its notification.
+        # A reference, not a second definition: that would drop the asset's watcher (harvest_notifications).
+        inlets=[Asset.ref(name=NOTIFICATIONS_ASSET_NAME)] if config.notification_queue_url else [],
+    )
+    first, _ = hand_off_harvest(request, harvest_job_id, config)
+    create_harvest_job >> wait_for_harvest >> first
