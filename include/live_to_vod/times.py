@@ -54,7 +54,7 @@ def read_wall_time(value: object, hint: str) -> WallTime | str:
     """``value`` read by the grammar, or a message saying why it is not a time (ending in ``hint``,
     which says how to write one)."""
     if not isinstance(value, str):
-        return f"must be a date and time like {EXAMPLE_TIME}, got {show(value)}"
+        return f"must be a string like {EXAMPLE_TIME}, got {show(value)}"
     match = _TIME_RE.fullmatch(value) if len(value) <= _MAX_LENGTH else None
     if match is None and len(value) <= _MAX_LENGTH and ("t" in value or "z" in value):
         match = _TIME_RE.fullmatch(value.upper())  # RFC 3339 allows a lowercase t and z

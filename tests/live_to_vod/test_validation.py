@@ -541,7 +541,7 @@ def test_partition_comes_from_config():
     message = only_problem(params(), "role_arn", config)
     assert "(from LIVE_TO_VOD_HARVEST_ROLE_ARN) is in partition aws, this deployment uses aws-cn" in message
     cn_role = "arn:aws-cn:iam::123456789012:role/x"
-    request = validate_harvest_request(params(role_arn=cn_role), config, NOW)
+    assert validate_harvest_request(params(role_arn=cn_role), config, NOW).role_arn == cn_role
 
 
 def test_role_is_required_overall():

@@ -277,10 +277,10 @@ def test_harvest_trigger_times_out_after_its_attempts_while_the_job_runs(stack, 
     event = only_event(trigger, "trig-slow")
 
     assert event["status"] == "timeout"
-    assert event["message"] == "harvest job trig-slow is still not done after 5 polls 0.05 s apart"
+    assert event["message"] == "harvest job trig-slow did not finish within 5 polls 0.05 s apart"
     assert mp.describe_harvest_job(Id="trig-slow")["Status"] == "IN_PROGRESS"  # gave up, the job runs on
     sensor = HarvestJobSensor(task_id="wait_for_harvest", harvest_job_id="trig-slow")
-    with pytest.raises(AirflowFailException, match="trig-slow: timeout"):
+    with pytest.raises(AirflowFailException, match="trig-slow did not finish"):
         sensor.execute_complete(context={}, event=event)
 
 

@@ -116,11 +116,15 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
             event = validate_trigger_event(event, asset_id)
         except ValueError as exc:
             raise AirflowFailException(str(exc)) from None
-        if event["status"] != "success":
-            raise AirflowFailException(
-                f"VOD asset {asset_id} did not become playable ({event['status']}): {event['message']}"
-            )
         asset = self.hook.describe_asset(asset_id)
+        if event["status"] == "failure" and asset is not None:
+            endpoints = asset["EgressEndpoints"]
+            failed = [e.get("PackagingConfigurationId") for e in endpoints if e.get("Status") == "FAILED"]
+            raise AirflowFailException(
+                f"VOD asset {asset_id} FAILED on packaging configuration(s) {', '.join(map(str, failed))}"
+            )
+        if event["status"] != "success":
+            raise AirflowFailException(event["message"])
         if asset is None:
             raise AirflowFailException(f"VOD asset {asset_id} was playable and is gone; nothing was handed off")
         return self._done(context, asset)

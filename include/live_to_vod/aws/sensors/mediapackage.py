@@ -114,7 +114,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         if event["status"] == "failure":
             raise AirflowFailException(harvest_failed_message(self.harvest_job_id, self._failure_reason(context)))
         if event["status"] != "success":
-            raise AirflowFailException(f"harvest job {self.harvest_job_id}: {event['status']}: {event['message']}")
+            raise AirflowFailException(event["message"])
         job = self.hook.describe_harvest_job(self.harvest_job_id)
         if job is None:
             raise AirflowFailException(f"harvest job {self.harvest_job_id} SUCCEEDED and is gone")

@@ -44,7 +44,7 @@ class _StatusEventsMixin:
     """Events that tell a failure (the waiter's failure acceptor) from a timeout and an error."""
 
     return_value: str
-    status_message: str
+    subject: str  # what is waited for, in words: "harvest job", "VOD asset"
     attempts: int
     waiter_delay: float
 
@@ -54,7 +54,10 @@ class _StatusEventsMixin:
             status = "failure"
         elif isinstance(error, WaiterMaxAttemptsError):
             status = "timeout"
-            message = f"{self.status_message} still not done after {self.attempts} polls {self.waiter_delay} s apart"
+            message = (
+                f"{self.subject} {self.return_value} did not finish within {self.attempts} polls "
+                f"{self.waiter_delay} s apart"
+            )
         else:
             status = "error"
             message = f"{self.return_value}: {message}"
@@ -74,6 +77,7 @@ class HarvestJobTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
     """
 
     aws_hook_class = MediaPackageHook
+    subject = "harvest job"
 
     def __init__(
         self,
@@ -117,6 +121,7 @@ class VodAssetPlayableTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
     """
 
     aws_hook_class = MediaPackageVodHook
+    subject = "VOD asset"
 
     def __init__(
         self,
