@@ -46,6 +46,8 @@ import m3u8
 import pendulum
 import requests
 
+from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -101,9 +103,6 @@ _MUX_OPTIONS = {"mpegts_copyts": "1", "max_delay": str(MUX_DELAY_US)}
 # Where the CLI takes the credentials from when --username/--password are not given.
 USERNAME_ENV = "DEVSTACK_INGEST_USERNAME"
 PASSWORD_ENV = "DEVSTACK_INGEST_PASSWORD"
-
-TS_CONTENT_TYPE = "video/MP2T"
-PLAYLIST_CONTENT_TYPE = "application/vnd.apple.mpegurl"
 
 
 class IngestError(RuntimeError):
@@ -686,11 +685,11 @@ class LiveHlsEncoder:
             self._put(
                 self._playlist_url(number),
                 self.media_playlist(number, low, end).encode(),
-                PLAYLIST_CONTENT_TYPE,
+                HLS_CONTENT_TYPE,
             )
         self._next = end
         if not self._multivariant_pushed:
-            self._put(f"{self.base_url}.m3u8", self.multivariant_playlist().encode(), PLAYLIST_CONTENT_TYPE)
+            self._put(f"{self.base_url}.m3u8", self.multivariant_playlist().encode(), HLS_CONTENT_TYPE)
             self._multivariant_pushed = True
         minutes = int(end * self.segment_seconds // 60)
         if minutes > self._logged_minutes:
@@ -717,7 +716,7 @@ class LiveHlsEncoder:
             self._put(
                 self._playlist_url(number),
                 self.media_playlist(number, low, self._next, final=True).encode(),
-                PLAYLIST_CONTENT_TYPE,
+                HLS_CONTENT_TYPE,
             )
         log.info(
             "finished after segment %d (PDT %s)",

@@ -39,8 +39,8 @@ from urllib.parse import parse_qs
 import m3u8
 from werkzeug.wrappers import Request, Response
 
+from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.harvest import HarvestFailure, HarvestRunner, asset_layout
-from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.restjson import RestJsonService, ServiceError
 from devstack.vod import Asset, MediaPackageVod, SourceProblem
 

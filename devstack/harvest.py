@@ -21,8 +21,9 @@ import pendulum
 
 from devstack.aws import AccessProblem, Sibling
 from devstack.config import Settings
+from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.ingest import ChannelContent, Rendition, Segment
-from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
+from devstack.playlists import media_playlist, multivariant
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,10 @@ from devstack import s3_listing
 from devstack.aws import Sibling
 from devstack.clock import RetentionClock
 from devstack.config import Settings
+from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPackageVod
 from devstack.mediapackage import MediaPackage
-from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
+from devstack.playlists import media_playlist, multivariant
 from devstack.restjson import RestJsonService, ServiceError
 from devstack.sigv4 import SignatureProblem, verify_request
 
