@@ -93,9 +93,10 @@ class HarvestRunner:
                     if self._stopped:
                         return
                 _, _, job, failure = heapq.heappop(self._due)
-            self._complete(job, failure)
+            self.complete(job, failure)
 
-    def _complete(self, job: Any, failure: str | None) -> None:
+    def complete(self, job: Any, failure: str | None) -> None:
+        """End the job: its status, and its notification event (fault injection delays this)."""
         record = job.record
         record["Status"] = "FAILED" if failure else "SUCCEEDED"
         job.failure = failure

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from devstack.cli import TRUST_MEDIAPACKAGE, seed, vod_role_policy
 from devstack.config import Settings
 from devstack.encoder import LiveHlsEncoder
-from devstack.faults import DAMAGES, FaultControl, FaultRegistry, s3_operation
+from devstack.faults import DAMAGES, FaultControl, FaultRegistry
 from devstack.net import free_port
 from devstack.server import StackThread
 from live_to_vod.s3_asset_store import S3AssetStore
@@ -191,23 +191,6 @@ def test_after_skips_and_rules_match_their_operation(stack, faults):
     state = faults.get(rule["id"])
     assert (state["matched"], state["fired"]) == (4, 1)
     assert faults.get(other["id"])["fired"] == 0
-
-
-def test_s3_operation_names():
-    assert s3_operation("GET", "/b", "list-type=2&prefix=x") == "ListObjectsV2"
-    assert s3_operation("GET", "/b", "prefix=x") == "ListObjects"
-    assert s3_operation("GET", "/b/a/k.ts", "") == "GetObject"
-    assert s3_operation("HEAD", "/b/a/k.ts", "") == "HeadObject"
-    assert s3_operation("PUT", "/b/k", "") == "PutObject"
-    assert s3_operation("PUT", "/b/k", "", {"HTTP_X_AMZ_COPY_SOURCE": "/b/j"}) == "CopyObject"
-    assert s3_operation("DELETE", "/b/k", "") == "DeleteObject"
-    assert s3_operation("POST", "/b", "delete") == "DeleteObjects"
-    assert s3_operation("PUT", "/b", "") == "CreateBucket"
-    assert s3_operation("HEAD", "/b", "") == "HeadBucket"
-    assert s3_operation("GET", "/b", "location") == "GetBucketLocation"
-    assert s3_operation("GET", "/", "") == "ListBuckets"
-    assert s3_operation("POST", "/b/k", "uploads") == "CreateMultipartUpload"
-    assert s3_operation("PUT", "/b/k", "partNumber=1&uploadId=u") == "UploadPart"
 
 
 # -- control -----------------------------------------------------------------------------------------
