@@ -16,10 +16,11 @@ USER airflow
 COPY --chown=airflow:0 requirements.lock /opt/airflow/requirements.lock
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements.lock
 
-# The project's packages (live_to_vod from include/, devstack), without touching the locked set.
+# The project's packages (live_to_vod from include/, devstack, localrun), without touching the locked set.
 COPY --chown=airflow:0 pyproject.toml /opt/airflow/project/pyproject.toml
 COPY --chown=airflow:0 include /opt/airflow/project/include
 COPY --chown=airflow:0 devstack /opt/airflow/project/devstack
+COPY --chown=airflow:0 localrun /opt/airflow/project/localrun
 RUN pip install --no-cache-dir --no-deps /opt/airflow/project \
     && rm -rf /opt/airflow/project
 

@@ -39,10 +39,11 @@ def seeded_stack(
 ) -> Iterator[BenchStack]:
     """Start the stack (``DEVSTACK_HARVEST_MIN_SECONDS=harvest_seconds``), seed it, push
     ``preroll_seconds`` of back-dated content; stop it when the block ends."""
-    from devstack.cli import clients, healthy, seed
+    from devstack.cli import healthy
     from devstack.config import Settings
     from devstack.encoder import LiveHlsEncoder
     from devstack.net import free_port
+    from localrun.seed import clients, seed
 
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix=prefix))

@@ -5,7 +5,7 @@
 1. Starts the local media stack as its own process with ``DEVSTACK_HARVEST_MIN_SECONDS`` (each
    harvest job stays IN_PROGRESS that long: a realistic minute) and pushes 5 minutes of back-dated
    content through the ingest URL (3 video renditions + audio, 2 s segments).
-2. For each mode, a fresh production topology (``devstack.topology.CeleryTopology``: a new Postgres
+2. For each mode, a fresh production topology (``localrun.topology.CeleryTopology``: a new Postgres
    database, a Redis broker namespace, scheduler, dag-processor, triggerer, api-server and two
    Celery workers at the default 16 slots each) runs ``--events`` runs of ``live_event_harvest``,
    all triggered at once through the REST API, each its own event (own harvest job and VOD asset)
@@ -93,7 +93,7 @@ def count(api: Any, path: str) -> int:
 
 
 def run_mode(mode: str, events: int, base: Path, settings: Any, demo: dict, window: tuple, c: dict) -> dict:
-    from devstack.topology import CeleryTopology
+    from localrun.topology import CeleryTopology
 
     topology = CeleryTopology(base / mode, stack_url=settings.public_url, seed=demo, workers=2, **COMMON, **MODES[mode])
     t0 = time.perf_counter()
@@ -187,7 +187,7 @@ def main() -> int:
     parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke")
     args = parser.parse_args()
 
-    from devstack.topology import unavailable_reason
+    from localrun.topology import unavailable_reason
 
     reason = unavailable_reason()
     if reason:

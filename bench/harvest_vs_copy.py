@@ -36,9 +36,10 @@ def main() -> int:
     parser.add_argument("--renditions", type=int, default=3, help="video renditions (no audio), 1-3")
     args = parser.parse_args()
 
-    from devstack.cli import healthy, seed
+    from devstack.cli import healthy
     from devstack.config import Settings
     from devstack.encoder import DEFAULT_RENDITIONS, LiveHlsEncoder
+    from localrun.seed import seed
 
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix="bench-devstack-"))

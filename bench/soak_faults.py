@@ -6,7 +6,7 @@
    harvest job stays IN_PROGRESS that long) and pushes 5 minutes of back-dated content through the
    ingest URL (3 video renditions + audio, 2 s segments), as ``bench/celery_events_in_flight.py``.
 2. Two passes over the same ``--events`` events and the same back-dated 60 s window, each on a
-   fresh production topology (``devstack.topology.CeleryTopology``: a new Postgres database, a
+   fresh production topology (``localrun.topology.CeleryTopology``: a new Postgres database, a
    Redis broker namespace, scheduler, dag-processor, triggerer, api-server and two Celery workers),
    deferrable operators and the notification queue on (its asset watcher polls SQS in the
    triggerer), every run of ``live_event_harvest`` triggered at once through the REST API, each
@@ -19,7 +19,7 @@
      them and the throttle rule is asked first, so the error rule's own rate is
      ``error_rate / (1 - throttle_rate)`` of the calls it sees. Every retried attempt is a call.
    The pipeline's own retries do the rest: botocore standard mode, 10 attempts per call
-   (``aws_default``, ``devstack.airflow_local.AWS_RETRIES``), and 3 task retries per task.
+   (``aws_default``, ``localrun.standalone.AWS_RETRIES``), and 3 task retries per task.
 3. Measures per pass: wall time from the first trigger until every run has finished, events per
    minute, runs succeeded/failed, task retries used (sum of ``try_number - 1`` over every task
    instance, from the REST API, and which tasks retried, with the error of each failed try), the
@@ -91,7 +91,7 @@ def run_pass(
     timeout: float,
 ) -> dict:
     from devstack.faults import FaultControl
-    from devstack.topology import CeleryTopology
+    from localrun.topology import CeleryTopology
 
     faults = FaultControl(settings.public_url)
     topology = CeleryTopology(base / name, stack_url=settings.public_url, seed=demo, workers=2, **ENV)
@@ -266,7 +266,7 @@ def main() -> int:
     parser.add_argument("--passes", default="fault-free,faults", help="comma-separated: fault-free, faults")
     args = parser.parse_args()
 
-    from devstack.topology import unavailable_reason
+    from localrun.topology import unavailable_reason
 
     reason = unavailable_reason()
     if reason:

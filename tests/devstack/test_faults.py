@@ -14,7 +14,6 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from devstack.cli import TRUST_MEDIAPACKAGE, seed, vod_role_policy
 from devstack.config import Settings
 from devstack.encoder import LiveHlsEncoder
 from devstack.faults import DAMAGES, FaultControl, FaultRegistry
@@ -22,6 +21,7 @@ from devstack.net import free_port
 from devstack.server import StackThread
 from live_to_vod.s3_asset_store import S3AssetStore
 from live_to_vod.verification import verify_vod_asset
+from localrun.seed import TRUST_MEDIAPACKAGE, seed, vod_role_policy
 
 REGION = "us-east-1"
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # Config max_attempts counts retries

@@ -14,9 +14,9 @@ import time
 import pendulum
 import pytest
 
-from devstack.cli import seed
 from live_to_vod.s3_asset_store import S3AssetStore
 from live_to_vod.verification import verify_vod_asset
+from localrun.seed import seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.ffmpeg]
 

@@ -12,10 +12,10 @@ import m3u8
 import pendulum
 import pytest
 
-from devstack.cli import seed
 from devstack.encoder import LiveHlsEncoder
 from live_to_vod.s3_asset_store import S3AssetStore
 from live_to_vod.verification import verify_vod_asset
+from localrun.seed import seed
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import urllib.request
 import m3u8
 import pytest
 
-from devstack.cli import TRUST_MEDIAPACKAGE, vod_role_policy
+from localrun.seed import TRUST_MEDIAPACKAGE, vod_role_policy
 
 BUCKET = "vod-source"
 PARENT = """#EXTM3U

@@ -1,4 +1,4 @@
-"""Crashes on the production topology (``devstack.topology.CeleryTopology``: Postgres, Redis,
+"""Crashes on the production topology (``localrun.topology.CeleryTopology``: Postgres, Redis,
 scheduler, dag-processor, triggerer, API server, two Celery workers), then recovery: each event
 still ends with exactly one harvest job and one VOD asset and a successful run.
 
@@ -29,9 +29,9 @@ import pendulum
 import pytest
 
 from devstack.faults import FaultControl
-from devstack.topology import CeleryTopology
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
+from localrun.topology import CeleryTopology
 from tests.support.reliability import record_reliability, retries_used
 
 pytestmark = pytest.mark.slow

@@ -20,11 +20,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from devstack.airflow_local import AWS_RETRIES
-from devstack.cli import seed
 from devstack.encoder import LiveHlsEncoder
 from live_to_vod.naming import harvest_job_id
 from live_to_vod.validation import HarvestWindow
+from localrun.seed import seed
+from localrun.standalone import AWS_RETRIES
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("dag_run_scenario.py")

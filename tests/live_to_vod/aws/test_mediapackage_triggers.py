@@ -25,10 +25,10 @@ from airflow.triggers.base import TriggerEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devstack.cli import seed
 from devstack.encoder import LiveHlsEncoder
 from live_to_vod.aws.sensors.mediapackage import EVENT_STATUSES, HarvestJobSensor, validate_trigger_event
 from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, VodAssetPlayableTrigger
+from localrun.seed import seed
 
 TRIGGERS = (HarvestJobTrigger, VodAssetPlayableTrigger)
 EVENT_KEYS = {"status", "resource_id", "message", "detail"}
