@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from localrun.topology import CeleryTopology
+from tests.support.topology import celery_topology
 
 DAG_ID = "live_event_harvest"
 WORKERS = 2
@@ -23,19 +24,8 @@ WORKERS = 2
 
 @pytest.fixture(scope="module")
 def celery_deployment(topology_infrastructure, media_stack) -> Iterator:
-    topology = CeleryTopology(
-        media_stack.base / "topology",
-        stack_url=media_stack.settings.public_url,
-        seed=media_stack.demo,
-        workers=WORKERS,
-        LIVE_TO_VOD_END_MARGIN_SECONDS="2",
-    )
-    try:
-        topology.start()
-        topology.wait_for_dag(DAG_ID)
+    with celery_topology(media_stack, workers=WORKERS) as topology:
         yield media_stack.deployment(topology)  # conftest's Deployment: trigger, follow, jobs, assets
-    finally:
-        topology.stop()
     # Nothing leaks: every process of the topology ended, its database and broker keys are gone.
     assert topology.leftover_pids() == []
     assert all(process.poll() is not None for process in topology.processes.values())
