@@ -76,3 +76,13 @@ def seeded_stack(
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def topology_unavailable() -> bool:
+    """True, with the reason printed, when the Celery topology cannot run here (the Celery benches exit 2)."""
+    from localrun.topology import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        print(f"cannot run: {reason}")
+    return reason is not None

@@ -38,7 +38,7 @@ import pendulum
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stack import seeded_stack  # noqa: E402
+from bench_stack import seeded_stack, topology_unavailable  # noqa: E402
 
 DAG_ID = "live_event_harvest"
 PREROLL_SECONDS = 300
@@ -93,6 +93,7 @@ def count(api: Any, path: str) -> int:
 
 
 def run_mode(mode: str, events: int, base: Path, settings: Any, demo: dict, window: tuple, c: dict) -> dict:
+    from localrun.demo import event_conf
     from localrun.topology import CeleryTopology
 
     topology = CeleryTopology(base / mode, stack_url=settings.public_url, seed=demo, workers=2, **COMMON, **MODES[mode])
@@ -108,13 +109,7 @@ def run_mode(mode: str, events: int, base: Path, settings: Any, demo: dict, wind
         prefix = f"bench-{mode}"
         started = time.perf_counter()
         for i in range(events):
-            conf = {
-                "event_id": f"{prefix}-{i:03d}",
-                "origin_endpoint_id": demo["endpoint_id"],
-                "start_time": start.to_iso8601_string(),
-                "end_time": end.to_iso8601_string(),
-            }
-            status, body = api.trigger(DAG_ID, conf)
+            status, body = api.trigger(DAG_ID, event_conf(f"{prefix}-{i:03d}", demo["endpoint_id"], start, end))
             if status != 200:
                 raise RuntimeError(f"trigger refused: {status} {body}")
         triggered = time.perf_counter() - started
@@ -187,11 +182,7 @@ def main() -> int:
     parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke")
     args = parser.parse_args()
 
-    from localrun.topology import unavailable_reason
-
-    reason = unavailable_reason()
-    if reason:
-        print(f"cannot run: {reason}")
+    if topology_unavailable():
         return 2
     results = []
     with seeded_stack("bench-celery-", harvest_seconds=args.harvest_seconds, preroll_seconds=PREROLL_SECONDS) as stack:

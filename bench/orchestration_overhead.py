@@ -194,6 +194,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=3, help="events (Airflow runs, and as many plain runs)")
     args = parser.parse_args()
 
+    from localrun.demo import event_conf
     from localrun.standalone import AirflowStandalone, airflow_env
 
     airflow = None
@@ -229,12 +230,7 @@ def main() -> int:
             tag = pendulum.now("UTC").format("HHmmss")
             airflow_runs, plain_runs = [], []
             for k in range(1, args.events + 1):
-                conf = {
-                    "event_id": f"bench-{tag}-{k}",
-                    "origin_endpoint_id": demo["endpoint_id"],
-                    "start_time": start.to_iso8601_string(),
-                    "end_time": end.to_iso8601_string(),
-                }
+                conf = event_conf(f"bench-{tag}-{k}", demo["endpoint_id"], start, end)
                 result = airflow_run(airflow, c["mediapackage"], notes, conf)
                 airflow_runs.append(result)
                 print(

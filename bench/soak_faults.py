@@ -46,7 +46,7 @@ from typing import Any
 import pendulum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stack import seeded_stack  # noqa: E402
+from bench_stack import seeded_stack, topology_unavailable  # noqa: E402
 from celery_events_in_flight import (  # noqa: E402
     COMMON,
     DAG_ID,
@@ -91,6 +91,7 @@ def run_pass(
     timeout: float,
 ) -> dict:
     from devstack.faults import FaultControl
+    from localrun.demo import event_conf
     from localrun.topology import CeleryTopology
 
     faults = FaultControl(settings.public_url)
@@ -110,13 +111,7 @@ def run_pass(
         started = time.perf_counter()
         for i in range(1, events + 1):
             event_id = f"{prefix}{i:04d}"
-            conf = {
-                "event_id": event_id,
-                "origin_endpoint_id": demo["endpoint_id"],
-                "start_time": start.to_iso8601_string(),
-                "end_time": end.to_iso8601_string(),
-            }
-            status, body = api.trigger(DAG_ID, conf)
+            status, body = api.trigger(DAG_ID, event_conf(event_id, demo["endpoint_id"], start, end))
             if status != 200:
                 raise RuntimeError(f"trigger refused: {status} {body}")
             event_of_run[body["dag_run_id"]] = event_id
@@ -266,11 +261,7 @@ def main() -> int:
     parser.add_argument("--passes", default="fault-free,faults", help="comma-separated: fault-free, faults")
     args = parser.parse_args()
 
-    from localrun.topology import unavailable_reason
-
-    reason = unavailable_reason()
-    if reason:
-        print(f"cannot run: {reason}")
+    if topology_unavailable():
         return 2
     passes = [name.strip() for name in args.passes.split(",")]
     unknown = sorted(set(passes) - PASSES.keys())
