@@ -3,6 +3,7 @@ back-dated live content already pushed through the channel's ingest URL."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -41,9 +42,8 @@ def seeded_stack(
     ``preroll_seconds`` of back-dated content; stop it when the block ends."""
     from devstack.cli import healthy
     from devstack.config import Settings
-    from devstack.encoder import LiveHlsEncoder
     from devstack.net import free_port
-    from localrun.seed import clients, seed
+    from localrun.seed import clients, push_content, seed
 
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix=prefix))
@@ -68,10 +68,8 @@ def seeded_stack(
                 time.sleep(0.1)
             demo = seed(settings, with_encoder=False)
             c = clients(settings, demo["region"])
-            ingest = c["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-            encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
             t0 = time.perf_counter()
-            encoder.run(preroll_seconds=preroll_seconds, duration_seconds=0)
+            encoder = push_content(c["mediapackage"], demo, preroll_seconds)
             yield BenchStack(home, settings, demo, c, encoder.start, time.perf_counter() - t0)
         finally:
             server.terminate()
@@ -86,3 +84,11 @@ def topology_unavailable() -> bool:
     if reason:
         print(f"cannot run: {reason}")
     return reason is not None
+
+
+def events_parser(doc: str, *, events: int, harvest_seconds: float, per: str) -> argparse.ArgumentParser:
+    """The command line of a bench of many events at once: ``--events`` (per ``per``), ``--harvest-seconds``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=events, help=f"events in flight at once, per {per}")
+    parser.add_argument("--harvest-seconds", type=float, default=harvest_seconds, help="each harvest job's own time")
+    return parser

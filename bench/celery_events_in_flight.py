@@ -28,7 +28,6 @@ Airflow's per-DAG default of 16, bound the poke baseline.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ import pendulum
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stack import seeded_stack, topology_unavailable  # noqa: E402
+from bench_stack import events_parser, seeded_stack, topology_unavailable  # noqa: E402
 
 DAG_ID = "live_event_harvest"
 PREROLL_SECONDS = 300
@@ -176,9 +175,7 @@ def _all_assets(vod: Any) -> list[dict]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=200, help="events in flight at once, per mode")
-    parser.add_argument("--harvest-seconds", type=float, default=60, help="each harvest job's own time")
+    parser = events_parser(__doc__, events=200, harvest_seconds=60, per="mode")
     parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke")
     args = parser.parse_args()
 

@@ -35,7 +35,6 @@ duplicate from the service's side: the pipeline's idempotency is tested on its r
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
@@ -46,7 +45,7 @@ from typing import Any
 import pendulum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stack import seeded_stack, topology_unavailable  # noqa: E402
+from bench_stack import events_parser, seeded_stack, topology_unavailable  # noqa: E402
 from celery_events_in_flight import (  # noqa: E402
     COMMON,
     DAG_ID,
@@ -251,9 +250,7 @@ def drain_notifications(api: Any, sqs: Any, queue_url: str) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100, help="events in flight at once, per pass")
-    parser.add_argument("--harvest-seconds", type=float, default=20, help="each harvest job's own time")
+    parser = events_parser(__doc__, events=100, harvest_seconds=20, per="pass")
     parser.add_argument("--throttle-rate", type=float, default=0.10, help="share of all AWS calls throttled")
     parser.add_argument("--error-rate", type=float, default=0.02, help="share of all AWS calls answered 5xx")
     parser.add_argument("--seed", type=int, default=6, help="seed of the fault rules")

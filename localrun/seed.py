@@ -3,7 +3,9 @@
 :func:`seed` creates (or finds: it is idempotent) the bucket, the harvest and VOD source roles made
 from the deployment's own IAM documents, the demo channel with two origin endpoints, the VOD
 packaging group and configuration, the notification queue and its EventBridge rule, and starts the
-synthetic encoder on the channel. ``python -m localrun seed`` runs it.
+synthetic encoder on the channel. ``python -m localrun seed`` runs it. Tests and benches that want
+content without the background encoder push it with :func:`push_content`, and harvest it with
+:func:`create_harvest_job` and :func:`wait_for_harvest_job`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devstack.cli import healthy, pid_alive, start
 from devstack.config import Settings
+
+if TYPE_CHECKING:
+    import pendulum
+
+    from devstack.encoder import LiveHlsEncoder
 
 DEMO = {
     "region": "us-east-1",
@@ -203,3 +211,53 @@ def seeded(settings: Settings, **options: Any) -> dict[str, Any]:
     if not healthy(settings):
         start(settings)
     return seed(settings, **options)
+
+
+# -- using the demo setup -------------------------------------------------------------------------
+
+
+def push_content(mp: Any, demo: dict[str, Any], preroll_seconds: float) -> LiveHlsEncoder:
+    """Push ``preroll_seconds`` of back-dated content through the demo channel's ingest URL and end the
+    stream; the returned encoder says where the content starts (``encoder.start``)."""
+    from devstack.encoder import LiveHlsEncoder
+
+    ingest = mp.describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
+    encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
+    encoder.run(preroll_seconds=preroll_seconds, duration_seconds=0)
+    return encoder
+
+
+def create_harvest_job(
+    mp: Any,
+    demo: dict[str, Any],
+    job_id: str,
+    start: pendulum.DateTime,
+    end: pendulum.DateTime,
+    manifest_key: str | None = None,
+    **destination: str,
+) -> dict[str, Any]:
+    """A harvest job of [start, end) on the demo endpoint into the demo bucket, with the demo's harvest role;
+    the manifest at ``games/<job id>/index.m3u8`` unless given, ``destination`` overriding S3Destination."""
+    return mp.create_harvest_job(
+        Id=job_id,
+        OriginEndpointId=demo["endpoint_id"],
+        StartTime=start.to_iso8601_string(),
+        EndTime=end.to_iso8601_string(),
+        S3Destination={
+            "BucketName": demo["bucket"],
+            "ManifestKey": manifest_key or f"games/{job_id}/index.m3u8",
+            "RoleArn": demo["harvest_role_arn"],
+            **destination,
+        },
+    )
+
+
+def wait_for_harvest_job(mp: Any, job_id: str, timeout: float = 60, poll: float = 0.05) -> dict[str, Any]:
+    """The job once it has left IN_PROGRESS; TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = mp.describe_harvest_job(Id=job_id)
+        if job["Status"] != "IN_PROGRESS":
+            return job
+        time.sleep(poll)
+    raise TimeoutError(f"harvest job {job_id} still IN_PROGRESS after {timeout} s")

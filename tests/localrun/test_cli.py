@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -14,17 +12,9 @@ import m3u8
 import pytest
 
 from devstack.net import free_port
+from tests.support.cli import run
 
 pytestmark = pytest.mark.slow
-
-
-def run(env, package, *args, check=True):
-    result = subprocess.run(
-        [sys.executable, "-m", package, *args], env=env, capture_output=True, text=True, timeout=120
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def test_seed_twice_one_encoder_then_stop(tmp_path):
