@@ -19,13 +19,14 @@ COPY --chown=airflow:0 requirements/runtime.lock /opt/airflow/requirements/runti
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements/runtime.lock
 
 # The local media stack: the development set (the runtime set at the same versions, plus moto's
-# server and the tools) and the whole project (live_to_vod, devstack).
+# server and the tools) and the whole project (live_to_vod, devstack, localrun: what seeds it).
 FROM runtime AS devstack
 COPY --chown=airflow:0 requirements/dev.lock /opt/airflow/requirements/dev.lock
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/airflow/requirements/dev.lock
 COPY --chown=airflow:0 pyproject.toml /opt/airflow/project/pyproject.toml
 COPY --chown=airflow:0 include/live_to_vod /opt/airflow/project/include/live_to_vod
 COPY --chown=airflow:0 devstack /opt/airflow/project/devstack
+COPY --chown=airflow:0 localrun /opt/airflow/project/localrun
 RUN pip install --no-cache-dir --no-deps /opt/airflow/project \
     && rm -rf /opt/airflow/project
 # The seed creates its roles from the same IAM documents as AWS.

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEVSTACK_HOME ?= $(CURDIR)/var/devstack
 
-.PHONY: setup run test test-fast stop stack-start stack-stop stack-status seed lint bench lock reliability
+.PHONY: setup run test test-fast stop airflow-stop stack-start stack-stop stack-status seed lint bench lock reliability
 
 setup: $(STAMP)
 
@@ -47,12 +47,16 @@ stack-status: setup
 	$(BIN)/python -m devstack status
 
 seed: stack-start
-	$(BIN)/python -m devstack seed
+	$(BIN)/python -m localrun seed
 
 run: setup
-	$(BIN)/python -m devstack demo
+	$(BIN)/python -m localrun demo
 
-stop: stack-stop
+# Everything `make run` started: the demo's Airflow, then the stack and its encoder.
+stop: airflow-stop stack-stop
+
+airflow-stop:
+	-test -x $(BIN)/python && $(BIN)/python -m localrun stop
 
 lint: setup
 	$(BIN)/ruff check .

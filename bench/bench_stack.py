@@ -3,6 +3,7 @@ back-dated live content already pushed through the channel's ingest URL."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -39,10 +40,10 @@ def seeded_stack(
 ) -> Iterator[BenchStack]:
     """Start the stack (``DEVSTACK_HARVEST_MIN_SECONDS=harvest_seconds``), seed it, push
     ``preroll_seconds`` of back-dated content; stop it when the block ends."""
-    from devstack.cli import clients, healthy, seed
+    from devstack.cli import healthy
     from devstack.config import Settings
-    from devstack.encoder import LiveHlsEncoder
     from devstack.net import free_port
+    from localrun.seed import clients, push_content, seed
 
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix=prefix))
@@ -67,11 +68,27 @@ def seeded_stack(
                 time.sleep(0.1)
             demo = seed(settings, with_encoder=False)
             c = clients(settings, demo["region"])
-            ingest = c["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-            encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
             t0 = time.perf_counter()
-            encoder.run(preroll_seconds=preroll_seconds, duration_seconds=0)
+            encoder = push_content(c["mediapackage"], demo, preroll_seconds)
             yield BenchStack(home, settings, demo, c, encoder.start, time.perf_counter() - t0)
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def topology_unavailable() -> bool:
+    """True, with the reason printed, when the Celery topology cannot run here (the Celery benches exit 2)."""
+    from localrun.topology import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        print(f"cannot run: {reason}")
+    return reason is not None
+
+
+def events_parser(doc: str, *, events: int, harvest_seconds: float, per: str) -> argparse.ArgumentParser:
+    """The command line of a bench of many events at once: ``--events`` (per ``per``), ``--harvest-seconds``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=events, help=f"events in flight at once, per {per}")
+    parser.add_argument("--harvest-seconds", type=float, default=harvest_seconds, help="each harvest job's own time")
+    return parser

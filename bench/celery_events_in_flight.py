@@ -5,7 +5,7 @@
 1. Starts the local media stack as its own process with ``DEVSTACK_HARVEST_MIN_SECONDS`` (each
    harvest job stays IN_PROGRESS that long: a realistic minute) and pushes 5 minutes of back-dated
    content through the ingest URL (3 video renditions + audio, 2 s segments).
-2. For each mode, a fresh production topology (``devstack.topology.CeleryTopology``: a new Postgres
+2. For each mode, a fresh production topology (``localrun.topology.CeleryTopology``: a new Postgres
    database, a Redis broker namespace, scheduler, dag-processor, triggerer, api-server and two
    Celery workers at the default 16 slots each) runs ``--events`` runs of ``live_event_harvest``,
    all triggered at once through the REST API, each its own event (own harvest job and VOD asset)
@@ -28,7 +28,6 @@ Airflow's per-DAG default of 16, bound the poke baseline.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ import pendulum
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stack import seeded_stack  # noqa: E402
+from bench_stack import events_parser, seeded_stack, topology_unavailable  # noqa: E402
 
 DAG_ID = "live_event_harvest"
 PREROLL_SECONDS = 300
@@ -93,7 +92,8 @@ def count(api: Any, path: str) -> int:
 
 
 def run_mode(mode: str, events: int, base: Path, settings: Any, demo: dict, window: tuple, c: dict) -> dict:
-    from devstack.topology import CeleryTopology
+    from localrun.demo import event_conf
+    from localrun.topology import CeleryTopology
 
     topology = CeleryTopology(base / mode, stack_url=settings.public_url, seed=demo, workers=2, **COMMON, **MODES[mode])
     t0 = time.perf_counter()
@@ -108,13 +108,7 @@ def run_mode(mode: str, events: int, base: Path, settings: Any, demo: dict, wind
         prefix = f"bench-{mode}"
         started = time.perf_counter()
         for i in range(events):
-            conf = {
-                "event_id": f"{prefix}-{i:03d}",
-                "origin_endpoint_id": demo["endpoint_id"],
-                "start_time": start.to_iso8601_string(),
-                "end_time": end.to_iso8601_string(),
-            }
-            status, body = api.trigger(DAG_ID, conf)
+            status, body = api.trigger(DAG_ID, event_conf(f"{prefix}-{i:03d}", demo["endpoint_id"], start, end))
             if status != 200:
                 raise RuntimeError(f"trigger refused: {status} {body}")
         triggered = time.perf_counter() - started
@@ -181,17 +175,11 @@ def _all_assets(vod: Any) -> list[dict]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=200, help="events in flight at once, per mode")
-    parser.add_argument("--harvest-seconds", type=float, default=60, help="each harvest job's own time")
+    parser = events_parser(__doc__, events=200, harvest_seconds=60, per="mode")
     parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke")
     args = parser.parse_args()
 
-    from devstack.topology import unavailable_reason
-
-    reason = unavailable_reason()
-    if reason:
-        print(f"cannot run: {reason}")
+    if topology_unavailable():
         return 2
     results = []
     with seeded_stack("bench-celery-", harvest_seconds=args.harvest_seconds, preroll_seconds=PREROLL_SECONDS) as stack:

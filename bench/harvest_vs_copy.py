@@ -36,9 +36,10 @@ def main() -> int:
     parser.add_argument("--renditions", type=int, default=3, help="video renditions (no audio), 1-3")
     args = parser.parse_args()
 
-    from devstack.cli import healthy, seed
+    from devstack.cli import healthy
     from devstack.config import Settings
     from devstack.encoder import DEFAULT_RENDITIONS, LiveHlsEncoder
+    from localrun.seed import create_harvest_job, seed, wait_for_harvest_job
 
     port = free_port()
     home = Path(tempfile.mkdtemp(prefix="bench-devstack-"))
@@ -72,19 +73,8 @@ def main() -> int:
         print(f"pushed {args.minutes:g} min x {len(videos)} renditions through ingest in {push_seconds:.1f} s")
 
         t0 = time.perf_counter()
-        mp.create_harvest_job(
-            Id="bench",
-            OriginEndpointId=demo["endpoint_id"],
-            StartTime=start.to_iso8601_string(),
-            EndTime=end.to_iso8601_string(),
-            S3Destination={
-                "BucketName": demo["bucket"],
-                "ManifestKey": "bench/index.m3u8",
-                "RoleArn": demo["harvest_role_arn"],
-            },
-        )
-        while (status := mp.describe_harvest_job(Id="bench")["Status"]) == "IN_PROGRESS":
-            time.sleep(0.05)
+        create_harvest_job(mp, demo, "bench", start, end, manifest_key="bench/index.m3u8")
+        status = wait_for_harvest_job(mp, "bench", timeout=3600)["Status"]
         harvest_seconds = time.perf_counter() - t0
         if status != "SUCCEEDED":
             print(f"harvest {status}; see {home / 'devstack.log'}")

@@ -6,7 +6,7 @@
    data dir and ``DEVSTACK_HARVEST_MIN_SECONDS=20``, so every harvest job's own time is ~20 s.
 2. Seeds it (no encoder process) and pushes 5 minutes of back-dated content through the ingest
    URL with the synthetic encoder (3 video renditions + AAC audio, 2 s segments).
-3. Starts ``airflow standalone`` (``devstack.airflow_local``) in a temp AIRFLOW_HOME on free ports
+3. Starts ``airflow standalone`` (``localrun.standalone``) in a temp AIRFLOW_HOME on free ports
    with ``LIVE_TO_VOD_END_MARGIN_SECONDS=0``.
 4. For each of ``--events`` events, sequentially: triggers ``live_event_harvest`` through the REST
    API for a 2-minute window of the pushed content and follows it to the end; then does the same
@@ -194,7 +194,8 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=3, help="events (Airflow runs, and as many plain runs)")
     args = parser.parse_args()
 
-    from devstack.airflow_local import AirflowStandalone, airflow_env
+    from localrun.demo import event_conf
+    from localrun.standalone import AirflowStandalone, airflow_env
 
     airflow = None
     with seeded_stack(
@@ -229,12 +230,7 @@ def main() -> int:
             tag = pendulum.now("UTC").format("HHmmss")
             airflow_runs, plain_runs = [], []
             for k in range(1, args.events + 1):
-                conf = {
-                    "event_id": f"bench-{tag}-{k}",
-                    "origin_endpoint_id": demo["endpoint_id"],
-                    "start_time": start.to_iso8601_string(),
-                    "end_time": end.to_iso8601_string(),
-                }
+                conf = event_conf(f"bench-{tag}-{k}", demo["endpoint_id"], start, end)
                 result = airflow_run(airflow, c["mediapackage"], notes, conf)
                 airflow_runs.append(result)
                 print(

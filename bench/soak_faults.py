@@ -6,7 +6,7 @@
    harvest job stays IN_PROGRESS that long) and pushes 5 minutes of back-dated content through the
    ingest URL (3 video renditions + audio, 2 s segments), as ``bench/celery_events_in_flight.py``.
 2. Two passes over the same ``--events`` events and the same back-dated 60 s window, each on a
-   fresh production topology (``devstack.topology.CeleryTopology``: a new Postgres database, a
+   fresh production topology (``localrun.topology.CeleryTopology``: a new Postgres database, a
    Redis broker namespace, scheduler, dag-processor, triggerer, api-server and two Celery workers),
    deferrable operators and the notification queue on (its asset watcher polls SQS in the
    triggerer), every run of ``live_event_harvest`` triggered at once through the REST API, each
@@ -19,7 +19,7 @@
      them and the throttle rule is asked first, so the error rule's own rate is
      ``error_rate / (1 - throttle_rate)`` of the calls it sees. Every retried attempt is a call.
    The pipeline's own retries do the rest: botocore standard mode, 10 attempts per call
-   (``aws_default``, ``devstack.airflow_local.AWS_RETRIES``), and 3 task retries per task.
+   (``aws_default``, ``localrun.standalone.AWS_RETRIES``), and 3 task retries per task.
 3. Measures per pass: wall time from the first trigger until every run has finished, events per
    minute, runs succeeded/failed, task retries used (sum of ``try_number - 1`` over every task
    instance, from the REST API, and which tasks retried, with the error of each failed try), the
@@ -35,7 +35,6 @@ duplicate from the service's side: the pipeline's idempotency is tested on its r
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
@@ -46,7 +45,7 @@ from typing import Any
 import pendulum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stack import seeded_stack  # noqa: E402
+from bench_stack import events_parser, seeded_stack, topology_unavailable  # noqa: E402
 from celery_events_in_flight import (  # noqa: E402
     COMMON,
     DAG_ID,
@@ -91,7 +90,8 @@ def run_pass(
     timeout: float,
 ) -> dict:
     from devstack.faults import FaultControl
-    from devstack.topology import CeleryTopology
+    from localrun.demo import event_conf
+    from localrun.topology import CeleryTopology
 
     faults = FaultControl(settings.public_url)
     topology = CeleryTopology(base / name, stack_url=settings.public_url, seed=demo, workers=2, **ENV)
@@ -110,13 +110,7 @@ def run_pass(
         started = time.perf_counter()
         for i in range(1, events + 1):
             event_id = f"{prefix}{i:04d}"
-            conf = {
-                "event_id": event_id,
-                "origin_endpoint_id": demo["endpoint_id"],
-                "start_time": start.to_iso8601_string(),
-                "end_time": end.to_iso8601_string(),
-            }
-            status, body = api.trigger(DAG_ID, conf)
+            status, body = api.trigger(DAG_ID, event_conf(event_id, demo["endpoint_id"], start, end))
             if status != 200:
                 raise RuntimeError(f"trigger refused: {status} {body}")
             event_of_run[body["dag_run_id"]] = event_id
@@ -256,9 +250,7 @@ def drain_notifications(api: Any, sqs: Any, queue_url: str) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100, help="events in flight at once, per pass")
-    parser.add_argument("--harvest-seconds", type=float, default=20, help="each harvest job's own time")
+    parser = events_parser(__doc__, events=100, harvest_seconds=20, per="pass")
     parser.add_argument("--throttle-rate", type=float, default=0.10, help="share of all AWS calls throttled")
     parser.add_argument("--error-rate", type=float, default=0.02, help="share of all AWS calls answered 5xx")
     parser.add_argument("--seed", type=int, default=6, help="seed of the fault rules")
@@ -266,11 +258,7 @@ def main() -> int:
     parser.add_argument("--passes", default="fault-free,faults", help="comma-separated: fault-free, faults")
     args = parser.parse_args()
 
-    from devstack.topology import unavailable_reason
-
-    reason = unavailable_reason()
-    if reason:
-        print(f"cannot run: {reason}")
+    if topology_unavailable():
         return 2
     passes = [name.strip() for name in args.passes.split(",")]
     unknown = sorted(set(passes) - PASSES.keys())

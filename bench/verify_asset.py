@@ -59,11 +59,12 @@ LADDER = ((192, 108, 24_000), (224, 126, 28_000), (256, 144, 32_000), (288, 162,
 
 def build_asset(sibling, renditions, start: pendulum.DateTime, end: pendulum.DateTime) -> dict:
     """Write the asset into S3 on the service side, as the harvester does; return what was written."""
+    from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
     from devstack.encoder import FPS, SegmentFactory
     from devstack.harvest import asset_layout
     from devstack.ingest import Rendition as StackRendition
     from devstack.ingest import Segment, Variant
-    from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
+    from devstack.playlists import media_playlist, multivariant
 
     factory = SegmentFactory(renditions, segment_seconds=SEGMENT_SECONDS)
     prefix, stem = asset_layout(MANIFEST_KEY)

@@ -44,6 +44,9 @@ class Sibling:
         obj = self._s3.put_object(bucket, key, body)
         obj.set_metadata({"Content-Type": content_type})
 
+    def delete_object(self, bucket: str, key: str) -> None:
+        self._s3.delete_object(bucket, key)
+
     def get_object(self, bucket: str, key: str) -> tuple[bytes, str] | None:
         if not self.bucket_exists(bucket):
             return None

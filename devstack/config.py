@@ -10,7 +10,6 @@
 | ``DEVSTACK_HARVEST_MIN_SECONDS`` | ``0`` | a harvest job stays ``IN_PROGRESS`` at least this long (AWS: minutes) |
 | ``DEVSTACK_HARVEST_WAIT_SECONDS`` | ``30`` | how long a job waits for the segment holding ``EndTime`` to arrive |
 | ``DEVSTACK_VOD_MIN_SECONDS`` | ``1`` | a VOD asset takes at least this long from ``QUEUED`` to ``PLAYABLE`` |
-| ``DEVSTACK_IAM_DIR`` | ``./deploy/aws/iam`` | the IAM documents ``seed`` makes its roles from (the same as on AWS) |
 | ``DEVSTACK_CREDENTIALS`` | ``local-stack:local-stack`` | access keys (``id:secret``, comma-separated) for SigV4 |
 """
 
@@ -57,3 +56,15 @@ class Settings:
         if "port" in overrides and "DEVSTACK_PUBLIC_URL" not in env:
             values["public_url"] = f"http://{values['host']}:{values['port']}"
         return cls(**values)  # type: ignore[arg-type]
+
+    # The stack's processes (``devstack``, the ``encoder``) keep their pid and log in the data dir.
+    def pid_file(self, process: str) -> Path:
+        return self.home / f"{process}.pid"
+
+    def log_file(self, process: str) -> Path:
+        return self.home / f"{process}.log"
+
+    @property
+    def seed_file(self) -> Path:
+        """What the demo seed made (``python -m localrun seed``), shown by ``status``."""
+        return self.home / "seed.json"

@@ -21,8 +21,9 @@ import pendulum
 
 from devstack.aws import AccessProblem, Sibling
 from devstack.config import Settings
+from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.ingest import ChannelContent, Rendition, Segment
-from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
+from devstack.playlists import media_playlist, multivariant
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +93,10 @@ class HarvestRunner:
                     if self._stopped:
                         return
                 _, _, job, failure = heapq.heappop(self._due)
-            self._complete(job, failure)
+            self.complete(job, failure)
 
-    def _complete(self, job: Any, failure: str | None) -> None:
+    def complete(self, job: Any, failure: str | None) -> None:
+        """End the job: its status, and its notification event (fault injection delays this)."""
         record = job.record
         record["Status"] = "FAILED" if failure else "SUCCEEDED"
         job.failure = failure

@@ -10,9 +10,6 @@ import pendulum
 
 from devstack.ingest import Rendition, Segment, Variant
 
-HLS_CONTENT_TYPE = "application/vnd.apple.mpegurl"
-TS_CONTENT_TYPE = "video/MP2T"
-
 
 def target_duration(segments: Sequence[Segment]) -> int:
     # RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer (half up) is <= the target.

@@ -1,9 +1,10 @@
 """The rest-json wire protocol, driven by botocore's own service models.
 
 Routing (method + ``requestUri``), parsing (path, query string and body members by their
-``locationName``) and serialization (output members back to wire names, modeled errors with
-their HTTP status and ``x-amzn-ErrorType``) all come from the model, so the emulated services
-speak exactly what boto3 sends and expects, and botocore raises its modeled exceptions.
+``locationName``) and serialization (output members back to wire names) all come from the model,
+so the emulated services speak exactly what boto3 sends and expects. Modeled errors are raised
+as :class:`ServiceError`; :mod:`devstack.protocols` writes them, with their modeled HTTP status,
+so botocore raises its modeled exceptions.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-import botocore.session
-from botocore.model import OperationModel, Shape, StructureShape
+from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
+from werkzeug.wrappers import Response
 
 
 class ServiceError(Exception):
@@ -44,13 +45,6 @@ class Route:
     labels: tuple[str, ...]  # URI labels by group position (labels may hold '-', group names can't)
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
 def _uri_pattern(request_uri: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     path = request_uri.split("?", 1)[0]
     regex = ""
@@ -65,57 +59,21 @@ def _uri_pattern(request_uri: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     return re.compile(f"^{regex}/?$"), tuple(labels)
 
 
-class RestJsonService:
-    """Dispatches rest-json requests of one botocore service to a handler object.
+class RestRoutes:
+    """The operations of a REST model (rest-json, rest-xml), found by HTTP method and raw path."""
 
-    The handler has one method per operation, named in snake case (``create_harvest_job``),
-    taking the input as boto3-style keyword arguments and returning the output as a
-    boto3-style dict. Raise :class:`ServiceError` for modeled errors.
-    """
-
-    def __init__(self, service_name: str, handler: object):
-        self.model = botocore.session.get_session().get_service_model(service_name)
-        self.handler = handler
+    def __init__(self, model: ServiceModel):
+        self.model = model
         self.routes: list[Route] = []
-        for name in self.model.operation_names:
-            op = self.model.operation_model(name)
+        for name in model.operation_names:
+            op = model.operation_model(name)
             pattern, labels = _uri_pattern(op.http["requestUri"])
             self.routes.append(Route(op, pattern, op.http["method"], labels))
         # Literal paths before templated ones, longer before shorter.
         self.routes.sort(key=lambda r: (len(r.labels), -len(r.pattern.pattern)))
-        self.error_status = {
-            shape.name: shape.metadata.get("error", {}).get("httpStatusCode", 400) for shape in self._error_shapes()
-        }
 
-    def _error_shapes(self) -> list[Shape]:
-        seen: dict[str, Shape] = {}
-        for name in self.model.operation_names:
-            for shape in self.model.operation_model(name).error_shapes:
-                seen[shape.name] = shape
-        return list(seen.values())
-
-    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Response:
-        try:
-            route, path_params = self._route(method, path)
-            params = self._parse(route.operation, path_params, query, body)
-            func: Callable[..., dict[str, Any]] = getattr(self.handler, _snake(route.operation.name))
-            result = func(**params) or {}
-            return Response(
-                route.operation.http.get("responseCode", 200),
-                {"Content-Type": "application/json"},
-                json.dumps(self._serialize(route.operation.output_shape, result)).encode(),
-            )
-        except ServiceError as exc:
-            return self.error_response(exc)
-
-    def error_response(self, exc: ServiceError) -> Response:
-        return Response(
-            self.error_status.get(exc.code, 400),
-            {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code},
-            json.dumps({"message": exc.message}).encode(),
-        )
-
-    def _route(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route of ``method path`` and its URI labels (decoded); ServiceError when none fits."""
         path_matched = False
         for route in self.routes:
             match = route.pattern.match(path)
@@ -126,6 +84,32 @@ class RestJsonService:
         if path_matched:
             raise ServiceError("ForbiddenException", f"method {method} is not allowed on {path}")
         raise not_found(f"no {self.model.service_name} operation at {method} {path}")
+
+
+class RestJsonService:
+    """Dispatches rest-json requests of one botocore service to a handler object.
+
+    The handler has one method per operation, named in snake case (``create_harvest_job``),
+    taking the input as boto3-style keyword arguments and returning the output as a
+    boto3-style dict. Raise :class:`ServiceError` for modeled errors.
+    """
+
+    def __init__(self, model: ServiceModel, handler: object):
+        self.model = model
+        self.handler = handler
+        self.routes = RestRoutes(model)
+
+    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Response:
+        """The operation's answer; raises :class:`ServiceError` for a modeled error."""
+        route, path_params = self.routes.match(method, path)
+        params = self._parse(route.operation, path_params, query, body)
+        func: Callable[..., dict[str, Any]] = getattr(self.handler, _snake(route.operation.name))
+        result = func(**params) or {}
+        return Response(
+            json.dumps(self._serialize(route.operation.output_shape, result)),
+            status=route.operation.http.get("responseCode", 200),
+            content_type="application/json",
+        )
 
     # -- parsing ---------------------------------------------------------------------------------
 

@@ -30,10 +30,14 @@ from devstack import s3_listing
 from devstack.aws import Sibling
 from devstack.clock import RetentionClock
 from devstack.config import Settings
+from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPackageVod
+from devstack.faults import admin as fault_admin
+from devstack.faults import wire as fault_wire
 from devstack.mediapackage import MediaPackage
-from devstack.playlists import HLS_CONTENT_TYPE, TS_CONTENT_TYPE, media_playlist, multivariant
-from devstack.restjson import RestJsonService, ServiceError
+from devstack.playlists import media_playlist, multivariant
+from devstack.protocols import emulate, error_response, internal_error
+from devstack.restjson import ServiceError
 from devstack.sigv4 import SignatureProblem, verify_request
 
 log = logging.getLogger(__name__)
@@ -70,8 +74,8 @@ class MediaStack:
         self.mediapackage = MediaPackage(settings, self.clock, self.runner)
         self.vod = FaultyMediaPackageVod(settings, self.sibling, self.faults)
         self.services = {
-            "mediapackage": RestJsonService("mediapackage", self.mediapackage),
-            "mediapackage-vod": RestJsonService("mediapackage-vod", self.vod),
+            "mediapackage": emulate("mediapackage", self.mediapackage),
+            "mediapackage-vod": emulate("mediapackage-vod", self.vod),
         }
         self.service_locks = {name: threading.Lock() for name in self.services}
         s3_listing.install()  # S3 lists in linear time, as on AWS
@@ -90,8 +94,10 @@ class MediaStack:
         try:
             service, region = verify_request(environ, self.settings.credentials)
         except SignatureProblem as problem:
-            return auth_error(scope[0] if scope else "s3", problem)(environ, start_response)
-        faulted = self.faults.intercept(service, environ, self.services.get(service))
+            # An unsigned request names no service: answered as S3 would, the service of plain URLs.
+            refused = error_response(scope[0] if scope else "s3", problem.code, str(problem), 403)
+            return refused(environ, start_response)
+        faulted = fault_wire.intercept(self.faults, service, environ)
         if faulted is not None:
             return faulted(environ, start_response)
         if service in self.services:
@@ -114,11 +120,12 @@ class MediaStack:
                 # Match on the raw path: labels such as ARNs arrive percent-encoded ('/' as %2F).
                 raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path).split("?", 1)[0]
                 query = request.args.to_dict(flat=False)
-                result = handler.handle(request.method, raw_path, query, request.get_data())
+                response = handler.handle(request.method, raw_path, query, request.get_data())
+            except ServiceError as exc:
+                response = error_response(service, exc.code, exc.message)
             except Exception as exc:
                 log.exception("%s %s %s failed", service, request.method, request.path)
-                result = handler.error_response(ServiceError("InternalServerErrorException", str(exc)))
-        response = Response(result.body, status=result.status, headers=result.headers)
+                response = error_response(service, internal_error(service).code, str(exc))
         return response(environ, start_response)
 
     # -- media plane ----------------------------------------------------------------------------
@@ -143,7 +150,7 @@ class MediaStack:
             self.mediapackage.purge_expired()
             return Response(json.dumps({"retention_clock": now.to_iso8601_string()}), content_type="application/json")
         if path == "/_devstack/faults" or path.startswith("/_devstack/faults/"):
-            return self.faults.admin(request)
+            return fault_admin.handle(self.faults, request)
         if path.startswith("/_devstack/harvest_jobs/"):
             return self._harvest_failure(path.rsplit("/", 1)[-1])
         return Response("not found\n", status=404)
@@ -235,24 +242,6 @@ class MediaStack:
             dropped += content.evict(now_ms - keep_seconds * 1000)
         self.mediapackage.purge_expired()
         return dropped
-
-
-QUERY_PROTOCOL = {"iam", "sts", "sns", "cloudformation"}
-
-
-def auth_error(service: str, problem: SignatureProblem) -> Response:
-    """A refused request, in the error shape of the service's protocol (so botocore names the code)."""
-    if service == "s3":
-        body = f"<Error><Code>{problem.code}</Code><Message>{problem}</Message></Error>"
-        return Response(body, status=403, content_type="application/xml")
-    if service in QUERY_PROTOCOL:
-        body = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{problem.code}</Code>"
-            f"<Message>{problem}</Message></Error></ErrorResponse>"
-        )
-        return Response(body, status=403, content_type="text/xml")
-    body = json.dumps({"__type": problem.code, "message": str(problem), "Message": str(problem)})
-    return Response(body, status=403, headers={"x-amzn-ErrorType": problem.code}, content_type="application/json")
 
 
 def ingest_authorized(header: str | None, ingest: dict[str, Any]) -> bool:

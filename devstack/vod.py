@@ -308,7 +308,7 @@ class MediaPackageVod:
         time.sleep(min(0.2, self.settings.vod_min_seconds / 3))
         self._set_status(asset, "PROCESSING")
         try:
-            self._copy_source(asset)
+            self.copy_source(asset)
             outcome = "PLAYABLE"
         except SourceProblem as exc:
             asset.failure = str(exc)
@@ -323,7 +323,8 @@ class MediaPackageVod:
             time.sleep(remaining)
         self._set_status(asset, outcome, hls_only=outcome != "FAILED")
 
-    def _copy_source(self, asset: Asset) -> None:
+    def copy_source(self, asset: Asset) -> None:
+        """Read the source asset into the stack's playback copy; SourceProblem says why it cannot (a fault may)."""
         match = SOURCE_ARN.match(asset.record["SourceArn"])
         assert match is not None
         bucket, key = match["bucket"], match["key"]

@@ -24,8 +24,8 @@ from botocore import xform_name
 from botocore.session import get_session
 from cfnlint.decode import decode
 
-from devstack import cli as devstack_cli
 from live_to_vod.config import _ENV_NAMES  # every LIVE_TO_VOD_* variable the settings read
+from localrun import seed as local_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS_DIR = ROOT / "deploy" / "aws"
@@ -385,12 +385,12 @@ def test_the_outputs_name_the_settings_they_feed(template):
 
 
 def test_the_local_stack_seeds_its_roles_with_these_documents():
-    assert devstack_cli.IAM_DIR.resolve() == IAM_DIR.resolve()
-    assert devstack_cli.harvest_role_policy("b") == fill(
+    assert local_seed.IAM_DIR.resolve() == IAM_DIR.resolve()
+    assert local_seed.harvest_role_policy("b") == fill(
         "harvest-role-permissions.json", Partition="aws", BucketName="b"
     )
-    assert devstack_cli.vod_role_policy("b") == fill(
+    assert local_seed.vod_role_policy("b") == fill(
         "vod-source-role-permissions.json", Partition="aws", BucketName="b"
     )
-    assert devstack_cli.harvest_role_trust("123456789012") == fill("harvest-role-trust.json", AccountId="123456789012")
-    assert load("vod-source-role-trust.json") == devstack_cli.TRUST_MEDIAPACKAGE
+    assert local_seed.harvest_role_trust("123456789012") == fill("harvest-role-trust.json", AccountId="123456789012")
+    assert load("vod-source-role-trust.json") == local_seed.TRUST_MEDIAPACKAGE

@@ -2,7 +2,7 @@
 and the Helm values of the Kubernetes deployment.
 
 Static checks only (no Docker daemon, no network): the compose file is valid Compose (the vendored
-Compose Specification schema), runs exactly the production topology of devstack/topology.py, keeps
+Compose Specification schema), runs exactly the production topology of localrun/topology.py, keeps
 every secret out of the file, publishes ports on loopback only, and its workers scale; the
 Dockerfile's production target holds the runtime set and live_to_vod only, the local stack has its
 own target. (tests/deploy/test_runtime_set.py runs the runtime set itself.)
@@ -21,10 +21,10 @@ import jsonschema
 import pytest
 import yaml
 
-from devstack.cli import DEMO
 from devstack.config import Settings
-from devstack.topology import INFRASTRUCTURE, SERVICES
 from live_to_vod.config import _ENV_NAMES  # every LIVE_TO_VOD_* variable the settings read
+from localrun.seed import DEMO
+from localrun.topology import INFRASTRUCTURE, SERVICES
 from tests.deploy.locks import DEV_ONLY_DISTRIBUTIONS, DEV_ONLY_PACKAGES, RUNTIME_LOCK, pins
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ def test_the_schema_check_is_not_vacuous(compose):
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_every_topology_service_has_a_compose_twin_running_the_same_command(services, name):
-    assert name in services, f"devstack/topology.py names {name!r}; docker-compose.yaml has no such service"
+    assert name in services, f"localrun/topology.py names {name!r}; docker-compose.yaml has no such service"
     assert argv(services[name]["command"]) == argv(SERVICES[name])
 
 
@@ -266,7 +266,7 @@ def test_the_devstack_profile_runs_the_stack_on_all_interfaces_inside_the_networ
     assert stack["ports"] == ["127.0.0.1:4566:4566"]
     seed = services["devstack-seed"]
     assert seed["profiles"] == ["devstack"]
-    assert "python -m devstack seed" in " ".join(seed["command"])
+    assert "python -m localrun seed" in " ".join(seed["command"])
     assert seed["environment"]["DEVSTACK_PUBLIC_URL"] == stack["environment"]["DEVSTACK_PUBLIC_URL"]
     assert seed["depends_on"] == {"devstack": {"condition": "service_healthy"}}
     assert seed["image"] == stack["image"] != services["airflow-scheduler"]["image"]

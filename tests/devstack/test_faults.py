@@ -7,6 +7,8 @@ import random
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 import m3u8
@@ -14,14 +16,14 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from devstack.cli import TRUST_MEDIAPACKAGE, seed, vod_role_policy
 from devstack.config import Settings
-from devstack.encoder import LiveHlsEncoder
-from devstack.faults import DAMAGES, FaultControl, FaultRegistry, s3_operation
+from devstack.faults import DAMAGES, FaultControl, FaultRegistry
 from devstack.net import free_port
 from devstack.server import StackThread
 from live_to_vod.s3_asset_store import S3AssetStore
 from live_to_vod.verification import verify_vod_asset
+from localrun.seed import TRUST_MEDIAPACKAGE, create_harvest_job, push_content, seed, vod_role_policy
+from tests.support.damage import DEFECT
 
 REGION = "us-east-1"
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # Config max_attempts counts retries
@@ -42,6 +44,13 @@ def faults(stack) -> FaultControl:
 
 def error_of(exc: ClientError) -> tuple[str, int]:
     return exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def refused(call: Callable[[], Any]) -> tuple[str, int]:
+    """The error code and HTTP status ``call`` fails with."""
+    with pytest.raises(ClientError) as raised:
+        call()
+    return error_of(raised.value)
 
 
 def test_no_faults_by_default(stack, faults):
@@ -90,18 +99,12 @@ def test_s3_throttle_and_error(stack, faults):
     s3.create_bucket(Bucket="bkt")
     s3.put_object(Bucket="bkt", Key="k", Body=b"data")
     faults.add("throttle", service="s3", operation="ListObjectsV2", count=1)
-    with pytest.raises(ClientError) as raised:
-        s3.list_objects_v2(Bucket="bkt")
-    assert error_of(raised.value) == ("SlowDown", 503)
+    assert refused(lambda: s3.list_objects_v2(Bucket="bkt")) == ("SlowDown", 503)
     faults.add("error", service="s3", operation="GetObject", count=1)
-    with pytest.raises(ClientError) as raised:
-        s3.get_object(Bucket="bkt", Key="k")
-    assert error_of(raised.value) == ("InternalError", 500)
+    assert refused(lambda: s3.get_object(Bucket="bkt", Key="k")) == ("InternalError", 500)
     assert s3.head_object(Bucket="bkt", Key="k")["ContentLength"] == 4  # GetObject rule, not HeadObject
     faults.add("throttle", service="s3", operation="HeadObject", count=1)
-    with pytest.raises(ClientError) as raised:
-        s3.head_object(Bucket="bkt", Key="k")
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    assert refused(lambda: s3.head_object(Bucket="bkt", Key="k"))[1] == 503  # HEAD: no body, the status says it
     # SlowDown is throttling to botocore: retried, and the store's reads succeed.
     rule = faults.add("throttle", service="s3", operation="GetObject", count=2)
     retrying = client(stack, "s3", THREE_ATTEMPTS)
@@ -112,21 +115,14 @@ def test_s3_throttle_and_error(stack, faults):
 def test_json_and_query_services_throttle(stack, faults):
     sqs, events, iam = client(stack, "sqs"), client(stack, "events"), client(stack, "iam")
     faults.add("throttle", service="sqs", operation="ListQueues", count=1)
-    with pytest.raises(ClientError) as raised:
-        sqs.list_queues()
-    assert error_of(raised.value) == ("ThrottlingException", 400)
+    assert refused(sqs.list_queues) == ("ThrottlingException", 400)
     faults.add("throttle", service="events", operation="PutEvents", count=1)
-    with pytest.raises(ClientError) as raised:
-        events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}"}])
-    assert error_of(raised.value) == ("ThrottlingException", 400)
+    event = {"Source": "s", "DetailType": "d", "Detail": "{}"}
+    assert refused(lambda: events.put_events(Entries=[event])) == ("ThrottlingException", 400)
     faults.add("error", service="sqs", operation="CreateQueue", count=1)
-    with pytest.raises(ClientError) as raised:
-        sqs.create_queue(QueueName="q")
-    assert error_of(raised.value) == ("InternalFailure", 500)
+    assert refused(lambda: sqs.create_queue(QueueName="q")) == ("InternalFailure", 500)
     faults.add("throttle", service="iam", operation="ListRoles", count=1)
-    with pytest.raises(ClientError) as raised:
-        iam.list_roles()
-    assert error_of(raised.value) == ("Throttling", 400)
+    assert refused(iam.list_roles) == ("Throttling", 400)
     assert iam.list_roles()["Roles"] == []  # the body read for the Action is handed on intact
     # Each is classified as throttling by the retry handler: retried and then served.
     rule = faults.add("throttle", service="sqs", operation="CreateQueue", count=2)
@@ -191,23 +187,6 @@ def test_after_skips_and_rules_match_their_operation(stack, faults):
     state = faults.get(rule["id"])
     assert (state["matched"], state["fired"]) == (4, 1)
     assert faults.get(other["id"])["fired"] == 0
-
-
-def test_s3_operation_names():
-    assert s3_operation("GET", "/b", "list-type=2&prefix=x") == "ListObjectsV2"
-    assert s3_operation("GET", "/b", "prefix=x") == "ListObjects"
-    assert s3_operation("GET", "/b/a/k.ts", "") == "GetObject"
-    assert s3_operation("HEAD", "/b/a/k.ts", "") == "HeadObject"
-    assert s3_operation("PUT", "/b/k", "") == "PutObject"
-    assert s3_operation("PUT", "/b/k", "", {"HTTP_X_AMZ_COPY_SOURCE": "/b/j"}) == "CopyObject"
-    assert s3_operation("DELETE", "/b/k", "") == "DeleteObject"
-    assert s3_operation("POST", "/b", "delete") == "DeleteObjects"
-    assert s3_operation("PUT", "/b", "") == "CreateBucket"
-    assert s3_operation("HEAD", "/b", "") == "HeadBucket"
-    assert s3_operation("GET", "/b", "location") == "GetBucketLocation"
-    assert s3_operation("GET", "/", "") == "ListBuckets"
-    assert s3_operation("POST", "/b/k", "uploads") == "CreateMultipartUpload"
-    assert s3_operation("PUT", "/b/k", "partNumber=1&uploadId=u") == "UploadPart"
 
 
 # -- control -----------------------------------------------------------------------------------------
@@ -329,26 +308,14 @@ def test_vod_fail_ends_the_asset_failed(stack, faults):
 def demo(stack, aws):
     """The seeded demo with 40 s of content, the stream ended."""
     setup = seed(stack.stack.settings, with_encoder=False)
-    ingest = aws["mediapackage"].describe_channel(Id=setup["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-    encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
-    encoder.run(preroll_seconds=40, duration_seconds=0)
+    encoder = push_content(aws["mediapackage"], setup, preroll_seconds=40)
     setup["start"] = encoder.start.add(seconds=10)
     setup["end"] = encoder.start.add(seconds=20)
     return setup
 
 
 def start_harvest(mp, demo, job_id: str) -> None:
-    mp.create_harvest_job(
-        Id=job_id,
-        OriginEndpointId=demo["endpoint_id"],
-        StartTime=demo["start"].to_iso8601_string(),
-        EndTime=demo["end"].to_iso8601_string(),
-        S3Destination={
-            "BucketName": demo["bucket"],
-            "ManifestKey": f"games/{job_id}/index.m3u8",
-            "RoleArn": demo["harvest_role_arn"],
-        },
-    )
+    create_harvest_job(mp, demo, job_id, demo["start"], demo["end"])
 
 
 def wait_for_jobs(mp, job_ids, timeout: float = 60) -> dict[str, str]:
@@ -397,16 +364,6 @@ def test_harvest_fail_and_stuck(stack, aws, demo, faults):
     assert messages["fail-1"]["message"] == "injected: the origin went away"
     assert "message" not in messages["stuck-1"]
     assert (faults.get(fail["id"])["fired"], faults.get(stuck["id"])["fired"]) == (1, 1)
-
-
-EXPECTED_DEFECT = {
-    "missing_segment": "missing-segment",
-    "truncated_child": "truncated-playlist",
-    "missing_endlist": "no-endlist",
-    "gap": "gap",
-    "zero_byte_segment": "zero-byte-segment",
-    "missing_rendition": "missing-rendition",
-}
 
 
 @pytest.mark.slow
@@ -460,7 +417,7 @@ def test_harvest_damage(stack, aws, demo, faults):
         report = verify_vod_asset(
             S3AssetStore(s3, bucket), prefix + "index.m3u8", demo["start"], demo["end"], decode_segments=False
         )
-        assert EXPECTED_DEFECT[damage] in {d.check for d in report.errors}, (damage, report.summary())
+        assert DEFECT[damage] in {d.check for d in report.errors}, (damage, report.summary())
         assert faults.get(rules[damage]["id"])["fired"] == 1
     report = verify_vod_asset(
         S3AssetStore(s3, bucket), "games/dmg-intact/index.m3u8", demo["start"], demo["end"], decode_segments=False

@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 import pendulum
 import pytest
 
-from devstack.cli import seed
 from live_to_vod.s3_asset_store import S3AssetStore
 from live_to_vod.verification import verify_vod_asset
+from localrun.seed import create_harvest_job, seed, wait_for_harvest_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.ffmpeg]
 
@@ -57,21 +56,8 @@ def test_ffmpeg_push_then_harvest(ffmpeg, stack, aws):
     assert abs((first - began).total_seconds()) < 5  # ffmpeg's wall-clock PDT, +0000 offset parsed
 
     start, end = first.add(seconds=3), first.add(seconds=9)
-    mp.create_harvest_job(
-        Id="ffmpeg-game",
-        OriginEndpointId=demo["endpoint_id"],
-        StartTime=start.to_iso8601_string(),
-        EndTime=end.to_iso8601_string(),
-        S3Destination={
-            "BucketName": demo["bucket"],
-            "ManifestKey": "ffmpeg/index.m3u8",
-            "RoleArn": demo["harvest_role_arn"],
-        },
-    )
-    deadline = time.monotonic() + 30
-    while mp.describe_harvest_job(Id="ffmpeg-game")["Status"] == "IN_PROGRESS" and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert mp.describe_harvest_job(Id="ffmpeg-game")["Status"] == "SUCCEEDED"
+    create_harvest_job(mp, demo, "ffmpeg-game", start, end, manifest_key="ffmpeg/index.m3u8")
+    assert wait_for_harvest_job(mp, "ffmpeg-game", timeout=30, poll=0.1)["Status"] == "SUCCEEDED"
     report = verify_vod_asset(S3AssetStore(aws["s3"], demo["bucket"]), "ffmpeg/index.m3u8", start, end)
     assert report.ok, report.summary()
     assert report.segment_count == 4  # [2,4) through [8,10): segment-accurate at both ends

@@ -9,36 +9,21 @@ import urllib.request
 
 import av
 import m3u8
-import pendulum
 import pytest
 
-from devstack.cli import seed
-from devstack.encoder import LiveHlsEncoder
 from live_to_vod.s3_asset_store import S3AssetStore
 from live_to_vod.verification import verify_vod_asset
+from localrun.seed import create_harvest_job, push_content, seed, wait_for_harvest_job
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def demo(stack, aws):
-    """The seeded demo setup with 3 minutes of pushed content, the stream still live."""
+    """The seeded demo setup with 3 minutes of pushed content, the stream ended."""
     setup = seed(stack.stack.settings, with_encoder=False)
-    ingest = aws["mediapackage"].describe_channel(Id=setup["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-    encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
-    encoder.run(preroll_seconds=180, duration_seconds=0)
-    setup["encoder"] = encoder
+    setup["encoder"] = push_content(aws["mediapackage"], setup, preroll_seconds=180)
     return setup
-
-
-def wait_for_job(mp, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = mp.describe_harvest_job(Id=job_id)
-        if job["Status"] != "IN_PROGRESS":
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"harvest job {job_id} still IN_PROGRESS after {timeout} s")
 
 
 def notifications(sqs, queue_url: str, expected: int, timeout: float = 20) -> list[dict]:
@@ -53,29 +38,14 @@ def notifications(sqs, queue_url: str, expected: int, timeout: float = 20) -> li
     return found
 
 
-def harvest(mp, demo, job_id: str, start: pendulum.DateTime, end: pendulum.DateTime, **destination) -> dict:
-    return mp.create_harvest_job(
-        Id=job_id,
-        OriginEndpointId=demo["endpoint_id"],
-        StartTime=start.to_iso8601_string(),
-        EndTime=end.to_iso8601_string(),
-        S3Destination={
-            "BucketName": demo["bucket"],
-            "ManifestKey": f"games/{job_id}/index.m3u8",
-            "RoleArn": demo["harvest_role_arn"],
-            **destination,
-        },
-    )
-
-
 def test_harvest_to_playable_vod(aws, demo):
     mp, s3, sqs, vod = aws["mediapackage"], aws["s3"], aws["sqs"], aws["mediapackage-vod"]
     stream_start = demo["encoder"].start
     # A window that starts and ends mid-segment: the asset widens to whole segments.
     start = stream_start.add(seconds=61, microseconds=300_000)
     end = stream_start.add(seconds=150, microseconds=700_000)
-    harvest(mp, demo, "game-1", start, end)
-    job = wait_for_job(mp, "game-1")
+    create_harvest_job(mp, demo, "game-1", start, end)
+    job = wait_for_harvest_job(mp, "game-1", poll=0.1)
     assert job["Status"] == "SUCCEEDED"
 
     store = S3AssetStore(s3, demo["bucket"])
@@ -130,40 +100,18 @@ def test_harvest_to_playable_vod(aws, demo):
         assert (frame.width, frame.height) == (640, 360)
 
 
+def trusting(service: str) -> dict:
+    """A role trust policy letting ``service`` assume the role."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
 def test_harvest_failures_carry_their_reason_in_the_event(aws, demo):
     mp, iam, sqs = aws["mediapackage"], aws["iam"], aws["sqs"]
     stream_start = demo["encoder"].start
     start, end = stream_start.add(seconds=10), stream_start.add(seconds=20)
-    iam.create_role(
-        RoleName="untrusting",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ec2.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
-    iam.create_role(
-        RoleName="read-only",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "mediapackage.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
+    iam.create_role(RoleName="untrusting", AssumeRolePolicyDocument=json.dumps(trusting("ec2.amazonaws.com")))
+    iam.create_role(RoleName="read-only", AssumeRolePolicyDocument=json.dumps(trusting("mediapackage.amazonaws.com")))
     iam.put_role_policy(
         RoleName="read-only",
         PolicyName="read",
@@ -192,9 +140,9 @@ def test_harvest_failures_carry_their_reason_in_the_event(aws, demo):
         "partial": ({}, (stream_start.subtract(seconds=10), stream_start.add(seconds=10)), "covers only"),
     }
     for job_id, (destination, window, _) in cases.items():
-        harvest(mp, demo, job_id, *(window or (start, end)), **destination)
+        create_harvest_job(mp, demo, job_id, *(window or (start, end)), **destination)
     for job_id in cases:
-        assert wait_for_job(mp, job_id)["Status"] == "FAILED"
+        assert wait_for_harvest_job(mp, job_id, poll=0.1)["Status"] == "FAILED"
         assert "message" not in mp.describe_harvest_job(Id=job_id)  # the API carries no reason, as on AWS
     events = {e["detail"]["harvest_job"]["id"]: e["detail"] for e in notifications(sqs, demo["queue_url"], len(cases))}
     assert set(events) == set(cases)

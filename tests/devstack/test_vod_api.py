@@ -9,7 +9,7 @@ import urllib.request
 import m3u8
 import pytest
 
-from devstack.cli import TRUST_MEDIAPACKAGE, vod_role_policy
+from localrun.seed import TRUST_MEDIAPACKAGE, vod_role_policy
 
 BUCKET = "vod-source"
 PARENT = """#EXTM3U
@@ -115,13 +115,15 @@ def test_groups_and_configurations(vod, group):
         vod.describe_packaging_group(Id="pg")
 
 
-def test_asset_becomes_playable_and_plays(vod, group, source):
-    created = vod.create_asset(
-        Id="game",
-        PackagingGroupId="pg",
-        SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
-        SourceRoleArn=source,
+def create_game_asset(vod, role: str, asset_id: str = "game", group: str = "pg") -> dict:
+    """An asset of the ``game`` source in S3, read with ``role``."""
+    return vod.create_asset(
+        Id=asset_id, PackagingGroupId=group, SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8", SourceRoleArn=role
     )
+
+
+def test_asset_becomes_playable_and_plays(vod, group, source):
+    created = create_game_asset(vod, source)
     assert [e["Status"] for e in created["EgressEndpoints"]] == ["QUEUED"]
     asset = wait_settled(vod, "game")
     assert "PROCESSING" in asset["_seen"]
@@ -136,12 +138,7 @@ def test_asset_becomes_playable_and_plays(vod, group, source):
     assert urllib.request.urlopen(child.segments[0].absolute_uri).read().startswith(b"\x47")
     assert [a["Id"] for a in vod.list_assets(PackagingGroupId="pg")["Assets"]] == ["game"]
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="asset game already exists"):
-        vod.create_asset(
-            Id="game",
-            PackagingGroupId="pg",
-            SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
-            SourceRoleArn=source,
-        )
+        create_game_asset(vod, source)
     vod.delete_asset(Id="game")
     with pytest.raises(vod.exceptions.NotFoundException):
         vod.describe_asset(Id="game")
@@ -182,19 +179,9 @@ def test_create_asset_rejects_bad_input(vod, group, source):
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="SourceArn"):
         vod.create_asset(Id="a", PackagingGroupId="pg", SourceArn="s3://bucket/key.m3u8", SourceRoleArn=source)
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="SourceRoleArn"):
-        vod.create_asset(
-            Id="a",
-            PackagingGroupId="pg",
-            SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
-            SourceRoleArn="role",
-        )
+        create_game_asset(vod, "role", asset_id="a")
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="packaging group nope"):
-        vod.create_asset(
-            Id="a",
-            PackagingGroupId="nope",
-            SourceArn=f"arn:aws:s3:::{BUCKET}/game/index.m3u8",
-            SourceRoleArn=source,
-        )
+        create_game_asset(vod, source, asset_id="a", group="nope")
     assert vod.list_assets()["Assets"] == []
 
 

@@ -22,11 +22,12 @@ import boto3
 import pendulum
 import pytest
 
-from devstack.airflow_local import AirflowApi, AirflowStandalone, airflow_env
-from devstack.cli import healthy, seed
+from devstack.cli import healthy
 from devstack.config import Settings
 from devstack.net import free_port
-from devstack.topology import unavailable_reason
+from localrun.seed import seed
+from localrun.standalone import AirflowApi, AirflowStandalone, airflow_env
+from localrun.topology import unavailable_reason
 
 DAG_ID = "live_event_harvest"
 HARVEST_SECONDS = 8  # the stack keeps each job IN_PROGRESS this long: long enough to see the deferral

@@ -1,6 +1,6 @@
 """The production topology (docker-compose.yaml) as processes: a fresh PostgreSQL database, the Redis
 broker, scheduler, dag-processor, triggerer, API server (FAB auth manager) and two Celery workers
-(``devstack.topology.CeleryTopology``), against the local media stack.
+(``localrun.topology.CeleryTopology``), against the local media stack.
 
 Two events harvested at once end to end through it; every task instance ran on one of the two
 workers, from the topology's own queue. Without PostgreSQL or Redis the end-to-end test is
@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from devstack.net import free_port
-from devstack.topology import CeleryTopology, unavailable_reason
+from localrun.topology import CeleryTopology
+from tests.support.topology import celery_topology
 
 DAG_ID = "live_event_harvest"
 WORKERS = 2
@@ -25,19 +24,8 @@ WORKERS = 2
 
 @pytest.fixture(scope="module")
 def celery_deployment(topology_infrastructure, media_stack) -> Iterator:
-    topology = CeleryTopology(
-        media_stack.base / "topology",
-        stack_url=media_stack.settings.public_url,
-        seed=media_stack.demo,
-        workers=WORKERS,
-        LIVE_TO_VOD_END_MARGIN_SECONDS="2",
-    )
-    try:
-        topology.start()
-        topology.wait_for_dag(DAG_ID)
+    with celery_topology(media_stack, workers=WORKERS) as topology:
         yield media_stack.deployment(topology)  # conftest's Deployment: trigger, follow, jobs, assets
-    finally:
-        topology.stop()
     # Nothing leaks: every process of the topology ended, its database and broker keys are gone.
     assert topology.leftover_pids() == []
     assert all(process.poll() is not None for process in topology.processes.values())
@@ -88,44 +76,3 @@ def test_two_events_harvest_on_the_celery_workers(celery_deployment):
     # The admin password never reaches a log of the topology.
     for log in topology.base.glob("*.log"):
         assert topology.password not in log.read_text(errors="replace"), log
-
-
-def test_unavailable_reason_names_each_missing_service_and_its_address():
-    postgres, redis = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"  # nothing listens there
-    reason = unavailable_reason(postgres=postgres, redis=redis, timeout=2)
-    assert reason is not None
-    assert f"PostgreSQL does not answer at {postgres}" in reason
-    assert f"Redis does not answer at {redis}" in reason
-
-
-def test_each_topology_gets_its_own_database_broker_namespace_queue_and_secrets(tmp_path: Path):
-    seed = {
-        "region": "us-east-1",
-        "bucket": "b",
-        "harvest_role_arn": "arn:aws:iam::123456789012:role/h",
-        "packaging_group_id": "g",
-        "vod_role_arn": "arn:aws:iam::123456789012:role/v",
-        "queue_url": "http://127.0.0.1:1/123456789012/q",
-    }
-    one, two = (
-        CeleryTopology(tmp_path / name, stack_url="http://127.0.0.1:1", seed=seed, workers=3) for name in ("a", "b")
-    )
-    for topology in (one, two):
-        env = topology.env
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager")
-        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith(f"/{topology.database}")
-        assert env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == topology.queue
-        assert env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX"] == topology.key_prefix
-        assert topology.password not in str(env) and topology.password not in repr(topology)
-        workers = {name: spec for name, spec in topology.services().items() if name.startswith("airflow-worker-")}
-        assert len(workers) == 3
-        assert len({env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] for _, env in workers.values()}) == 3
-        for (command, _), hostname in zip(workers.values(), topology.worker_hostnames, strict=True):
-            assert command[command.index("--celery-hostname") + 1] == hostname
-            assert command[command.index("--queues") + 1] == topology.queue
-    for attribute in ("name", "database", "queue", "key_prefix", "password"):
-        assert getattr(one, attribute) != getattr(two, attribute), attribute
-    for secret in ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"):
-        assert one.env[secret] != two.env[secret], secret
-    assert one.env["AIRFLOW__API__BASE_URL"] != two.env["AIRFLOW__API__BASE_URL"]

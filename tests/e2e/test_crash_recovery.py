@@ -1,4 +1,4 @@
-"""Crashes on the production topology (``devstack.topology.CeleryTopology``: Postgres, Redis,
+"""Crashes on the production topology (``localrun.topology.CeleryTopology``: Postgres, Redis,
 scheduler, dag-processor, triggerer, API server, two Celery workers), then recovery: each event
 still ends with exactly one harvest job and one VOD asset and a successful run.
 
@@ -29,10 +29,11 @@ import pendulum
 import pytest
 
 from devstack.faults import FaultControl
-from devstack.topology import CeleryTopology
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
+from localrun.topology import CeleryTopology
 from tests.support.reliability import record_reliability, retries_used
+from tests.support.topology import celery_topology
 
 pytestmark = pytest.mark.slow
 
@@ -50,20 +51,8 @@ TIMEOUTS = {
 
 @pytest.fixture(scope="module")
 def crash_deployment(topology_infrastructure, media_stack) -> Iterator:
-    topology = CeleryTopology(
-        media_stack.base / "topology",
-        stack_url=media_stack.settings.public_url,
-        seed=media_stack.demo,
-        workers=2,
-        LIVE_TO_VOD_END_MARGIN_SECONDS="2",
-        **TIMEOUTS,
-    )
-    try:
-        topology.start()
-        topology.wait_for_dag(DAG_ID)
+    with celery_topology(media_stack, **TIMEOUTS) as topology:
         yield media_stack.deployment(topology), media_stack
-    finally:
-        topology.stop()
     assert topology.leftover_pids() == []
 
 
@@ -126,6 +115,16 @@ def wait_deferred(deployment, run_id: str) -> None:
     )
 
 
+def deferred_run(deployment, event_id: str, minutes_ago: int, stuck_seconds: float) -> tuple[str, str]:
+    """The event's run, triggered with its harvest job held IN_PROGRESS ``stuck_seconds`` longer, once the
+    harvest wait has deferred: (run id, harvest job id)."""
+    conf, job_id = plan_event(deployment, event_id, minutes_ago=minutes_ago)
+    FaultControl(deployment.settings.public_url).add("harvest_stuck", job=job_id, seconds=stuck_seconds)
+    run_id = trigger(deployment, conf)
+    wait_deferred(deployment, run_id)
+    return run_id, job_id
+
+
 def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment):
     deployment, _ = crash_deployment
     topology: CeleryTopology = deployment.airflow
@@ -155,11 +154,7 @@ def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment)
 def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
     deployment, _ = crash_deployment
     topology: CeleryTopology = deployment.airflow
-    faults = FaultControl(deployment.settings.public_url)
-    conf, job_id = plan_event(deployment, "crash-triggerer", minutes_ago=5)
-    faults.add("harvest_stuck", job=job_id, seconds=30)
-    run_id = trigger(deployment, conf)
-    wait_deferred(deployment, run_id)
+    run_id, _ = deferred_run(deployment, "crash-triggerer", minutes_ago=5, stuck_seconds=30)
     topology.kill("airflow-triggerer")
     time.sleep(3)
     topology.restart("airflow-triggerer")
@@ -176,11 +171,7 @@ def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
 def test_scheduler_killed_mid_run_carries_on_after_restart(crash_deployment):
     deployment, _ = crash_deployment
     topology: CeleryTopology = deployment.airflow
-    faults = FaultControl(deployment.settings.public_url)
-    conf, job_id = plan_event(deployment, "crash-scheduler", minutes_ago=4)
-    faults.add("harvest_stuck", job=job_id, seconds=10)
-    run_id = trigger(deployment, conf)
-    wait_deferred(deployment, run_id)
+    run_id, job_id = deferred_run(deployment, "crash-scheduler", minutes_ago=4, stuck_seconds=10)
     topology.kill("airflow-scheduler")
     # The harvest finishes and the trigger fires while no scheduler runs.
     wait_until(
@@ -200,11 +191,7 @@ def test_scheduler_killed_mid_run_carries_on_after_restart(crash_deployment):
 
 def test_stack_frozen_during_the_harvest_then_resumed(crash_deployment):
     deployment, media_stack = crash_deployment
-    faults = FaultControl(deployment.settings.public_url)
-    conf, job_id = plan_event(deployment, "crash-stack", minutes_ago=3)
-    faults.add("harvest_stuck", job=job_id, seconds=5)
-    run_id = trigger(deployment, conf)
-    wait_deferred(deployment, run_id)
+    run_id, _ = deferred_run(deployment, "crash-stack", minutes_ago=3, stuck_seconds=5)
     os.kill(media_stack.process.pid, signal.SIGSTOP)
     try:
         time.sleep(30)  # every AWS call hangs meanwhile: the triggerer's polls, the queue's long poll

@@ -20,11 +20,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from devstack.airflow_local import AWS_RETRIES
-from devstack.cli import seed
-from devstack.encoder import LiveHlsEncoder
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
+from localrun.seed import push_content, seed
+from localrun.standalone import AWS_RETRIES
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("dag_run_scenario.py")
@@ -95,9 +94,7 @@ class Pipeline:
         self.mp = aws["mediapackage"]
         self.vod = aws["mediapackage-vod"]
         self.demo = seed(stack.stack.settings, with_encoder=False)
-        ingest = self.mp.describe_channel(Id=self.demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-        encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
-        encoder.run(preroll_seconds=120, duration_seconds=0)
+        encoder = push_content(self.mp, self.demo, preroll_seconds=120)
         # A minute of the stream, ended a while ago: nothing to wait for.
         self.start = encoder.start.add(seconds=30)
         self.end = encoder.start.add(seconds=90)

@@ -53,7 +53,7 @@ EXPECTED = [
 NOTES = [
     "## What the crash tests do, and what they leave out",
     "",
-    "- They run on the production topology as processes (`devstack.topology.CeleryTopology`: Postgres,",
+    "- They run on the production topology as processes (`localrun.topology.CeleryTopology`: Postgres,",
     "  Redis, scheduler, dag-processor, triggerer, API server, two Celery workers) and SIGKILL a service",
     "  the way a container kill does (a worker with its task processes), then start it again.",
     "- Airflow's heartbeat timeouts are lowered for them (task instance heartbeat 30 s, scheduler and",

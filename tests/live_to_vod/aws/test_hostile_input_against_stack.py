@@ -53,7 +53,6 @@ from airflow.utils.types import DagRunType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devstack.cli import seed
 from devstack.faults import FaultControl
 from live_to_vod.aws.operators.harvest import ValidateLiveEventOperator
 from live_to_vod.config import DeploymentConfig
@@ -61,6 +60,7 @@ from live_to_vod.event_requests import plan_from_schedule
 from live_to_vod.schedule import ScheduleError, load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
 from live_to_vod.validation import KNOWN_FIELDS
+from localrun.seed import seed
 from tests.support.reliability import record_reliability
 
 REFUSED = "The event's parameters are invalid; nothing was created."

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import time
 import urllib.request
 from typing import Any
 
@@ -26,8 +25,6 @@ from airflow.triggers.base import TriggerEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devstack.cli import seed
-from devstack.encoder import LiveHlsEncoder
 from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
 from live_to_vod.aws.triggers.mediapackage import (
     EVENT_STATUSES,
@@ -35,6 +32,7 @@ from live_to_vod.aws.triggers.mediapackage import (
     VodAssetPlayableTrigger,
     validate_trigger_event,
 )
+from localrun.seed import create_harvest_job, push_content, seed, wait_for_harvest_job
 
 FAST = {"waiter_delay": 0.05, "waiter_max_attempts": 1200}
 
@@ -68,30 +66,9 @@ def only_event(trigger: Any, resource_id: str, timeout: float = 60) -> dict[str,
     return payload
 
 
-def wait_for_job(mp: Any, job_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = mp.describe_harvest_job(Id=job_id)
-        if job["Status"] != "IN_PROGRESS":
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"harvest job {job_id} still IN_PROGRESS after {timeout} s")
-
-
 def create_job(mp: Any, media: dict[str, Any], job_id: str, **destination: str) -> None:
     start = media["stream_start"].add(seconds=10)
-    mp.create_harvest_job(
-        Id=job_id,
-        OriginEndpointId=media["endpoint_id"],
-        StartTime=start.to_iso8601_string(),
-        EndTime=start.add(seconds=20).to_iso8601_string(),
-        S3Destination={
-            "BucketName": media["bucket"],
-            "ManifestKey": f"games/{job_id}/index.m3u8",
-            "RoleArn": media["harvest_role_arn"],
-            **destination,
-        },
-    )
+    create_harvest_job(mp, media, job_id, start, start.add(seconds=20), **destination)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -122,9 +99,7 @@ def demo(stack, aws_connection) -> dict[str, Any]:
 @pytest.fixture
 def media(demo, aws) -> dict[str, Any]:
     """The seeded setup with a minute of real content pushed to the channel by the encoder."""
-    ingest = aws["mediapackage"].describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
-    encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
-    encoder.run(preroll_seconds=60, duration_seconds=0)
+    encoder = push_content(aws["mediapackage"], demo, preroll_seconds=60)
     return {**demo, "stream_start": encoder.start}
 
 
@@ -297,7 +272,7 @@ def test_harvest_trigger_reports_an_unknown_job_as_an_error(stack, aws_connectio
 def test_vod_trigger_reports_a_playable_asset(aws, media):
     mp, vod = aws["mediapackage"], aws["mediapackage-vod"]
     create_job(mp, media, "trig-vod")
-    assert wait_for_job(mp, "trig-vod")["Status"] == "SUCCEEDED"
+    assert wait_for_harvest_job(mp, "trig-vod")["Status"] == "SUCCEEDED"
     created = vod.create_asset(
         Id="trig-vod",
         PackagingGroupId=media["packaging_group_id"],

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from devstack.cli import vod_role_policy
+from localrun.seed import vod_role_policy
 from tests.support.harvest_pipeline import (
     Pipeline,
     assert_playable,

@@ -16,7 +16,7 @@ import json
 import pendulum
 import pytest
 
-from devstack.cli import TRUST_MEDIAPACKAGE
+from localrun.seed import TRUST_MEDIAPACKAGE
 from tests.support.harvest_pipeline import (
     GROUP_TASKS,
     Pipeline,

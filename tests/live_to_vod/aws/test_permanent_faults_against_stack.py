@@ -11,20 +11,12 @@ import json
 import pytest
 
 from devstack.faults import DAMAGES, FaultControl
+from tests.support.damage import DEFECT
 from tests.support.harvest_pipeline import Pipeline, migrated_airflow_db, one_output, task_states, ti
 from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
 
-# The verification check that names each damage (live_to_vod.verification).
-DEFECT = {
-    "missing_segment": "missing-segment",
-    "truncated_child": "truncated-playlist",
-    "missing_endlist": "no-endlist",
-    "gap": "gap",
-    "zero_byte_segment": "zero-byte-segment",
-    "missing_rendition": "missing-rendition",
-}
 DOWNSTREAM_OF_WAIT = ("harvest.verify_asset", "harvest.hand_off_to_vod", "harvest.publish")
 
 

@@ -1,7 +1,7 @@
 """Transient AWS trouble during a run is absorbed: the local stack throttles, fails with 5xx, adds
 latency and drops connections on the calls every task makes, and the run still ends with exactly
 one harvest job and one VOD asset, every fault having fired (botocore's standard retry mode, set on
-the ``aws_default`` connection as ``config_kwargs``; see ``devstack.airflow_local.AWS_RETRIES``).
+the ``aws_default`` connection as ``config_kwargs``; see ``localrun.standalone.AWS_RETRIES``).
 One test per kind of fault, each recorded for ``docs/reliability.md``."""
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ ADMIN_USER = "admin"
 AWS_RETRIES = {"retries": {"mode": "standard", "total_max_attempts": 10}}
 
 
-
 def airflow_env(
     home: Path,
     *,

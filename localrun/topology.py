@@ -26,7 +26,8 @@ import uuid
 from pathlib import Path
 from typing import IO, Any
 
-from devstack.airflow_local import ROOT, AirflowApi, airflow_env, free_port
+from devstack.net import free_port
+from localrun.standalone import ROOT, AirflowApi, airflow_env
 
 # compose service name -> the command its container runs (``airflow`` is the image's entrypoint).
 SERVICES: dict[str, list[str]] = {
@@ -45,9 +46,9 @@ INFRASTRUCTURE: dict[str, str] = {"postgres": "127.0.0.1:5432", "redis": "127.0.
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 POSTGRES_USER = "postgres"
 # Every process of a topology carries its name in this variable: how stop() finds stragglers.
-MARKER_ENV = "DEVSTACK_TOPOLOGY"
+MARKER_ENV = "LOCALRUN_TOPOLOGY"
 # A worker's "container hostname", reported by container_hostname() (the workers' hostname_callable).
-HOSTNAME_ENV = "DEVSTACK_TOPOLOGY_HOSTNAME"
+HOSTNAME_ENV = "LOCALRUN_TOPOLOGY_HOSTNAME"
 # Health components that must all say "healthy" before the topology counts as up.
 HEALTH_COMPONENTS = ("metadatabase", "scheduler", "triggerer", "dag_processor")
 
@@ -72,54 +73,72 @@ def unavailable_reason(
     postgres: str = INFRASTRUCTURE["postgres"], redis: str = INFRASTRUCTURE["redis"], timeout: float = 3
 ) -> str | None:
     """None when PostgreSQL (as user ``postgres``) and Redis answer; else what is missing, and where."""
-    problems = []
-    try:
-        import psycopg2
-    except ImportError:
-        problems.append("the psycopg2 package is not installed (PostgreSQL client)")
-    else:
-        host, port = _address(postgres)
-        try:
-            connection = psycopg2.connect(
-                host=host, port=port, user=POSTGRES_USER, dbname="postgres", connect_timeout=max(2, int(timeout))
-            )
-        except psycopg2.Error as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            problems.append(f"PostgreSQL does not answer at {postgres} as user {POSTGRES_USER} ({first_line})")
-        else:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user")
-                    row = cursor.fetchone()
-                if not (row and row[0]):
-                    problems.append(f"PostgreSQL user {POSTGRES_USER} at {postgres} may not create databases")
-            finally:
-                connection.close()
-    try:
-        import redis as redis_client
-    except ImportError:
-        problems.append("the redis package is not installed (Redis client)")
-    else:
-        host, port = _address(redis)
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        client = redis_client.Redis(
-            host=host, port=port, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    problems = [
+        problem
+        for problem in (
+            _postgres_problem(postgres, timeout),
+            _redis_problem(redis, timeout),
+            _celery_problem(),
         )
-        try:
-            client.ping()
-        except redis_client.RedisError as exc:
-            problems.append(f"Redis does not answer at {redis} ({exc})")
-        finally:
-            client.close()
-    try:
-        import celery  # noqa: F401
-    except ImportError:
-        problems.append("the celery package is not installed")
+        if problem
+    ]
     if not problems:
         return None
     return "the Celery topology needs PostgreSQL and Redis: " + "; ".join(problems)
+
+
+def _postgres_problem(address: str, timeout: float) -> str | None:
+    try:
+        import psycopg2
+    except ImportError:
+        return "the psycopg2 package is not installed (PostgreSQL client)"
+
+    host, port = _address(address)
+    try:
+        connection = psycopg2.connect(
+            host=host, port=port, user=POSTGRES_USER, dbname="postgres", connect_timeout=max(2, int(timeout))
+        )
+    except psycopg2.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"PostgreSQL does not answer at {address} as user {POSTGRES_USER} ({first_line})"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user")
+            row = cursor.fetchone()
+    finally:
+        connection.close()
+    if not (row and row[0]):
+        return f"PostgreSQL user {POSTGRES_USER} at {address} may not create databases"
+    return None
+
+
+def _redis_problem(address: str, timeout: float) -> str | None:
+    try:
+        import redis as redis_client
+    except ImportError:
+        return "the redis package is not installed (Redis client)"
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    host, port = _address(address)
+    client = redis_client.Redis(
+        host=host, port=port, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
+    try:
+        client.ping()
+    except redis_client.RedisError as exc:
+        return f"Redis does not answer at {address} ({exc})"
+    finally:
+        client.close()
+    return None
+
+
+def _celery_problem() -> str | None:
+    try:
+        import celery  # noqa: F401
+    except ImportError:
+        return "the celery package is not installed"
+    return None
 
 
 def _async_db_url(sync_url: str) -> str:
@@ -194,7 +213,7 @@ class CeleryTopology:
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{POSTGRES_USER}@{postgres}/{self.database}",
             "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": self.key_prefix,
             # as in docker-compose.yaml: Airflow's Celery defaults, the pipeline imported once per worker
-            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "live_to_vod.celery_config.CELERY_CONFIG",
+            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "live_to_vod.pipeline.celery_config.CELERY_CONFIG",
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
             MARKER_ENV: self.name,
         }
@@ -232,7 +251,7 @@ class CeleryTopology:
             env = {
                 **self.env,
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "devstack.topology.container_hostname",
+                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "localrun.topology.container_hostname",
                 HOSTNAME_ENV: host,
             }
             command = [*SERVICES["airflow-worker"], "--celery-hostname", host, "--queues", self.queue]
@@ -299,7 +318,7 @@ class CeleryTopology:
             with connection.cursor() as cursor:
                 cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
                 self._database_created = True
-                label = json.dumps({"harness": "devstack.topology", "host": socket.gethostname(), "pid": os.getpid()})
+                label = json.dumps({"harness": "localrun.topology", "host": socket.gethostname(), "pid": os.getpid()})
                 cursor.execute(
                     sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(self.database), sql.Literal(label))
                 )
@@ -391,7 +410,8 @@ class CeleryTopology:
             return f"(no log at {self.log_path(service)})"
         return f"last lines of {self.log_path(service)}:\n" + "\n".join(text[-lines:])
 
-    def _check_running(self) -> None:
+    def check_running(self) -> None:
+        """Raise, with the log's last lines, when a service has exited."""
         for name, process in self.processes.items():
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode}\n{self._tail(name)}")
@@ -414,7 +434,7 @@ class CeleryTopology:
         """Celery node names answering a broadcast ping in this topology's broker namespace."""
         from celery import Celery
 
-        app = Celery("devstack-topology-probe", broker=self.broker_url, set_as_current=False)
+        app = Celery("localrun-topology-probe", broker=self.broker_url, set_as_current=False)
         app.conf.broker_transport_options = {"global_keyprefix": self.key_prefix}
         app.conf.broker_connection_retry_on_startup = False
         try:
@@ -429,7 +449,7 @@ class CeleryTopology:
         waiting_for = "the API server's health"
         noted_healthy = False
         while time.monotonic() < deadline:
-            self._check_running()
+            self.check_running()
             if not self.healthy():
                 waiting_for = f"health: {self.health() or 'API server not answering'}"
             else:
@@ -447,7 +467,7 @@ class CeleryTopology:
         """Wait until the DAG is parsed, and make sure it is not paused."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self._check_running()
+            self.check_running()
             if self.api.dag_ready(dag_id):
                 self.api.call("PATCH", f"/dags/{dag_id}", {"is_paused": False})
                 self._note(f"DAG {dag_id} parsed and unpaused")
@@ -561,18 +581,19 @@ class CeleryTopology:
         finally:
             connection.close()
 
-    def _flush_broker(self, key_prefix: str | None = None) -> int:
+    def _broker(self) -> Any:
+        """A client of the topology's Redis database (a context manager: closed on exit)."""
         import redis as redis_client
 
         host, port = _address(self.redis)
-        client = redis_client.Redis(host=host, port=port, db=self.redis_db, socket_timeout=10)
-        try:
-            keys = list(client.scan_iter(match=f"{key_prefix or self.key_prefix}*", count=1000))
-            if keys:
+        return redis_client.Redis(host=host, port=port, db=self.redis_db, socket_timeout=10)
+
+    def _flush_broker(self, key_prefix: str | None = None) -> int:
+        keys = self.broker_keys(key_prefix)
+        if keys:
+            with self._broker() as client:
                 client.delete(*keys)
-            return len(keys)
-        finally:
-            client.close()
+        return len(keys)
 
     def database_exists(self) -> bool:
         connection = self.connect("postgres")
@@ -583,15 +604,10 @@ class CeleryTopology:
         finally:
             connection.close()
 
-    def broker_keys(self) -> list[bytes]:
-        import redis as redis_client
-
-        host, port = _address(self.redis)
-        client = redis_client.Redis(host=host, port=port, db=self.redis_db, socket_timeout=10)
-        try:
-            return list(client.scan_iter(match=f"{self.key_prefix}*", count=1000))
-        finally:
-            client.close()
+    def broker_keys(self, key_prefix: str | None = None) -> list[bytes]:
+        """The broker keys under ``key_prefix`` (default: this topology's namespace)."""
+        with self._broker() as client:
+            return list(client.scan_iter(match=f"{key_prefix or self.key_prefix}*", count=1000))
 
 
 def _environ(pid: int) -> list[bytes]:
@@ -629,7 +645,7 @@ def _group_alive(pid: int) -> bool:
 
 
 def serve(base_dir: Path, *, stack_url: str, seed: dict[str, Any], workers: int = 2) -> int:
-    """``python -m devstack topology``: start a topology, say how to reach it, keep it until Ctrl-C."""
+    """``python -m localrun topology``: start a topology, say how to reach it, keep it until Ctrl-C."""
     reason = unavailable_reason()
     if reason:
         print(reason, file=sys.stderr)
@@ -643,7 +659,7 @@ def serve(base_dir: Path, *, stack_url: str, seed: dict[str, Any], workers: int 
         print(f"up: {topology.api.base_url}  user {topology.username}  password {topology.password}")
         print(f"workers: {', '.join(topology.celery_nodes)}; Ctrl-C stops everything and drops the database")
         while True:
-            topology._check_running()
+            topology.check_running()
             time.sleep(2)
     except KeyboardInterrupt:
         pass

@@ -1,4 +1,4 @@
-"""``make run``: the whole product on this machine, end to end.
+"""``make run`` (``python -m localrun demo``): the whole product on this machine, end to end.
 
 Starts the local media stack and seeds it (the encoder keeps a live channel going), starts
 ``airflow standalone`` with the project's DAGs, triggers ``live_event_harvest`` through the REST
@@ -9,16 +9,15 @@ stays up for exploring; ``make stop`` stops it.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pendulum
 
-from devstack.airflow_local import ROOT, AirflowStandalone, airflow_env, stop_pid_file
-from devstack.cli import healthy, seed, start
 from devstack.config import Settings
+from localrun.seed import seeded
+from localrun.standalone import ROOT, AirflowStandalone, airflow_env, stop_pid_file
 
 DAG_ID = "live_event_harvest"
 TERMINAL = {"success", "failed"}
@@ -30,6 +29,16 @@ def airflow_home() -> Path:
 
 def airflow_port() -> int:
     return int(os.environ.get("LIVE_TO_VOD_AIRFLOW_PORT", "8080"))
+
+
+def event_conf(event_id: str, endpoint_id: str, start: pendulum.DateTime, end: pendulum.DateTime) -> dict[str, str]:
+    """The conf of a ``live_event_harvest`` run for one event window (what the demo and the benches trigger)."""
+    return {
+        "event_id": event_id,
+        "origin_endpoint_id": endpoint_id,
+        "start_time": start.to_iso8601_string(),
+        "end_time": end.to_iso8601_string(),
+    }
 
 
 def follow(airflow: AirflowStandalone, run_id: str, timeout: float = 900) -> str:
@@ -53,9 +62,7 @@ def follow(airflow: AirflowStandalone, run_id: str, timeout: float = 900) -> str
 
 def main() -> int:
     settings = Settings.from_env()
-    if not healthy(settings):
-        start(settings)
-    demo = seed(settings)
+    demo = seeded(settings)
     print(
         f"local media stack at {settings.public_url}; demo channel live (encoder log {settings.home / 'encoder.log'})"
     )
@@ -69,13 +76,7 @@ def main() -> int:
 
     end = pendulum.now("UTC").subtract(minutes=1).start_of("minute")
     start_time = end.subtract(minutes=3)
-    event_id = f"demo-{start_time.format('YYYYMMDD-HHmm')}"
-    conf = {
-        "event_id": event_id,
-        "origin_endpoint_id": demo["endpoint_id"],
-        "start_time": start_time.to_iso8601_string(),
-        "end_time": end.to_iso8601_string(),
-    }
+    conf = event_conf(f"demo-{start_time.format('YYYYMMDD-HHmm')}", demo["endpoint_id"], start_time, end)
     status, body = airflow.api.trigger(DAG_ID, conf)
     if status != 200:
         print(f"the REST API refused the run ({status}): {body}")
@@ -93,7 +94,7 @@ def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:
     summary: dict[str, Any] | None = airflow.api.xcom(DAG_ID, run_id, "harvest.publish", map_index=0)
     verification = airflow.api.xcom(DAG_ID, run_id, "harvest.verify_asset", map_index=0)
     if summary:
-        from live_to_vod.aws.operators.publish import render_summary
+        from live_to_vod.pipeline.publish import render_summary
 
         print(render_summary(summary))
     if verification:
@@ -104,10 +105,6 @@ def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:
 
 
 def stop() -> None:
-    """Stop Airflow standalone (the media stack is stopped by ``python -m devstack stop``)."""
+    """``python -m localrun stop``: stop the demo's Airflow standalone (``python -m devstack stop`` stops the stack)."""
     if stop_pid_file(airflow_home() / "standalone.pid"):
         print("stopped airflow standalone")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,3 @@
+from devstack.encoder.cli import main
+
+main()

@@ -1,0 +1,37 @@
+"""Fault injection in the local media stack: off by default, driven by rules.
+
+A rule picks calls by ``service`` and ``operation`` (botocore names, ``*`` and fnmatch patterns)
+and answers some of them, by ``rate`` (seeded) or ``count``, after skipping the first ``after``:
+
+* ``throttle``: the service's throttling error (mediapackage/-vod ``TooManyRequestsException``
+  429, S3 ``SlowDown`` 503, JSON services ``ThrottlingException`` 400, query services
+  ``Throttling`` 400), which botocore's retry handlers classify as throttling;
+* ``error``: a 5xx (``InternalServerErrorException`` / S3 ``InternalError`` / ``InternalFailure``);
+* ``latency``: ``seconds`` added before the call is served normally;
+* ``drop``: the connection is closed without a response.
+
+Harvest rules pick jobs by ``job`` (fnmatch on the job ``Id``): ``harvest_fail`` (``message``),
+``harvest_stuck`` (``seconds`` more IN_PROGRESS), ``harvest_damage`` (``damage``, applied to the
+written asset). ``vod_fail`` picks VOD assets by ``asset`` (fnmatch on the asset ``Id``).
+
+Rules come from ``DEVSTACK_FAULTS`` (a JSON list) at start and from ``/_devstack/faults``.
+Every rule counts the calls it ``matched`` and the times it ``fired``.
+"""
+
+from devstack.faults.client import FaultControl
+from devstack.faults.damage import damage_asset
+from devstack.faults.jobs import FaultyHarvestRunner, FaultyMediaPackageVod
+from devstack.faults.rules import DAMAGES, KINDS, FaultError, FaultRegistry, FaultRule, parse_rule
+
+__all__ = [
+    "DAMAGES",
+    "KINDS",
+    "FaultControl",
+    "FaultError",
+    "FaultRegistry",
+    "FaultRule",
+    "FaultyHarvestRunner",
+    "FaultyMediaPackageVod",
+    "damage_asset",
+    "parse_rule",
+]

@@ -1,0 +1,60 @@
+"""Harvest and VOD faults: the harvest runner and MediaPackage VOD with the registry's job rules applied."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from devstack.faults.damage import damage_asset
+from devstack.faults.rules import FaultRegistry
+from devstack.harvest import HarvestFailure, HarvestRunner
+from devstack.vod import Asset, MediaPackageVod, SourceProblem
+
+
+class FaultyHarvestRunner(HarvestRunner):
+    """The harvest runner, with the registry's harvest faults applied per job."""
+
+    def __init__(self, settings: Any, sibling: Any, faults: FaultRegistry, workers: int = 4):
+        super().__init__(settings, sibling, workers)
+        self.faults = faults
+        self._stuck: dict[int, float] = {}
+        self._stuck_lock = threading.Lock()
+
+    def harvest(self, job: Any, endpoint: dict[str, Any], content: Any) -> None:
+        job_id = job.record["Id"]
+        stuck = self.faults.take({"harvest_stuck"}, job_id)
+        if stuck is not None:
+            with self._stuck_lock:
+                self._stuck[id(job)] = stuck.seconds or 0.0
+        failed = self.faults.take({"harvest_fail"}, job_id)
+        if failed is not None:
+            raise HarvestFailure(failed.message or "injected fault: the harvest job failed")
+        super().harvest(job, endpoint, content)
+        damage = self.faults.take({"harvest_damage"}, job_id)
+        if damage is not None:
+            dest = job.record["S3Destination"]
+            damage_asset(self.sibling, dest["BucketName"], dest["ManifestKey"], damage.damage or "")
+
+    def complete(self, job: Any, failure: str | None) -> None:
+        with self._stuck_lock:
+            seconds = self._stuck.pop(id(job), 0.0)
+        if seconds > 0:
+            timer = threading.Timer(seconds, super().complete, (job, failure))
+            timer.daemon = True
+            timer.start()
+            return
+        super().complete(job, failure)
+
+
+class FaultyMediaPackageVod(MediaPackageVod):
+    """MediaPackage VOD, with the registry's ``vod_fail`` faults applied per asset."""
+
+    def __init__(self, settings: Any, sibling: Any, faults: FaultRegistry):
+        super().__init__(settings, sibling)
+        self.faults = faults
+
+    def copy_source(self, asset: Asset) -> None:
+        rule = self.faults.take({"vod_fail"}, asset.record["Id"])
+        if rule is not None:
+            raise SourceProblem(rule.message or "injected fault: the asset failed to ingest")
+        super().copy_source(asset)

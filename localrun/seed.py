@@ -1,0 +1,263 @@
+"""The demo setup in the local media stack, as ``make run``, the tests and the benches use it.
+
+:func:`seed` creates (or finds: it is idempotent) the bucket, the harvest and VOD source roles made
+from the deployment's own IAM documents, the demo channel with two origin endpoints, the VOD
+packaging group and configuration, the notification queue and its EventBridge rule, and starts the
+synthetic encoder on the channel. ``python -m localrun seed`` runs it. Tests and benches that want
+content without the background encoder push it with :func:`push_content`, and harvest it with
+:func:`create_harvest_job` and :func:`wait_for_harvest_job`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devstack.cli import healthy, pid_alive, start
+from devstack.config import Settings
+
+if TYPE_CHECKING:
+    import pendulum
+
+    from devstack.encoder import LiveHlsEncoder
+
+DEMO = {
+    "region": "us-east-1",
+    "bucket": "live-to-vod-demo",
+    "harvest_role": "mediapackage-harvest",
+    "vod_role": "mediapackage-vod-source",
+    "channel_id": "demo-channel",
+    "endpoint_id": "demo-hls",
+    "world_endpoint_id": "demo-hls-world",  # a second endpoint on the channel: multi-endpoint events
+    "packaging_group_id": "demo-vod",
+    "packaging_configuration_id": "demo-vod-hls",
+    "queue": "harvest-notifications",
+    "rule": "mediapackage-harvest-notifications",
+    "startover_seconds": 86400,
+    "preroll_seconds": 900,
+}
+
+# The seeded roles carry the deployment's own IAM documents (deploy/aws/iam/, also in the
+# CloudFormation template), so the stack's policy checks exercise exactly what AWS gets.
+# $DEVSTACK_IAM_DIR says where they are when the package is installed without the repository.
+IAM_DIR = Path(os.environ.get("DEVSTACK_IAM_DIR") or Path(__file__).resolve().parents[1] / "deploy" / "aws" / "iam")
+
+
+def iam_document(name: str, **values: str) -> dict[str, Any]:
+    """The IAM document ``deploy/aws/iam/<name>`` with its ``${Placeholder}``s filled in from ``values``."""
+    text = (IAM_DIR / name).read_text()
+    return json.loads(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], text))
+
+
+TRUST_MEDIAPACKAGE = iam_document("vod-source-role-trust.json")
+
+
+def harvest_role_trust(account_id: str) -> dict[str, Any]:
+    return iam_document("harvest-role-trust.json", AccountId=account_id)
+
+
+def harvest_role_policy(bucket: str) -> dict[str, Any]:
+    return iam_document("harvest-role-permissions.json", Partition="aws", BucketName=bucket)
+
+
+def vod_role_policy(bucket: str) -> dict[str, Any]:
+    return iam_document("vod-source-role-permissions.json", Partition="aws", BucketName=bucket)
+
+
+def clients(settings: Settings, region: str) -> dict[str, Any]:
+    import boto3
+
+    key, secret = next(iter(settings.credentials.items()))  # the stack refuses unsigned or unknown keys
+    session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=region)
+    return {
+        name: session.client(name, endpoint_url=settings.public_url)
+        for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "sqs", "events")
+    }
+
+
+def found_or_created(missing: type[Exception], describe: Callable[[], Any], create: Callable[[], Any]) -> Any:
+    """What ``describe`` finds, or, when it raises ``missing``, what ``create`` makes."""
+    try:
+        return describe()
+    except missing:
+        return create()
+
+
+def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder: bool = True) -> dict[str, Any]:
+    """Create the demo setup, or find it: running it twice changes nothing."""
+    from botocore.exceptions import ClientError
+
+    demo = dict(DEMO)
+    c = clients(settings, demo["region"])
+    s3, iam, mp, vod = c["s3"], c["iam"], c["mediapackage"], c["mediapackage-vod"]
+    bucket = demo["bucket"]
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=bucket)
+    roles = {}
+    for name, trust, policy in (
+        (demo["harvest_role"], harvest_role_trust(settings.account_id), harvest_role_policy(bucket)),
+        (demo["vod_role"], TRUST_MEDIAPACKAGE, vod_role_policy(bucket)),
+    ):
+        try:
+            roles[name] = iam.get_role(RoleName=name)["Role"]["Arn"]
+        except ClientError:
+            roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        iam.put_role_policy(RoleName=name, PolicyName="s3-access", PolicyDocument=json.dumps(policy))
+    channel = found_or_created(
+        mp.exceptions.NotFoundException,
+        lambda: mp.describe_channel(Id=demo["channel_id"]),
+        lambda: mp.create_channel(Id=demo["channel_id"], Description="Demo channel of the local media stack"),
+    )
+
+    def origin_endpoint(endpoint_id: str, manifest: str, origination: str) -> dict[str, Any]:
+        return found_or_created(
+            mp.exceptions.NotFoundException,
+            lambda: mp.describe_origin_endpoint(Id=endpoint_id),
+            lambda: mp.create_origin_endpoint(
+                ChannelId=demo["channel_id"],
+                Id=endpoint_id,
+                StartoverWindowSeconds=demo["startover_seconds"],
+                TimeDelaySeconds=0,
+                Origination=origination,
+                ManifestName=manifest,
+                HlsPackage={
+                    "SegmentDurationSeconds": 2,
+                    "PlaylistWindowSeconds": 60,
+                    "ProgramDateTimeIntervalSeconds": 2,
+                },
+            ),
+        )
+
+    endpoint = origin_endpoint(demo["endpoint_id"], "index", "ALLOW")
+    origin_endpoint(demo["world_endpoint_id"], "world", "DENY")
+    found_or_created(
+        vod.exceptions.NotFoundException,
+        lambda: vod.describe_packaging_group(Id=demo["packaging_group_id"]),
+        lambda: vod.create_packaging_group(Id=demo["packaging_group_id"]),
+    )
+    found_or_created(
+        vod.exceptions.NotFoundException,
+        lambda: vod.describe_packaging_configuration(Id=demo["packaging_configuration_id"]),
+        lambda: vod.create_packaging_configuration(
+            Id=demo["packaging_configuration_id"],
+            PackagingGroupId=demo["packaging_group_id"],
+            HlsPackage={"HlsManifests": [{"ManifestName": "index"}], "SegmentDurationSeconds": 6},
+        ),
+    )
+    queue_url = c["sqs"].create_queue(QueueName=demo["queue"])["QueueUrl"]
+    queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    c["events"].put_rule(
+        Name=demo["rule"],
+        EventPattern=json.dumps(
+            {"source": ["aws.mediapackage"], "detail-type": ["MediaPackage HarvestJob Notification"]}
+        ),
+    )
+    c["events"].put_targets(Rule=demo["rule"], Targets=[{"Id": "sqs", "Arn": queue_arn}])
+    ingest = channel["HlsIngest"]["IngestEndpoints"][0]
+    result = {
+        **demo,
+        "endpoint_url": settings.public_url,
+        "harvest_role_arn": roles[demo["harvest_role"]],
+        "vod_role_arn": roles[demo["vod_role"]],
+        "origin_url": endpoint["Url"],
+        "ingest_url": ingest["Url"],
+        "queue_url": queue_url,
+    }
+    if with_encoder:
+        result["encoder_started"] = start_encoder(settings, ingest, preroll_seconds or demo["preroll_seconds"])
+    settings.seed_file.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def start_encoder(settings: Settings, ingest: dict[str, str], preroll_seconds: int) -> bool:
+    """Start the synthetic encoder on the channel unless it already runs; True if started now."""
+    pid_file = settings.pid_file("encoder")
+    if pid_alive(pid_file):
+        return False
+    with open(settings.log_file("encoder"), "ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "devstack.encoder",
+                "--ingest-url",
+                ingest["Url"],
+                "--preroll",
+                str(preroll_seconds),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={
+                **os.environ,
+                "DEVSTACK_INGEST_USERNAME": ingest["Username"],
+                "DEVSTACK_INGEST_PASSWORD": ingest["Password"],
+            },
+        )
+    pid_file.write_text(str(process.pid))
+    return True
+
+
+def seeded(settings: Settings, **options: Any) -> dict[str, Any]:
+    """:func:`seed` (``options``), the stack started first unless it runs."""
+    if not healthy(settings):
+        start(settings)
+    return seed(settings, **options)
+
+
+# -- using the demo setup -------------------------------------------------------------------------
+
+
+def push_content(mp: Any, demo: dict[str, Any], preroll_seconds: float) -> LiveHlsEncoder:
+    """Push ``preroll_seconds`` of back-dated content through the demo channel's ingest URL and end the
+    stream; the returned encoder says where the content starts (``encoder.start``)."""
+    from devstack.encoder import LiveHlsEncoder
+
+    ingest = mp.describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
+    encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
+    encoder.run(preroll_seconds=preroll_seconds, duration_seconds=0)
+    return encoder
+
+
+def create_harvest_job(
+    mp: Any,
+    demo: dict[str, Any],
+    job_id: str,
+    start: pendulum.DateTime,
+    end: pendulum.DateTime,
+    manifest_key: str | None = None,
+    **destination: str,
+) -> dict[str, Any]:
+    """A harvest job of [start, end) on the demo endpoint into the demo bucket, with the demo's harvest role;
+    the manifest at ``games/<job id>/index.m3u8`` unless given, ``destination`` overriding S3Destination."""
+    return mp.create_harvest_job(
+        Id=job_id,
+        OriginEndpointId=demo["endpoint_id"],
+        StartTime=start.to_iso8601_string(),
+        EndTime=end.to_iso8601_string(),
+        S3Destination={
+            "BucketName": demo["bucket"],
+            "ManifestKey": manifest_key or f"games/{job_id}/index.m3u8",
+            "RoleArn": demo["harvest_role_arn"],
+            **destination,
+        },
+    )
+
+
+def wait_for_harvest_job(mp: Any, job_id: str, timeout: float = 60, poll: float = 0.05) -> dict[str, Any]:
+    """The job once it has left IN_PROGRESS; TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = mp.describe_harvest_job(Id=job_id)
+        if job["Status"] != "IN_PROGRESS":
+            return job
+        time.sleep(poll)
+    raise TimeoutError(f"harvest job {job_id} still IN_PROGRESS after {timeout} s")

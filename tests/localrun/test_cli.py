@@ -1,0 +1,48 @@
+"""Seeding the stack as a user does: seeding twice changes nothing, the encoder runs in the background and
+fills the origin, the stack's status shows it and the stack's stop ends it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+
+import m3u8
+import pytest
+
+from devstack.net import free_port
+from tests.support.cli import run
+
+pytestmark = pytest.mark.slow
+
+
+def test_seed_twice_one_encoder_then_stop(tmp_path):
+    env = {**os.environ, "DEVSTACK_PORT": str(free_port()), "DEVSTACK_HOME": str(tmp_path / "home")}
+    try:
+        run(env, "devstack", "start")
+        first = json.loads(run(env, "localrun", "seed", "--preroll", "60").stdout)
+        assert first["encoder_started"] is True
+        second = json.loads(run(env, "localrun", "seed").stdout)
+        assert second["encoder_started"] is False  # idempotent: same setup, one encoder
+        for key in ("harvest_role_arn", "origin_url", "ingest_url", "queue_url"):
+            assert first[key] == second[key]
+        status = run(env, "devstack", "status")
+        assert "stack:   running" in status.stdout and "encoder: running" in status.stdout
+        assert "seed.json" in status.stdout
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the pre-roll reaches the origin within seconds
+            try:
+                child_url = first["origin_url"].replace("index.m3u8", "index_1.m3u8")
+                child = m3u8.loads(urllib.request.urlopen(child_url).read().decode())
+                if len(child.segments) >= 25:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert len(child.segments) >= 25  # PlaylistWindowSeconds 60 of 2 s segments
+        assert (tmp_path / "home" / "encoder.log").stat().st_size > 0
+    finally:
+        run(env, "devstack", "stop", check=False)
+    status = run(env, "devstack", "status", check=False)
+    assert status.returncode == 1 and "encoder: stopped" in status.stdout
