@@ -1,6 +1,6 @@
 """Deployment configuration of the live-to-VOD pipeline.
 
-Pure domain module: no Airflow, no boto3. Everything that differs between
+Pure domain module. Everything that differs between
 deployments (bucket, roles, packaging group, timing margins) is read here, once,
 from environment variables, so DAGs, operators and triggers share one source.
 """
@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-__all__ = ["ConfigError", "DeploymentConfig"]
+from live_to_vod.text import show
+
+__all__ = ["ENV_VARIABLES", "ConfigError", "DeploymentConfig", "settings_table"]
 
 # Partition names look like aws, aws-cn, aws-us-gov, aws-iso-b: a typo here would make
 # every role ARN fail validation with a confusing message, so it is refused up front.
@@ -24,97 +27,83 @@ class ConfigError(ValueError):
     """An environment variable holds a value the pipeline cannot use; the message names it."""
 
 
-# field name -> environment variable
-_ENV_NAMES: dict[str, str] = {
-    "aws_conn_id": "LIVE_TO_VOD_AWS_CONN_ID",
-    "s3_bucket": "LIVE_TO_VOD_S3_BUCKET",
-    "manifest_key_template": "LIVE_TO_VOD_MANIFEST_KEY_TEMPLATE",
-    "harvest_role_arn": "LIVE_TO_VOD_HARVEST_ROLE_ARN",
-    "packaging_group_id": "LIVE_TO_VOD_PACKAGING_GROUP_ID",
-    "vod_source_role_arn": "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN",
-    "end_margin_seconds": "LIVE_TO_VOD_END_MARGIN_SECONDS",
-    "max_future_hours": "LIVE_TO_VOD_MAX_FUTURE_HOURS",
-    "aws_partition": "LIVE_TO_VOD_AWS_PARTITION",
-    "harvest_timeout_minutes": "LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES",
-    "vod_timeout_minutes": "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES",
-    "schedule_dir": "LIVE_TO_VOD_SCHEDULE_DIR",
-    "notification_queue_url": "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL",
-    "sensor_mode": "LIVE_TO_VOD_SENSOR_MODE",
-}
 _SENSOR_MODES = ("reschedule", "poke")
-# integer fields -> smallest allowed value
-_INT_MINIMUM: dict[str, int] = {
-    "end_margin_seconds": 0,
-    "max_future_hours": 1,
-    "harvest_timeout_minutes": 1,
-    "vod_timeout_minutes": 1,
-}
+
+
+def _setting(default: object, env: str, meaning: str, *, minimum: int | None = None, shown: str | None = None) -> Any:
+    """A config field: its environment variable, what it means (the docs' settings table is
+    rendered from these) and, for whole numbers, the smallest allowed value."""
+    return field(default=default, metadata={"env": env, "meaning": meaning, "minimum": minimum, "shown": shown})
 
 
 @dataclass(frozen=True)
 class DeploymentConfig:
     """Everything deployment-specific, in one place.
 
-    :meth:`from_env` reads these environment variables. An unset, empty or
-    whitespace-only variable means "use the default" (compose files and Helm
-    charts often export empty variables). Values are stripped of surrounding
-    whitespace.
+    :meth:`from_env` reads one environment variable per field (the field's ``env``); an unset,
+    empty or whitespace-only variable means "use the default" (compose files and Helm charts
+    often export empty variables), and values are stripped of surrounding whitespace. The
+    table in ``docs/pipeline.md`` is rendered from these fields (:func:`settings_table`).
 
-    ======================================  ===========================  ==============================================
-    variable                                default                      meaning
-    ======================================  ===========================  ==============================================
-    ``LIVE_TO_VOD_AWS_CONN_ID``             ``aws_default``              Airflow connection used for every AWS call
-    ``LIVE_TO_VOD_S3_BUCKET``               (none)                       bucket harvests land in, when the run
-                                                                         gives no ``s3_bucket``
-    ``LIVE_TO_VOD_MANIFEST_KEY_TEMPLATE``   ``{event_id}/index.m3u8``    default ``manifest_key`` template;
-                                                                         placeholders ``{event_id}``, ``{date}``,
-                                                                         ``{origin_endpoint_id}``
-    ``LIVE_TO_VOD_HARVEST_ROLE_ARN``        (none)                       role MediaPackage assumes to write to S3,
-                                                                         when the run gives no ``role_arn``
-    ``LIVE_TO_VOD_PACKAGING_GROUP_ID``      (none)                       MediaPackage VOD packaging group for the
-                                                                         hand-off; empty = no hand-off
-    ``LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN``     (none)                       role MediaPackage VOD assumes to read the
-                                                                         harvested asset (needed for a hand-off)
-    ``LIVE_TO_VOD_END_MARGIN_SECONDS``      ``60``                       wait this long after end + TimeDelaySeconds
-                                                                         before harvesting (>= 0)
-    ``LIVE_TO_VOD_MAX_FUTURE_HOURS``        ``48``                       refuse windows ending further ahead (>= 1)
-    ``LIVE_TO_VOD_AWS_PARTITION``           ``aws``                      ARNs must be in this partition
-                                                                         (``aws-cn``, ``aws-us-gov``, ...)
-    ``LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES`` ``120``                      a harvest still IN_PROGRESS this long fails
-                                                                         the wait (>= 1)
-    ``LIVE_TO_VOD_VOD_TIMEOUT_MINUTES``     ``60``                       a VOD asset not PLAYABLE this long fails
-                                                                         the wait (>= 1)
-    ``LIVE_TO_VOD_SCHEDULE_DIR``            ``include/schedules``        the season schedule's YAML files
-    ``LIVE_TO_VOD_NOTIFICATION_QUEUE_URL``  (none)                       SQS queue of harvest job notifications
-                                                                         (EventBridge rule); empty = no
-                                                                         ``harvest_notifications`` DAG
-    ``LIVE_TO_VOD_SENSOR_MODE``             ``reschedule``               how the harvest wait polls when operators
-                                                                         are not deferrable (``[operators]
-                                                                         default_deferrable`` off): ``reschedule``
-                                                                         frees the slot between polls, ``poke``
-                                                                         holds it (the benchmark's baseline)
-    ======================================  ===========================  ==============================================
-
-    Only the integers and the partition are checked here (:class:`ConfigError`
+    Only the integers, the partition and the sensor mode are checked here (:class:`ConfigError`
     naming the variable). Bucket, template and ARNs are checked per run by
-    :func:`live_to_vod.validation.validate_harvest_request`, which names the
-    variable a bad default came from: a run that overrides them still works.
+    :func:`live_to_vod.validation.validate_harvest_request`, which names the variable a bad
+    default came from: a run that overrides them still works.
     """
 
-    aws_conn_id: str = "aws_default"
-    s3_bucket: str = ""
-    manifest_key_template: str = "{event_id}/index.m3u8"
-    harvest_role_arn: str = ""
-    packaging_group_id: str = ""
-    vod_source_role_arn: str = ""
-    end_margin_seconds: int = 60
-    max_future_hours: int = 48
-    aws_partition: str = "aws"
-    harvest_timeout_minutes: int = 120
-    vod_timeout_minutes: int = 60
-    schedule_dir: str = str(Path(__file__).resolve().parents[1] / "schedules")
-    notification_queue_url: str = ""
-    sensor_mode: str = "reschedule"
+    aws_conn_id: str = _setting("aws_default", "LIVE_TO_VOD_AWS_CONN_ID", "the Airflow connection for every AWS call")
+    s3_bucket: str = _setting("", "LIVE_TO_VOD_S3_BUCKET", "bucket harvests land in, when the run gives no `s3_bucket`")
+    manifest_key_template: str = _setting(
+        "{event_id}/index.m3u8",
+        "LIVE_TO_VOD_MANIFEST_KEY_TEMPLATE",
+        "default `manifest_key` template; placeholders `{event_id}`, `{date}`, `{origin_endpoint_id}`",
+    )
+    harvest_role_arn: str = _setting(
+        "", "LIVE_TO_VOD_HARVEST_ROLE_ARN", "role MediaPackage assumes to write to S3, when the run gives no `role_arn`"
+    )
+    packaging_group_id: str = _setting(
+        "", "LIVE_TO_VOD_PACKAGING_GROUP_ID", "MediaPackage VOD packaging group for the hand-off; empty: no hand-off"
+    )
+    vod_source_role_arn: str = _setting(
+        "",
+        "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN",
+        "role MediaPackage VOD assumes to read the harvested asset (needed for a hand-off)",
+    )
+    end_margin_seconds: int = _setting(
+        60,
+        "LIVE_TO_VOD_END_MARGIN_SECONDS",
+        "wait this long after the end + the endpoint's `TimeDelaySeconds` before harvesting",
+        minimum=0,
+    )
+    max_future_hours: int = _setting(
+        48, "LIVE_TO_VOD_MAX_FUTURE_HOURS", "refuse windows ending further ahead than this", minimum=1
+    )
+    aws_partition: str = _setting(
+        "aws", "LIVE_TO_VOD_AWS_PARTITION", "ARNs must be in this partition (`aws-cn`, `aws-us-gov`, ...)"
+    )
+    harvest_timeout_minutes: int = _setting(
+        120, "LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES", "a harvest still `IN_PROGRESS` this long fails the wait", minimum=1
+    )
+    vod_timeout_minutes: int = _setting(
+        60, "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES", "a VOD asset not `PLAYABLE` this long fails the wait", minimum=1
+    )
+    schedule_dir: str = _setting(
+        str(Path(__file__).resolve().parents[1] / "schedules"),
+        "LIVE_TO_VOD_SCHEDULE_DIR",
+        "the season schedule's YAML files (the image sets `/opt/airflow/include/schedules`)",
+        shown="include/schedules",
+    )
+    notification_queue_url: str = _setting(
+        "",
+        "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL",
+        "SQS queue of harvest job notifications (the EventBridge rule's target); empty: no `harvest_notifications` DAG",
+    )
+    sensor_mode: str = _setting(
+        "reschedule",
+        "LIVE_TO_VOD_SENSOR_MODE",
+        "how the harvest wait polls when operators are not deferrable: `reschedule` frees the worker slot "
+        "between polls, `poke` holds it",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DeploymentConfig:
@@ -126,37 +115,52 @@ class DeploymentConfig:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
-            name = _ENV_NAMES[f.name]
+            name = f.metadata["env"]
             raw = env.get(name)
             if raw is None or not str(raw).strip():
                 continue  # unset or empty: keep the default
             text = str(raw).strip()
-            if f.name in _INT_MINIMUM:
-                values[f.name] = _parse_int(name, text, _INT_MINIMUM[f.name])
+            if f.metadata["minimum"] is not None:
+                values[f.name] = _parse_int(name, text, f.metadata["minimum"])
             else:
                 values[f.name] = text
         partition = values.get("aws_partition")
         if isinstance(partition, str) and not _PARTITION_RE.fullmatch(partition):
             raise ConfigError(
-                f"LIVE_TO_VOD_AWS_PARTITION={_clip(partition)} is not an AWS partition name "
+                f"LIVE_TO_VOD_AWS_PARTITION={show(partition)} is not an AWS partition name "
                 "(like aws, aws-cn or aws-us-gov)"
             )
         mode = values.get("sensor_mode")
         if mode is not None and mode not in _SENSOR_MODES:
-            raise ConfigError(f"LIVE_TO_VOD_SENSOR_MODE={_clip(str(mode))} is not one of {', '.join(_SENSOR_MODES)}")
+            raise ConfigError(f"LIVE_TO_VOD_SENSOR_MODE={show(str(mode))} is not one of {', '.join(_SENSOR_MODES)}")
         return cls(**values)  # type: ignore[arg-type]
 
 
 def _parse_int(name: str, text: str, minimum: int) -> int:
     # Only plain decimal digits: int() would also take "1_000" or "٣", surprising in ops config.
     if not re.fullmatch(r"[+-]?[0-9]{1,9}", text, re.ASCII):
-        raise ConfigError(f"{name}={_clip(text)} is not a whole number")
+        raise ConfigError(f"{name}={show(text)} is not a whole number")
     value = int(text)
     if value < minimum:
         raise ConfigError(f"{name}={value} is too small: it must be at least {minimum}")
     return value
 
 
-def _clip(text: str, limit: int = 80) -> str:
-    shown = repr(text[:limit])
-    return shown if len(text) <= limit else f"{shown}... ({len(text)} characters)"
+#: Each setting's environment variable, by field name.
+ENV_VARIABLES: dict[str, str] = {f.name: f.metadata["env"] for f in fields(DeploymentConfig)}
+
+
+def settings_table() -> str:
+    """The settings as a Markdown table (``docs/pipeline.md`` holds it; a test keeps it current)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in fields(DeploymentConfig):
+        default = f.metadata["shown"] or f.default
+        minimum = f.metadata["minimum"]
+        limit = f" (at least {minimum})" if minimum is not None else ""
+        shown = f"`{default}`" if default != "" else ""
+        rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['meaning']}{limit} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

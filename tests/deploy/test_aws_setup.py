@@ -24,7 +24,7 @@ from botocore import xform_name
 from botocore.session import get_session
 from cfnlint.decode import decode
 
-from live_to_vod.config import _ENV_NAMES  # every LIVE_TO_VOD_* variable the settings read
+from live_to_vod.config import ENV_VARIABLES  # every LIVE_TO_VOD_* variable the settings read
 from localrun import seed as local_seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -377,7 +377,7 @@ def test_the_outputs_name_the_settings_they_feed(template):
         "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN",
         "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL",
     }
-    assert settings <= set(_ENV_NAMES.values())
+    assert settings <= set(ENV_VARIABLES.values())
     assert outputs["AirflowWorkerPolicyArn"]["Value"] == {"Ref": "AirflowWorkerPolicy"}
 
 

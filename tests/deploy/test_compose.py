@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from devstack.config import Settings
-from live_to_vod.config import _ENV_NAMES  # every LIVE_TO_VOD_* variable the settings read
+from live_to_vod.config import ENV_VARIABLES  # every LIVE_TO_VOD_* variable the settings read
 from localrun.seed import DEMO
 from localrun.topology import INFRASTRUCTURE, SERVICES
 from tests.deploy.locks import DEV_ONLY_DISTRIBUTIONS, DEV_ONLY_PACKAGES, RUNTIME_LOCK, pins
@@ -204,7 +204,7 @@ def test_aws_and_deployment_settings_come_from_the_environment(services):
     """Every LIVE_TO_VOD_* setting of include/live_to_vod/config.py, and the AWS connection."""
     for name, service in airflow_services(services).items():
         env = service["environment"]
-        for variable in [*_ENV_NAMES.values(), "AIRFLOW_CONN_AWS_DEFAULT"]:
+        for variable in [*ENV_VARIABLES.values(), "AIRFLOW_CONN_AWS_DEFAULT"]:
             assert re.fullmatch(rf"\$\{{{variable}:-[^}}]*\}}", str(env.get(variable))), f"{name}: {variable}"
 
 
@@ -443,7 +443,7 @@ def test_the_helm_values_match_the_compose_deployment(services):
     assert not [name for name in env if SECRET_KEY_RE.search(name)]
     for variable in ("LIVE_TO_VOD_S3_BUCKET", "LIVE_TO_VOD_HARVEST_ROLE_ARN", "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN"):
         assert variable in env
-    assert set(env) | secret_env <= set(_ENV_NAMES.values()) | {"AIRFLOW_CONN_AWS_DEFAULT"}
+    assert set(env) | secret_env <= set(ENV_VARIABLES.values()) | {"AIRFLOW_CONN_AWS_DEFAULT"}
     # The AWS role of the workers and triggerers (IRSA) carries the worker policy.
     for component in ("workers", "triggerer"):
         annotations = values[component]["serviceAccount"]["annotations"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
-from live_to_vod.config import ConfigError, DeploymentConfig
+from live_to_vod.config import ConfigError, DeploymentConfig, settings_table
 
 ALL_VARS = {
     "LIVE_TO_VOD_AWS_CONN_ID": "aws_media",
@@ -118,12 +119,24 @@ def test_config_error_is_a_value_error_and_config_is_frozen():
         DeploymentConfig().s3_bucket = "x"  # type: ignore[misc]
 
 
-def test_docstring_documents_every_variable():
+def test_every_variable_has_its_meaning_in_the_settings_table():
+    table = settings_table()
     for name in ALL_VARS:
-        assert name in DeploymentConfig.__doc__
+        assert f"| `{name}` |" in table
 
 
 def test_unknown_sensor_mode_is_refused_naming_the_variable():
     with pytest.raises(ConfigError, match="LIVE_TO_VOD_SENSOR_MODE='smart' is not one of reschedule, poke"):
         DeploymentConfig.from_env({"LIVE_TO_VOD_SENSOR_MODE": "smart"})
     assert DeploymentConfig.from_env({}).sensor_mode == "reschedule"
+
+
+def test_the_settings_table_in_the_docs_is_rendered_from_the_config():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text()
+    start = page.index("<!-- settings table: generated")
+    block = page[page.index("\n", start) + 1 : page.index("<!-- end of settings table -->")].strip()
+    assert block == settings_table(), "docs/pipeline.md is stale: paste `python -m live_to_vod.config` into it"
+    # Every variable from_env reads is in it.
+    assert {line.split("`")[1] for line in block.splitlines()[2:]} == {
+        f.metadata["env"] for f in dataclasses.fields(DeploymentConfig)
+    }
