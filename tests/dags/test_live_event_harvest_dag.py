@@ -46,10 +46,6 @@ GROUP_TASK_IDS = (
     "harvest.publish",
 )
 TASK_IDS = ("validate", "wait_for_event_end", *GROUP_TASK_IDS, "summarize")
-# Tasks deliberately without retries, and why. Every other task retries (AWS calls, the executor and
-# deferrals can fail transiently); bad input, a FAILED harvest job or a bad asset fail those at once
-# with AirflowFailException anyway, which no retry repeats.
-NO_RETRIES: dict[str, str] = {}
 # Required for manual runs, absent from scheduled ones (their event comes from the schedule).
 EVENT_PARAMS = ("event_id", "origin_endpoint_id", "start_time", "end_time")
 DEFERRABLE_TASKS = ("harvest.wait_for_harvest", "harvest.hand_off_to_vod")
@@ -307,11 +303,10 @@ def test_no_run_can_stay_running_forever(dag):
     assert longest_waits < dag.dagrun_timeout <= longest_waits + timedelta(hours=6)
 
 
-def test_every_task_has_retries_set_deliberately(dag):
+def test_every_task_retries_with_back_off(dag):
+    # Every task retries (AWS calls, the executor and deferrals can fail transiently); bad input, a
+    # FAILED harvest job or a bad asset fail at once with AirflowFailException, which no retry repeats.
     for task in dag.tasks:
-        if task.task_id in NO_RETRIES:
-            assert task.retries == 0, f"{task.task_id}: {NO_RETRIES[task.task_id]}"
-            continue
         assert task.retries >= 1, task.task_id
         assert task.retry_delay.total_seconds() > 0, task.task_id
         assert task.retry_exponential_backoff, task.task_id
