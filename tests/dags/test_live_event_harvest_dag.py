@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import subprocess
 import sys
@@ -32,7 +31,8 @@ from jsonschema import FormatChecker, ValidationError, validate
 
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.timetables.season import SeasonScheduleTimetable
-from live_to_vod.validation import InvalidParams, validate_harvest_request
+from live_to_vod.validation import KNOWN_FIELDS, InvalidParams, validate_harvest_request
+from tests.support.fresh_python import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
@@ -59,28 +59,6 @@ EXAMPLE_EVENTS = [  # docs/examples/season-2026.yaml, in run order (by end); the
 ]
 
 
-def fresh_python(code: str, tmp_path: Path, cwd: Path | str = ROOT, **env: str) -> dict[str, Any]:
-    """Run ``code`` in a new interpreter with its own AIRFLOW_HOME; it prints one JSON line last."""
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "LIVE_TO_VOD_")) and k != "PYTHONPATH"
-    }
-    environ.update(
-        AIRFLOW_HOME=str(tmp_path / "airflow"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
-    )
-    environ.update(env)
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def parse(schedule_dir: Path | str | None = None) -> DagBag:
@@ -335,16 +313,7 @@ def test_the_dag_is_documented(dag):
 
 
 def test_every_param_has_a_title_a_description_and_a_section(dag):
-    assert list(dag.params) == [
-        "event_id",
-        "origin_endpoint_id",
-        "start_time",
-        "end_time",
-        "s3_bucket",
-        "manifest_key",
-        "role_arn",
-        "packaging_group_id",
-    ]
+    assert list(dag.params) == list(KNOWN_FIELDS)  # the form asks for exactly what validation reads
     for name in dag.params:
         param = dag.params.get_param(name)
         assert param.schema.get("title"), name

@@ -14,25 +14,13 @@ import pytest
 
 from localrun.seed import vod_role_policy
 from tests.support.harvest_pipeline import (
-    Pipeline,
     assert_playable,
     assert_succeeded,
-    migrated_airflow_db,
     one_output,
     ti,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def airflow_db(tmp_path_factory):
-    return migrated_airflow_db(tmp_path_factory.mktemp("airflow-template"))
-
-
-@pytest.fixture
-def pipeline(stack, aws, airflow_db, tmp_path) -> Pipeline:
-    return Pipeline(stack, aws, airflow_db, tmp_path / "airflow")
 
 
 def test_a_harvest_failed_for_a_wrong_role_is_redone_when_re_triggered_with_the_right_one(pipeline):

@@ -19,26 +19,14 @@ import pytest
 from localrun.seed import TRUST_MEDIAPACKAGE
 from tests.support.harvest_pipeline import (
     GROUP_TASKS,
-    Pipeline,
     assert_playable,
     assert_succeeded,
-    migrated_airflow_db,
     one_output,
     task_states,
     ti,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def airflow_db(tmp_path_factory):
-    return migrated_airflow_db(tmp_path_factory.mktemp("airflow-template"))
-
-
-@pytest.fixture
-def pipeline(stack, aws, airflow_db, tmp_path) -> Pipeline:
-    return Pipeline(stack, aws, airflow_db, tmp_path / "airflow")
 
 
 # --------------------------------------------------------------------------- scenarios

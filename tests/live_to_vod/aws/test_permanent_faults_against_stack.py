@@ -10,29 +10,14 @@ import json
 
 import pytest
 
-from devstack.faults import DAMAGES, FaultControl
+from devstack.faults import DAMAGES
 from tests.support.damage import DEFECT
-from tests.support.harvest_pipeline import Pipeline, migrated_airflow_db, one_output, task_states, ti
+from tests.support.harvest_pipeline import one_output, task_states, ti
 from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
 
 DOWNSTREAM_OF_WAIT = ("harvest.verify_asset", "harvest.hand_off_to_vod", "harvest.publish")
-
-
-@pytest.fixture(scope="module")
-def airflow_db(tmp_path_factory):
-    return migrated_airflow_db(tmp_path_factory.mktemp("airflow-template"))
-
-
-@pytest.fixture
-def pipeline(stack, aws, airflow_db, tmp_path) -> Pipeline:
-    return Pipeline(stack, aws, airflow_db, tmp_path / "airflow")
-
-
-@pytest.fixture
-def faults(stack) -> FaultControl:
-    return FaultControl(stack.url)
 
 
 def test_a_failed_harvest_fails_the_wait_and_nothing_downstream_runs(pipeline, faults):

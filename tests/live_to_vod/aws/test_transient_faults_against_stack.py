@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from devstack.faults import FaultControl
-from tests.support.harvest_pipeline import Pipeline, assert_succeeded, migrated_airflow_db
+from tests.support.harvest_pipeline import assert_succeeded
 from tests.support.reliability import record_reliability, retries_used
 
 pytestmark = pytest.mark.slow
@@ -33,16 +32,9 @@ FAULTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def airflow_db(tmp_path_factory):
-    return migrated_airflow_db(tmp_path_factory.mktemp("airflow-template"))
-
-
 @pytest.mark.parametrize("fault", FAULTS)
-def test_transient_fault_is_absorbed(fault, stack, aws, airflow_db, tmp_path):
+def test_transient_fault_is_absorbed(fault, pipeline, faults):
     kind, fields, count = FAULTS[fault]
-    pipeline = Pipeline(stack, aws, airflow_db, tmp_path / "airflow")
-    faults = FaultControl(stack.url)
     rules = [
         faults.add(kind, service=service, operation=operation, count=count, **fields) for service, operation in PATH
     ]

@@ -42,6 +42,16 @@ class _WaiterStateMixin:
     def _waiter_model(self) -> WaiterModel:
         return WaiterModel(json.loads(self.waiter_path.read_text()))
 
+    def _describe(self, operation: str, resource_id: str) -> dict[str, Any] | None:
+        """The Describe response without ``ResponseMetadata``; None when the resource does not exist."""
+        conn = self.conn  # type: ignore[attr-defined]
+        try:
+            response = getattr(conn, operation)(Id=resource_id)
+        except conn.exceptions.NotFoundException:
+            return None
+        response.pop("ResponseMetadata", None)
+        return response
+
     def waiter_state(self, waiter_name: str, response: dict[str, Any]) -> str:
         """``success``, ``failure`` or ``retry`` for ``response``, by the waiter's acceptors."""
         for acceptor in self._waiter_model.get_waiter(waiter_name).acceptors:
@@ -66,13 +76,7 @@ class MediaPackageHook(_WaiterStateMixin, AwsBaseHook):
 
     def describe_harvest_job(self, job_id: str) -> dict[str, Any] | None:
         """DescribeHarvestJob's response, without ``ResponseMetadata``; None when there is no such job."""
-        conn = self.conn
-        try:
-            job = conn.describe_harvest_job(Id=job_id)
-        except conn.exceptions.NotFoundException:
-            return None
-        job.pop("ResponseMetadata", None)
-        return job
+        return self._describe("describe_harvest_job", job_id)
 
     def get_or_create_harvest_job(self, request: HarvestRequest) -> tuple[dict[str, Any], bool]:
         """The request's harvest job, created only when it does not exist: ``(job, created)``.
@@ -148,13 +152,7 @@ class MediaPackageVodHook(_WaiterStateMixin, AwsBaseHook):
 
     def describe_asset(self, asset_id: str) -> dict[str, Any] | None:
         """DescribeAsset's response, without ``ResponseMetadata``; None when there is no such asset."""
-        conn = self.conn
-        try:
-            asset = conn.describe_asset(Id=asset_id)
-        except conn.exceptions.NotFoundException:
-            return None
-        asset.pop("ResponseMetadata", None)
-        return asset
+        return self._describe("describe_asset", asset_id)
 
     def get_or_create_asset(
         self,

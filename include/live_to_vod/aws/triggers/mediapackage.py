@@ -40,13 +40,30 @@ def harvest_failed_message(job_id: str, reason: str | None = None) -> str:
     )
 
 
-class _StatusEventsMixin:
-    """Events that tell a failure (the waiter's failure acceptor) from a timeout and an error."""
+class _MediaPackageWaiter:
+    """What both triggers add to the provider's waiter trigger: one resource id, and events that
+    tell a failure (the waiter's failure acceptor) from a timeout and an error."""
 
-    return_value: str
     subject: str  # what is waited for, in words: "harvest job", "VOD asset"
+    waiter_name: str
+    status_queries: list[str]
+    return_value: str
     attempts: int
     waiter_delay: float
+
+    def _wait_for(self, resource_id: str, id_field: str, failure_message: str, **common: Any) -> None:
+        AwsBaseWaiterTrigger.__init__(
+            self,  # type: ignore[arg-type]
+            serialized_fields={id_field: resource_id},
+            waiter_name=self.waiter_name,
+            waiter_args={"Id": resource_id},
+            failure_message=failure_message,
+            status_message=f"{self.subject} {resource_id} is",
+            status_queries=self.status_queries,
+            return_key=RETURN_KEY,
+            return_value=resource_id,
+            **common,
+        )
 
     def _event_from_exception(self, error: Exception) -> TriggerEvent:
         message = str(error)
@@ -64,7 +81,7 @@ class _StatusEventsMixin:
         return TriggerEvent({"status": status, "message": message, RETURN_KEY: self.return_value})
 
 
-class HarvestJobTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
+class HarvestJobTrigger(_MediaPackageWaiter, AwsBaseWaiterTrigger):
     """Waits for a MediaPackage harvest job to leave ``IN_PROGRESS``.
 
     :param harvest_job_id: the harvest job's ``Id``.
@@ -78,6 +95,8 @@ class HarvestJobTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
 
     aws_hook_class = MediaPackageHook
     subject = "harvest job"
+    waiter_name = "harvest_job_complete"
+    status_queries = ["Status"]
 
     def __init__(
         self,
@@ -90,15 +109,10 @@ class HarvestJobTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
         verify: bool | str | None = None,
         botocore_config: dict | None = None,
     ) -> None:
-        super().__init__(
-            serialized_fields={"harvest_job_id": harvest_job_id},
-            waiter_name="harvest_job_complete",
-            waiter_args={"Id": harvest_job_id},
-            failure_message=harvest_failed_message(harvest_job_id),
-            status_message=f"harvest job {harvest_job_id} is",
-            status_queries=["Status"],
-            return_key=RETURN_KEY,
-            return_value=harvest_job_id,
+        self._wait_for(
+            harvest_job_id,
+            "harvest_job_id",
+            harvest_failed_message(harvest_job_id),
             waiter_delay=waiter_delay,
             waiter_max_attempts=waiter_max_attempts,
             aws_conn_id=aws_conn_id,
@@ -108,7 +122,7 @@ class HarvestJobTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
         )
 
 
-class VodAssetPlayableTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
+class VodAssetPlayableTrigger(_MediaPackageWaiter, AwsBaseWaiterTrigger):
     """Waits for every egress endpoint of a MediaPackage VOD asset to be ``PLAYABLE``.
 
     :param asset_id: the asset's ``Id``.
@@ -122,6 +136,8 @@ class VodAssetPlayableTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
 
     aws_hook_class = MediaPackageVodHook
     subject = "VOD asset"
+    waiter_name = "asset_playable"
+    status_queries = ["EgressEndpoints[].[PackagingConfigurationId, Status]"]
 
     def __init__(
         self,
@@ -134,15 +150,10 @@ class VodAssetPlayableTrigger(_StatusEventsMixin, AwsBaseWaiterTrigger):
         verify: bool | str | None = None,
         botocore_config: dict | None = None,
     ) -> None:
-        super().__init__(
-            serialized_fields={"asset_id": asset_id},
-            waiter_name="asset_playable",
-            waiter_args={"Id": asset_id},
-            failure_message=f"VOD asset {asset_id} FAILED on a packaging configuration",
-            status_message=f"VOD asset {asset_id} egress endpoints are",
-            status_queries=["EgressEndpoints[].[PackagingConfigurationId, Status]"],
-            return_key=RETURN_KEY,
-            return_value=asset_id,
+        self._wait_for(
+            asset_id,
+            "asset_id",
+            f"VOD asset {asset_id} FAILED on a packaging configuration",
             waiter_delay=waiter_delay,
             waiter_max_attempts=waiter_max_attempts,
             aws_conn_id=aws_conn_id,
