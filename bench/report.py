@@ -81,6 +81,10 @@ def bold(text: str, on: bool = True) -> str:
     return f"**{text}**" if on else text
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
@@ -137,9 +141,10 @@ def verify_asset(records: list[Record]) -> str:
     rows = []
     for record in newest_first(records):
         r, now = record["result"], id(record) in current
-        gets = f"{r['verify_get_requests']} GETs"
+        gets = plural(r["verify_get_requests"], "GET")
         if "verify_playlists" in r:
-            gets += f": {r['verify_playlists']} playlists, {r['verify_segments_decoded']} decoded segments"
+            gets += f": {plural(r['verify_playlists'], 'playlist')}, "
+            gets += plural(r["verify_segments_decoded"], "decoded segment")
         requests_met = r["verify_requests"] <= r["target_verify_requests_max"]
         ratio_met = r["ratio_baseline_over_verify"] >= r["target_ratio_min"]
         targets = (
@@ -150,10 +155,10 @@ def verify_asset(records: list[Record]) -> str:
             [
                 date_cell(record, current=now and sizes.count(config(r)) > 1),
                 f"{r['objects']:,} ({r['hours']:g} h)",
-                bold(f"{r['verify_requests']:,} requests", now and r["full_size"])
-                + f" ({r['verify_list_requests']:,} list pages, {gets}), "
+                bold(plural(r["verify_requests"], "request"), now and r["full_size"])
+                + f" ({plural(r['verify_list_requests'], 'list page')}, {gets}), "
                 f"{r['verify_seconds']:.1f} s ({r['verify_list_seconds']:.1f} s listing)",
-                f"{r['baseline_requests']:,} requests, {r['baseline_seconds']:.1f} s",
+                f"{plural(r['baseline_requests'], 'request')}, {r['baseline_seconds']:.1f} s",
                 with_notes(bold(f"{r['ratio_baseline_over_verify']:.1f}x", now), targets, record.get("remark")),
             ]
         )
