@@ -64,6 +64,11 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/harvest_vs_copy.py
 
+# docs/benchmarks.md from the benches' records (bench/results/*.jsonl) and bench/benchmarks.md.template.
+.PHONY: bench-report
+bench-report: setup
+	$(BIN)/python bench/report.py
+
 # Re-resolve both exact locks from requirements/*.in (needs the package index), with Python 3.11
 # (the image's): the runtime set alone, then the development set constrained to runtime.lock, so
 # every package in both has one version. Each in a fresh venv: a lock is exactly what its .in needs.

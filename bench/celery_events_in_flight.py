@@ -196,15 +196,31 @@ def main() -> int:
     for key in keys:
         print(f"{key:40}" + "".join(f"{r.get(key, '-')!s:>22}" for r in results))
     by_mode = {r["mode"]: r for r in results}
+    result = {
+        "date": pendulum.now("UTC").to_date_string(),
+        "events": args.events,
+        "harvest_seconds": args.harvest_seconds,
+        "worker_slots": 2 * 16,  # run_mode's two Celery workers at the default 16 slots each
+        "modes": by_mode,
+        "ratio_deferrable_over_poke": None,
+        "target_ratio_min": 3.0,
+    }
     if {"deferrable", "poke"} <= by_mode.keys():
         ratio = by_mode["deferrable"]["events_per_minute"] / by_mode["poke"]["events_per_minute"]
-        print(f"\nevents/min deferrable / poke: {ratio:.2f}x (target >= 3x)")
+        result["ratio_deferrable_over_poke"] = round(ratio, 2)
+        print(f"\nevents/min deferrable / poke: {ratio:.2f}x (target >= {result['target_ratio_min']:g}x)")
         held = by_mode["deferrable"]["slot_seconds_on_harvest_wait_per_event"]
         poked = by_mode["poke"]["slot_seconds_on_harvest_wait_per_event"]
         print(
             f"worker slot-seconds per event on the harvest wait: deferrable {held}, poke {poked} "
             "(deferrable: only the moments of deferring and resuming; target: none while the job runs)"
         )
+    import json
+
+    from recording import record  # bench/ is on sys.path (above)
+
+    print(json.dumps(result, indent=2))
+    record("celery_events_in_flight", result, sys.argv)
     print(f"measured {pendulum.now('UTC').to_iso8601_string()}")
     return 0
 

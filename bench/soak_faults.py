@@ -296,6 +296,7 @@ def main() -> int:
         for line in r["_errors"]:
             print(f"[{r['pass']}]   {line}")
     by_pass = {r["pass"]: r for r in results}
+    ratio = None
     if {"fault-free", "faults"} <= by_pass.keys():
         ratio = by_pass["faults"]["wall_seconds"] / by_pass["fault-free"]["wall_seconds"]
         print(f"\nslowdown faults / fault-free (wall): {ratio:.2f}x")
@@ -305,6 +306,26 @@ def main() -> int:
         for r in results
     )
     print("targets (every run succeeds, no duplicate or missing job or asset): " + ("met" if ok else "MISSED"))
+    result = {
+        "date": pendulum.now("UTC").to_date_string(),
+        "events": args.events,
+        "harvest_seconds": args.harvest_seconds,
+        "throttle_rate": args.throttle_rate,
+        "error_rate": args.error_rate,
+        "seed": args.seed,
+        "passes": {
+            name: {k: v for k, v in r.items() if not k.startswith("_")} | {"retried_by_task": dict(r["_retried"])}
+            for name, r in by_pass.items()
+        },
+        "slowdown_faults_over_fault_free": None if ratio is None else round(ratio, 2),
+        "targets_met": ok,
+    }
+    import json
+
+    from recording import record  # bench/ is on sys.path (above)
+
+    print(json.dumps(result, indent=2))
+    record("soak_faults", result, sys.argv)
     print(f"measured {pendulum.now('UTC').to_iso8601_string()}")
     return 0 if ok else 1
 

@@ -244,6 +244,9 @@ def main() -> int:
             "verify_requests": store.requests,
             "verify_list_requests": store.list_requests,
             "verify_get_requests": store.get_requests,
+            # The GETs: the multivariant playlist and one per rendition, then the decoded segments.
+            "verify_playlists": 1 + len(report.renditions),
+            "verify_segments_decoded": store.get_requests - 1 - len(report.renditions),
             "verify_seconds": round(verify_seconds, 2),
             "verify_list_seconds": round(store.list_seconds, 2),
             "baseline_requests": baseline["requests"],
@@ -255,6 +258,9 @@ def main() -> int:
             "note": "boto3 client and local stack share this process (one GIL) in both measurements",
         }
         print(json.dumps(result, indent=2))
+        from recording import record  # bench/ is sys.path[0] when run as a script
+
+        record("verify_asset", result, sys.argv)
         requests_ok = store.requests <= MAX_VERIFY_REQUESTS
         ratio_ok = ratio >= MIN_RATIO
         print(
