@@ -95,7 +95,7 @@ def render(rows: list[dict], commit: str) -> str:
             test = row["test"].split("::", 1)
             lines.append(
                 f"| {row['fault']} | {row['outcome']} | {row['retries'] or '-'} | {row['harvest_jobs']} "
-                f"| {row['vod_assets']} | {row['duplicates']} | `{test[0].rsplit('/', 1)[-1]}::{test[-1]}` |"
+                f"| {row['vod_assets']} | {row['duplicates']} | `{test[0]}::{test[-1]}` |"
             )
         lines.append("")
     seen = {row["fault"] for row in rows}
