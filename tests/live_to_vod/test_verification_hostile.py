@@ -14,12 +14,12 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
+import m3u8
 import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import live_to_vod.verification as verification
 from live_to_vod.s3_asset_store import S3AssetStore
 from live_to_vod.verification import (
     MAX_DEFECTS_PER_CHECK,
@@ -257,9 +257,9 @@ def test_playlist_listed_over_the_size_cap_is_never_read():
 
 def test_playlist_bigger_than_its_listing_is_read_ranged_and_never_parsed(monkeypatch):
     parsed: list[int] = []
-    real_parse = verification.m3u8.parse
+    real_parse = m3u8.parse
     monkeypatch.setattr(
-        verification.m3u8, "parse", lambda text, **kw: parsed.append(len(text)) or real_parse(text, **kw)
+        m3u8, "parse", lambda text, **kw: parsed.append(len(text)) or real_parse(text, **kw)
     )
     asset = good_asset()
     asset.put("index_1.m3u8", b"#EXTM3U\n" + b"#EXT-X-PADDING\n" * (MAX_PLAYLIST_BYTES // 15 + 100), MPEGURL)
@@ -273,9 +273,9 @@ def test_playlist_bigger_than_its_listing_is_read_ranged_and_never_parsed(monkey
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r", "\u2028", "\x0c"])
 def test_playlist_with_too_many_lines_is_refused_before_parsing(monkeypatch, newline):
     parsed: list[str] = []
-    real_parse = verification.m3u8.parse
+    real_parse = m3u8.parse
     monkeypatch.setattr(
-        verification.m3u8, "parse", lambda text, **kw: parsed.append(text[:40]) or real_parse(text, **kw)
+        m3u8, "parse", lambda text, **kw: parsed.append(text[:40]) or real_parse(text, **kw)
     )
     asset = good_asset()
     body = "#EXTM3U\n" + newline.join(["#EXTINF:1,", "a"] * (MAX_PLAYLIST_LINES // 2))  # 1 line too many
