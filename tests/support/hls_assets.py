@@ -17,12 +17,7 @@ from dataclasses import dataclass, field
 import av
 import pendulum
 
-from live_to_vod.verification import (
-    FetchedObject,
-    StoredObject,
-    VerificationReport,
-    verify_vod_asset,
-)
+from live_to_vod.verification import FetchedObject, StoredObject, VerificationReport, verify_vod_asset
 
 PREFIX = "thursdaynight/highlights/"
 

@@ -18,17 +18,7 @@ from live_to_vod.verification import (
     VerificationReport,
     verify_vod_asset,
 )
-from tests.support.hls_assets import (
-    MANIFEST,
-    MPEGURL,
-    PREFIX,
-    TS,
-    WINDOW_END,
-    WINDOW_START,
-    Asset,
-    MemoryStore,
-    checks,
-)
+from tests.support.hls_assets import MANIFEST, MPEGURL, PREFIX, TS, WINDOW_END, WINDOW_START, Asset, MemoryStore, checks
 
 CHILD = PREFIX + "index_1.m3u8"
 

@@ -28,6 +28,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from live_to_vod.verification.limits import (
+    DEFAULT_MAX_SEGMENT_BYTES,
+    MAX_DEFECTS_PER_CHECK,
+    MAX_PLAYLIST_BYTES,
+    MAX_PLAYLIST_LINES,
+    MAX_RENDITIONS,
+    MiB,
+)
+
 __all__ = [
     "CHECKS",
     "ERROR",
@@ -54,6 +63,8 @@ class Rule:
     number: int | None
     title: str
     rule: str
+    #: For a rule no check enforces on its own: how the verifier keeps it.
+    unchecked: str = ""
 
     @property
     def name(self) -> str:
@@ -61,8 +72,8 @@ class Rule:
         return self.title if self.number is None else f"{self.family}-{self.number} {self.title}"
 
 
-def _hls(number: int, title: str, rule: str) -> Rule:
-    return Rule("HLS", number, title, rule)
+def _hls(number: int, title: str, rule: str, unchecked: str = "") -> Rule:
+    return Rule("HLS", number, title, rule, unchecked)
 
 
 #: The checklist for a harvested HLS VOD asset, in the project's own words.
@@ -103,7 +114,13 @@ RULES: tuple[Rule, ...] = (
         "so the verifier reports any encryption.",
     ),
     _hls(9, "fMP4 init segment", "An fMP4 rendition repeats #EXT-X-MAP and its init segment is copied with it."),
-    _hls(10, "discontinuities kept", "Every discontinuity of the source is kept as #EXT-X-DISCONTINUITY."),
+    _hls(
+        10,
+        "discontinuities kept",
+        "Every discontinuity of the source is kept as #EXT-X-DISCONTINUITY.",
+        "no check of its own: a kept discontinuity needs a program date time after it (`missing-pdt`) and "
+        "exempts the segment after it from `gap` and `overlap`",
+    ),
     _hls(11, "clean multivariant playlist", "The multivariant playlist holds no media segment or media playlist tags."),
     _hls(
         12,
@@ -144,6 +161,7 @@ RULES: tuple[Rule, ...] = (
         19,
         "one listing",
         "Verifying lists the asset prefix (ListObjectsV2) instead of asking for each object (HEAD).",
+        "no check: how the verifier reads (one listing of the prefix; existence and sizes come from it)",
     ),
     _hls(
         20,
@@ -230,19 +248,11 @@ URI_QUERY = _check(
 )
 
 # --------------------------------------------------------------------------- playlists
-MISSING_MANIFEST = _check(
-    "missing-manifest",
-    ERROR,
-    "The parent manifest is not in the listing of its prefix, or was gone when it was read: there is no "
-    "asset to verify.",
-    ROBUSTNESS,
-    PLAYLISTS,
-)
 PLAYLIST_TOO_LARGE = _check(
     "playlist-too-large",
     ERROR,
-    "A playlist is bigger than the byte limit (by its listing or when read) or has more lines than the "
-    "line limit; it is not parsed.",
+    f"A playlist is bigger than the byte limit ({MAX_PLAYLIST_BYTES // MiB} MiB by default) by its listing or "
+    f"when read, or has more than {MAX_PLAYLIST_LINES:,} lines; it is not parsed.",
     ROBUSTNESS,
     PLAYLISTS,
 )
@@ -297,6 +307,14 @@ STRAY_LINE = _check(
 )
 
 # --------------------------------------------------------------------------- parent
+MISSING_MANIFEST = _check(
+    "missing-manifest",
+    ERROR,
+    "The parent manifest is not in the listing of its prefix, or was gone when it was read: there is no "
+    "asset to verify.",
+    ROBUSTNESS,
+    PARENT,
+)
 NOT_MULTIVARIANT = _check(
     "not-multivariant",
     ERROR,
@@ -315,7 +333,7 @@ MEDIA_TAG_IN_PARENT = _check(
 TOO_MANY_RENDITIONS = _check(
     "too-many-renditions",
     ERROR,
-    "The parent manifest names more distinct playlists than the rendition limit; the others are not fetched.",
+    f"The parent manifest names more than {MAX_RENDITIONS} distinct playlists; the others are not fetched.",
     ROBUSTNESS,
     PARENT,
 )
@@ -541,7 +559,8 @@ WINDOW_END_LATE = _check(
 SEGMENT_TOO_LARGE = _check(
     "segment-too-large",
     WARNING,
-    "A segment (or init segment) to decode is bigger than the decode limit; it is not decoded.",
+    f"A segment (or init segment) to decode is bigger than the decode limit ({DEFAULT_MAX_SEGMENT_BYTES // MiB} "
+    "MiB by default); it is not decoded.",
     ROBUSTNESS,
     DECODE,
 )
@@ -642,7 +661,8 @@ def render_page() -> str:
         "",
         "What `verify_vod_asset` (`include/live_to_vod/verification/`) reports about a harvested HLS VOD "
         "asset. Each defect names its check id, where it is (object key, segment number and URI) and the "
-        "numbers. An error fails the verify task; a warning is reported and does not.",
+        "numbers. An error fails the verify task; a warning is reported and does not. At most "
+        f"{MAX_DEFECTS_PER_CHECK} defects of one check are listed per playlist, the rest counted in one more.",
         "",
         "## Rules",
         "",
@@ -653,8 +673,7 @@ def render_page() -> str:
         if f"`{check.id}`" not in ids:
             ids.append(f"`{check.id}`")
     rule_rows = [
-        (rule.name, rule.rule, ", ".join(enforced.get(rule, [])) or "none: how the verifier works")
-        for rule in (*RULES, ROBUSTNESS)
+        (rule.name, rule.rule, ", ".join(enforced.get(rule, [])) or rule.unchecked) for rule in (*RULES, ROBUSTNESS)
     ]
     lines += _table(("rule", "what it asks", "checks"), rule_rows)
     for stage in STAGES:

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.hls_assets import (
-    PREFIX,
-    TS,
-    checks,
-    defects,
-    good_asset,
-    verify,
-    video_segments,
-)
+from tests.support.hls_assets import PREFIX, TS, checks, defects, good_asset, verify, video_segments
 
 
 def test_non_decodable_segment_starting_with_sync_byte():

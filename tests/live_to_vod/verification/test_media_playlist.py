@@ -6,19 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support.hls_assets import (
-    MANIFEST,
-    PREFIX,
-    checks,
-    defects,
-    good_asset,
-    verify,
-)
-from tests.support.hls_hostile import (
-    CHILD,
-    error,
-    run,
-)
+from tests.support.hls_assets import MANIFEST, PREFIX, checks, defects, good_asset, verify
+from tests.support.hls_hostile import CHILD, error, run
 
 pytestmark = pytest.mark.timeout(120)
 

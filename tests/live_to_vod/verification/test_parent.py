@@ -6,25 +6,9 @@ import json
 
 import pytest
 
-from live_to_vod.verification import (
-    MAX_DEFECTS_PER_CHECK,
-    MAX_PLAYLIST_BYTES,
-    MAX_RENDITIONS,
-)
-from tests.support.hls_assets import (
-    MANIFEST,
-    PREFIX,
-    checks,
-    defects,
-    good_asset,
-    media_playlist,
-    verify,
-)
-from tests.support.hls_hostile import (
-    PARENT_PLACES,
-    error,
-    run,
-)
+from live_to_vod.verification import MAX_DEFECTS_PER_CHECK, MAX_PLAYLIST_BYTES, MAX_RENDITIONS
+from tests.support.hls_assets import MANIFEST, PREFIX, checks, defects, good_asset, media_playlist, verify
+from tests.support.hls_hostile import PARENT_PLACES, error, run
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -5,26 +5,9 @@ from __future__ import annotations
 import m3u8
 import pytest
 
-from live_to_vod.verification import (
-    MAX_PLAYLIST_BYTES,
-    MAX_PLAYLIST_LINES,
-    StoredObject,
-)
-from tests.support.hls_assets import (
-    MPEGURL,
-    PREFIX,
-    MemoryStore,
-    checks,
-    defects,
-    good_asset,
-    verify,
-)
-from tests.support.hls_hostile import (
-    CHILD,
-    RecordingStore,
-    error,
-    run,
-)
+from live_to_vod.verification import MAX_PLAYLIST_BYTES, MAX_PLAYLIST_LINES, StoredObject
+from tests.support.hls_assets import MPEGURL, PREFIX, MemoryStore, checks, defects, good_asset, verify
+from tests.support.hls_hostile import CHILD, RecordingStore, error, run
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 from botocore.exceptions import ClientError
 
-from live_to_vod.verification import (
-    MAX_PLAYLIST_BYTES,
-    S3AssetStore,
-    verify_vod_asset,
-)
-from tests.support.hls_assets import (
-    MANIFEST,
-    MPEGURL,
-    PREFIX,
-    WINDOW_END,
-    WINDOW_START,
-    defects,
-    good_asset,
-)
+from live_to_vod.verification import MAX_PLAYLIST_BYTES, S3AssetStore, verify_vod_asset
+from tests.support.hls_assets import MANIFEST, MPEGURL, PREFIX, WINDOW_END, WINDOW_START, defects, good_asset
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -97,3 +88,52 @@ def test_s3_store_reads_playlists_with_a_range_request():
     gets = [r for r in client.requests if "Key" in r]
     assert len(gets) == 5 and all(r["Range"] == f"bytes=0-{MAX_PLAYLIST_BYTES}" for r in gets)
     assert all(r.get("Prefix", PREFIX) == PREFIX and r.get("Key", PREFIX).startswith(PREFIX) for r in client.requests)
+
+
+class _ModelledError(Exception):
+    """Shaped like botocore's ClientError: the S3 error code is in ``response``."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.response = {"Error": {"Code": code}}
+
+
+class _NoSuchKey(_ModelledError):
+    pass
+
+
+class _Client:
+    """A client whose GetObject raises ``error``; ``exceptions.NoSuchKey`` as boto3 clients have it."""
+
+    class exceptions:  # noqa: N801 - boto3's attribute name
+        NoSuchKey = _NoSuchKey
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def get_object(self, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error", [_NoSuchKey("NoSuchKey"), _NoSuchKey("SomethingElse"), _ModelledError("404"), _ModelledError("NotFound")]
+)
+def test_s3_store_reads_a_missing_key_off_the_error_the_client_raises(error):
+    with pytest.raises(KeyError):
+        S3AssetStore(_Client(error), "b").get_object(PREFIX + "gone.ts")
+
+
+@pytest.mark.parametrize("error", [_ModelledError("AccessDenied"), _ModelledError("SlowDown"), OSError("reset")])
+def test_s3_store_lets_other_errors_through_unchanged(error):
+    with pytest.raises(type(error)) as raised:
+        S3AssetStore(_Client(error), "b").get_object(PREFIX + "x.ts")
+    assert raised.value is error
+
+
+def test_the_verification_package_imports_no_botocore_boto3_or_airflow():
+    code = (
+        "import sys, live_to_vod.verification, live_to_vod.s3_asset_store; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'botocore', 'boto3', 'airflow'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -18,11 +18,7 @@ from tests.support.hls_assets import (
     media_playlist,
     verify,
 )
-from tests.support.hls_hostile import (
-    CHILD,
-    error,
-    run,
-)
+from tests.support.hls_hostile import CHILD, error, run
 
 pytestmark = pytest.mark.timeout(120)
 

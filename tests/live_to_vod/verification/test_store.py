@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.hls_assets import (
-    MemoryStore,
-    good_asset,
-    verify,
-)
+from tests.support.hls_assets import MemoryStore, good_asset, verify
 
 
 def test_store_failures_propagate():

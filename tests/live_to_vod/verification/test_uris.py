@@ -9,10 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from live_to_vod.verification import (
-    MAX_DEFECTS_PER_CHECK,
-    verify_vod_asset,
-)
+from live_to_vod.verification import MAX_DEFECTS_PER_CHECK, verify_vod_asset
 from tests.support.hls_assets import (
     MANIFEST,
     PREFIX,

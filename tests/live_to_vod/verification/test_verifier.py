@@ -27,10 +27,7 @@ from tests.support.hls_assets import (
     verify,
     video_segments,
 )
-from tests.support.hls_hostile import (
-    CHILD,
-    run,
-)
+from tests.support.hls_hostile import CHILD, run
 
 pytestmark = pytest.mark.timeout(120)
 
