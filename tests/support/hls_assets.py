@@ -218,6 +218,14 @@ class Asset:
         assert old in text, (old, text)
         self.put_text(name, text.replace(old, new, 1))
 
+    def add_to_parent(self, *lines: str) -> None:
+        """Insert tag lines into the parent manifest, right after #EXT-X-INDEPENDENT-SEGMENTS (line 3)."""
+        self.edit(
+            "index.m3u8",
+            "#EXT-X-INDEPENDENT-SEGMENTS\n",
+            "".join(f"{line}\n" for line in ("#EXT-X-INDEPENDENT-SEGMENTS", *lines)),
+        )
+
     def delete(self, name: str) -> None:
         del self.objects[PREFIX + name]
 

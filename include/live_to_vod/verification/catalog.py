@@ -28,14 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from live_to_vod.verification.limits import (
-    DEFAULT_MAX_SEGMENT_BYTES,
-    MAX_DEFECTS_PER_CHECK,
-    MAX_PLAYLIST_BYTES,
-    MAX_PLAYLIST_LINES,
-    MAX_RENDITIONS,
-    MiB,
-)
+from live_to_vod.verification import limits
 
 __all__ = [
     "CHECKS",
@@ -251,8 +244,8 @@ URI_QUERY = _check(
 PLAYLIST_TOO_LARGE = _check(
     "playlist-too-large",
     ERROR,
-    f"A playlist is bigger than the byte limit ({MAX_PLAYLIST_BYTES // MiB} MiB by default) by its listing or "
-    f"when read, or has more than {MAX_PLAYLIST_LINES:,} lines; it is not parsed.",
+    f"A playlist is bigger than the byte limit ({limits.MAX_PLAYLIST_BYTES // limits.MiB} MiB by default) by "
+    f"its listing or when read, or has more than {limits.MAX_PLAYLIST_LINES:,} lines; it is not parsed.",
     ROBUSTNESS,
     PLAYLISTS,
 )
@@ -333,7 +326,7 @@ MEDIA_TAG_IN_PARENT = _check(
 TOO_MANY_RENDITIONS = _check(
     "too-many-renditions",
     ERROR,
-    f"The parent manifest names more than {MAX_RENDITIONS} distinct playlists; the others are not fetched.",
+    f"The parent manifest names more than {limits.MAX_RENDITIONS} distinct playlists; the others are not fetched.",
     ROBUSTNESS,
     PARENT,
 )
@@ -559,8 +552,8 @@ WINDOW_END_LATE = _check(
 SEGMENT_TOO_LARGE = _check(
     "segment-too-large",
     WARNING,
-    f"A segment (or init segment) to decode is bigger than the decode limit ({DEFAULT_MAX_SEGMENT_BYTES // MiB} "
-    "MiB by default); it is not decoded.",
+    "A segment (or init segment) to decode is bigger than the decode limit "
+    f"({limits.DEFAULT_MAX_SEGMENT_BYTES // limits.MiB} MiB by default); it is not decoded.",
     ROBUSTNESS,
     DECODE,
 )
@@ -662,7 +655,7 @@ def render_page() -> str:
         "What `verify_vod_asset` (`include/live_to_vod/verification/`) reports about a harvested HLS VOD "
         "asset. Each defect names its check id, where it is (object key, segment number and URI) and the "
         "numbers. An error fails the verify task; a warning is reported and does not. At most "
-        f"{MAX_DEFECTS_PER_CHECK} defects of one check are listed per playlist, the rest counted in one more.",
+        f"{limits.MAX_DEFECTS_PER_CHECK} defects of one check are listed per playlist, the rest counted in one more.",
         "",
         "## Rules",
         "",

@@ -236,20 +236,32 @@ class _SegmentWalk:
                 group=key,
             )
             return None
-        self.referenced.add(skey)
-        size = self.objects.get(skey)
-        if size is None:
-            add(
-                catalog.MISSING_SEGMENT,
-                where,
-                f"segment {clip(uri)} is named by {basename(key)} but does not exist in s3 (key {skey})",
-                group=key,
-            )
-            return None
+        return skey if self._listed_not_empty(skey, where, uri, init=False) else None
+
+    def _listed_not_empty(self, okey: str, location: str, uri: str, *, init: bool) -> bool:
+        """HLS-18 (HLS-9 for an init segment): the object is in the listing and is not empty."""
+        self.referenced.add(okey)
+        size = self.objects.get(okey)
+        if size:
+            return True
+        name = f"{'init segment' if init else 'segment'} {clip(uri)}"
         if size == 0:
-            add(catalog.ZERO_BYTE_SEGMENT, where, f"segment {clip(uri)} (key {skey}) is empty (0 bytes)", group=key)
-            return None
-        return skey
+            self.add(catalog.ZERO_BYTE_SEGMENT, location, f"{name} (key {okey}) is empty (0 bytes)", group=self.key)
+        elif init:
+            self.add(
+                catalog.MISSING_INIT_SEGMENT,
+                location,
+                f"{name} named by {self.what} does not exist in s3 (key {okey})",
+                group=self.key,
+            )
+        else:
+            self.add(
+                catalog.MISSING_SEGMENT,
+                location,
+                f"{name} is named by {basename(self.key)} but does not exist in s3 (key {okey})",
+                group=self.key,
+            )
+        return False
 
     def _init_key(self, init_uri: str) -> str | None:
         """The init segment's key, checked once per URI (its bytes count once)."""
@@ -266,25 +278,7 @@ class _SegmentWalk:
         if ikey is None:
             add(check, key, f"#EXT-X-MAP URI '{clip(init_uri)}' in {self.what} {reason}; it was not fetched", group=key)
             return None
-        self.referenced.add(ikey)
-        size = self.objects.get(ikey)
-        if size is None:
-            add(
-                catalog.MISSING_INIT_SEGMENT,
-                key,
-                f"init segment {clip(init_uri)} named by {self.what} does not exist in s3 (key {ikey})",
-                group=key,
-            )
-            return None
-        if size == 0:
-            add(
-                catalog.ZERO_BYTE_SEGMENT,
-                key,
-                f"init segment {clip(init_uri)} (key {ikey}) is empty (0 bytes)",
-                group=key,
-            )
-            return None
-        return ikey
+        return ikey if self._listed_not_empty(ikey, key, init_uri, init=True) else None
 
     def _check_byterange(self, value: str, skey: str, size: int, where: str, uri: str) -> bool:
         """HLS-18: ``<length>[@<offset>]`` inside its object (no offset: right after the previous range)."""

@@ -81,16 +81,34 @@ def _byterange(value: str) -> Callable[[str], str]:
     return _replace(_EXTINF, f"#EXTINF:2.000,\n#EXT-X-BYTERANGE:{value}\nindex_1_00101.ts")
 
 
+#: #EXTINF lines m3u8 cannot parse, by case name.
+_UNPARSEABLE_EXTINF = {
+    "empty": "#EXTINF:",
+    "comma-only": "#EXTINF:,",
+    "no-colon": "#EXTINF",
+    "words": "#EXTINF:two seconds,",
+    "nan": "#EXTINF:NaN,",
+    "inf": "#EXTINF:inf,",
+    "minus-inf": "#EXTINF:-inf,",
+    "huge": "#EXTINF:1e400,",
+}
+#: #EXT-X-BYTERANGE values that are not <length>[@<offset>] in decimal digits, by case name.
+_MALFORMED_BYTERANGES = {
+    "word": "abc",
+    "empty": "",
+    "dangling-at": "5@",
+    "no-length": "@5",
+    "two-offsets": "1@2@3",
+    "negative": "-5@0",
+    "underscore": "1_0@0",
+    "arabic-digit": "\u0663@0",
+}
 MALFORMED_CHILD = {
-    # EXTINF: missing, NaN, infinite, negative, no comma
-    "extinf-empty": (_extinf("#EXTINF:"), "parse-error", CHILD, "near line 11 ('#EXTINF:')"),
-    "extinf-comma-only": (_extinf("#EXTINF:,"), "parse-error", CHILD, "near line 11 ('#EXTINF:,')"),
-    "extinf-no-colon": (_extinf("#EXTINF"), "parse-error", CHILD, "near line 11 ('#EXTINF')"),
-    "extinf-words": (_extinf("#EXTINF:two seconds,"), "parse-error", CHILD, "near line 11"),
-    "extinf-nan": (_extinf("#EXTINF:NaN,"), "parse-error", CHILD, "near line 11 ('#EXTINF:NaN,')"),
-    "extinf-inf": (_extinf("#EXTINF:inf,"), "parse-error", CHILD, "near line 11 ('#EXTINF:inf,')"),
-    "extinf-minus-inf": (_extinf("#EXTINF:-inf,"), "parse-error", CHILD, "near line 11"),
-    "extinf-huge": (_extinf("#EXTINF:1e400,"), "parse-error", CHILD, "near line 11 ('#EXTINF:1e400,')"),
+    # EXTINF: missing, NaN, infinite, negative, no comma (m3u8 cannot parse the first ones: named at their line)
+    **{
+        f"extinf-{name}": (_extinf(line), "parse-error", CHILD, f"near line 11 ('{line}')")
+        for name, line in _UNPARSEABLE_EXTINF.items()
+    },
     "extinf-negative": (_extinf("#EXTINF:-2,"), "extinf", SEG1, "invalid #EXTINF duration -2"),
     "extinf-no-comma": (_extinf("#EXTINF:2.000"), "extinf", CHILD, "without the comma after the duration (line(s) 11)"),
     # target duration
@@ -177,14 +195,10 @@ MALFORMED_CHILD = {
         "5 segment(s) after #EXT-X-ENDLIST (line 7)",
     ),
     # BYTERANGE junk
-    "byterange-word": (_byterange("abc"), "byterange", SEG1, "#EXT-X-BYTERANGE:abc is malformed"),
-    "byterange-empty": (_byterange(""), "byterange", SEG1, "#EXT-X-BYTERANGE: is malformed"),
-    "byterange-dangling-at": (_byterange("5@"), "byterange", SEG1, "#EXT-X-BYTERANGE:5@ is malformed"),
-    "byterange-no-length": (_byterange("@5"), "byterange", SEG1, "#EXT-X-BYTERANGE:@5 is malformed"),
-    "byterange-two-offsets": (_byterange("1@2@3"), "byterange", SEG1, "#EXT-X-BYTERANGE:1@2@3 is malformed"),
-    "byterange-negative": (_byterange("-5@0"), "byterange", SEG1, "#EXT-X-BYTERANGE:-5@0 is malformed"),
-    "byterange-underscore": (_byterange("1_0@0"), "byterange", SEG1, "#EXT-X-BYTERANGE:1_0@0 is malformed"),
-    "byterange-arabic-digit": (_byterange("\u0663@0"), "byterange", SEG1, "is malformed"),
+    **{
+        f"byterange-{name}": (_byterange(value), "byterange", SEG1, f"#EXT-X-BYTERANGE:{value} is malformed")
+        for name, value in _MALFORMED_BYTERANGES.items()
+    },
     "byterange-huge": (_byterange("9" * 40 + "@0"), "byterange", SEG1, "is malformed"),
     "byterange-past-end": (_byterange("999999@0"), "byterange", SEG1, "999999@0 of index_1_00101.ts reaches past"),
 }

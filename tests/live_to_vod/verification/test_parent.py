@@ -15,12 +15,9 @@ pytestmark = pytest.mark.timeout(120)
 
 def test_subtitles_and_iframe_playlists_are_checked_too():
     asset = good_asset()
-    asset.edit(
-        "index.m3u8",
-        "#EXT-X-INDEPENDENT-SEGMENTS\n",
-        "#EXT-X-INDEPENDENT-SEGMENTS\n"
-        '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",URI="subs/en.m3u8"\n'
-        '#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,RESOLUTION=64x48,CODECS="avc1.64000a",URI="iframe_1.m3u8"\n',
+    asset.add_to_parent(
+        '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",URI="subs/en.m3u8"',
+        '#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,RESOLUTION=64x48,CODECS="avc1.64000a",URI="iframe_1.m3u8"',
     )
     asset.edit("index.m3u8", 'AUDIO="aac"\nindex_1.m3u8', 'AUDIO="aac",SUBTITLES="subs"\nindex_1.m3u8')
     asset.put_text("subs/en.m3u8", media_playlist("en", ext="vtt"))
@@ -91,11 +88,7 @@ def test_missing_codecs_alone_is_only_a_warning():
 
 def test_media_tags_in_parent():
     asset = good_asset()
-    asset.edit(
-        "index.m3u8",
-        "#EXT-X-INDEPENDENT-SEGMENTS\n",
-        "#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-TARGETDURATION:2\n",
-    )
+    asset.add_to_parent("#EXT-X-TARGETDURATION:2")
     assert "#EXT-X-TARGETDURATION" in defects(verify(asset), "media-tag-in-parent")[0].message
 
 
@@ -149,7 +142,7 @@ def test_parent_with_thousands_of_broken_variants_gives_a_bounded_report():
 
 def test_malformed_parent_tags_give_located_errors():
     asset = good_asset()
-    asset.edit("index.m3u8", "#EXT-X-INDEPENDENT-SEGMENTS\n", "#EXT-X-INDEPENDENT-SEGMENTS\nrandom words\n")
+    asset.add_to_parent("random words")
     asset.edit("index.m3u8", "BANDWIDTH=600000,", "")
     report, _ = run(asset)
     error(report, "stray-line", location=f"{MANIFEST} line 4", says="'random words'")

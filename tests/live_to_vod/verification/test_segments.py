@@ -25,11 +25,7 @@ pytestmark = pytest.mark.timeout(120)
 
 def test_iframe_byterange_past_the_end_of_its_segment():
     asset = good_asset()
-    asset.edit(
-        "index.m3u8",
-        "#EXT-X-INDEPENDENT-SEGMENTS\n",
-        '#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,URI="iframe_1.m3u8"\n',
-    )
+    asset.add_to_parent('#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,URI="iframe_1.m3u8"')
     iframe = "#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n"
     iframe += "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-I-FRAMES-ONLY\n#EXTINF:2,\n#EXT-X-BYTERANGE:999999@0\n"
     asset.put_text("iframe_1.m3u8", iframe + "index_1_00100.ts\n#EXT-X-ENDLIST\n")
