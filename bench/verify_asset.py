@@ -119,7 +119,7 @@ def build_asset(sibling, renditions, start: pendulum.DateTime, end: pendulum.Dat
 
 def timed_store(s3, bucket: str):
     """An S3AssetStore that also adds up the seconds spent in ListObjectsV2 calls."""
-    from live_to_vod.s3_asset_store import S3AssetStore
+    from live_to_vod.verification import S3AssetStore
 
     class TimedStore(S3AssetStore):
         list_seconds = 0.0

@@ -14,8 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from live_to_vod.aws.links.mediapackage import S3AssetLink
 from live_to_vod.harvest_request import HarvestRequest
 from live_to_vod.manifest_keys import asset_prefix
-from live_to_vod.s3_asset_store import S3AssetStore
-from live_to_vod.verification import verify_vod_asset
+from live_to_vod.verification import S3AssetStore, verify_vod_asset
 
 
 class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):

@@ -1,0 +1,137 @@
+"""The orchestration: :func:`verify_vod_asset` runs the stages in order on one listing of the asset.
+
+1. list the prefix once (:class:`~.store.AssetReader`);
+2. the parent manifest (:mod:`.parent`), which finds the renditions;
+3. each rendition playlist (:mod:`.media_playlist`, then :mod:`.segments`);
+4. the renditions against each other and the window (:mod:`.window`);
+5. with ``decode_segments``, the first and last segment of each rendition (:mod:`.decode`);
+6. objects no playlist names.
+
+Each stage runs guarded: a bug that hostile input triggers becomes a ``verifier-error`` defect
+and the other stages still run. Store errors other than a missing key propagate unchanged.
+fMP4/CMAF (``fmp4.py``), DASH (``dash.py``) and MP4 (``mp4.py``) stages will be added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pendulum
+
+from live_to_vod.text import clip
+from live_to_vod.verification import catalog
+from live_to_vod.verification.context import Context
+from live_to_vod.verification.decode import decode_rendition
+from live_to_vod.verification.limits import DEFAULT_MAX_SEGMENT_BYTES, MAX_PLAYLIST_BYTES
+from live_to_vod.verification.media_playlist import check_media_playlist
+from live_to_vod.verification.parent import check_parent
+from live_to_vod.verification.report import VerificationReport
+from live_to_vod.verification.store import AssetReader, AssetStore, StoreFailure
+from live_to_vod.verification.uris import dirname
+from live_to_vod.verification.window import check_across_renditions, check_window
+
+__all__ = ["verify_vod_asset"]
+
+
+def verify_vod_asset(
+    store: AssetStore,
+    manifest_key: str,
+    window_start: pendulum.DateTime,
+    window_end: pendulum.DateTime,
+    *,
+    decode_segments: bool = True,
+    max_playlist_bytes: int = MAX_PLAYLIST_BYTES,
+    pdt_tolerance_seconds: float = 0.05,
+    max_segment_bytes: int = DEFAULT_MAX_SEGMENT_BYTES,
+) -> VerificationReport:
+    """Verify the HLS VOD asset whose parent manifest is ``manifest_key``.
+
+    ``[window_start, window_end)`` is the requested harvest window. The prefix
+    (the manifest's "directory") is listed once; playlists are fetched (at most
+    ``max_playlist_bytes`` each, :data:`MAX_PLAYLIST_LINES` lines, :data:`MAX_RENDITIONS`
+    children of the parent); with ``decode_segments`` the first and last
+    segment of every audio/video rendition are fetched (when at most
+    ``max_segment_bytes``) and decoded with PyAV. Problems with the asset are
+    returned as defects; only store failures other than ``KeyError`` raise.
+    """
+    if not manifest_key or manifest_key.endswith("/"):
+        raise ValueError(f"manifest_key must name an object, got {manifest_key!r}")
+    start = pendulum.instance(window_start)
+    end = pendulum.instance(window_end)
+    if end <= start:
+        raise ValueError(f"window_end {end} must be after window_start {start}")
+    if max_playlist_bytes <= 0 or pdt_tolerance_seconds < 0:
+        raise ValueError("max_playlist_bytes must be positive and pdt_tolerance_seconds non-negative")
+    ctx = Context(
+        reader=AssetReader(store, dirname(manifest_key)),
+        manifest_key=manifest_key,
+        start=start,
+        end=end,
+        max_playlist_bytes=max_playlist_bytes,
+        tolerance=pdt_tolerance_seconds,
+        max_segment_bytes=max_segment_bytes,
+    )
+    try:
+        return _run(ctx, decode_segments=decode_segments)
+    except StoreFailure as failure:
+        raise failure.original from None
+
+
+def _run(ctx: Context, *, decode_segments: bool) -> VerificationReport:
+    manifest_key, prefix = ctx.manifest_key, ctx.prefix
+    ctx.reader.list()
+    _guard(ctx, manifest_key, "checking the parent manifest", check_parent, ctx)
+    for rendition in ctx.renditions:
+        if rendition.key is not None and not rendition.checked:
+            rendition.checked = True
+            _guard(ctx, rendition.key, "checking the rendition", check_media_playlist, ctx, rendition)
+    _guard(ctx, manifest_key, "comparing renditions", check_across_renditions, ctx)
+    _guard(ctx, manifest_key, "checking the window", check_window, ctx)
+    if decode_segments:
+        for rendition in ctx.renditions:
+            _guard(ctx, rendition.label(), "decoding segments", decode_rendition, ctx, rendition)
+    _guard(ctx, prefix or manifest_key, "listing unreferenced objects", _check_unreferenced, ctx)
+    return VerificationReport(
+        manifest_key=manifest_key,
+        window_start=ctx.start,
+        window_end=ctx.end,
+        renditions=tuple(r.report() for r in ctx.renditions),
+        defects=ctx.defects.finish(),
+        objects_listed=len(ctx.objects),
+        requests=ctx.reader.requests,
+        prefix=prefix,
+    )
+
+
+def _guard(ctx: Context, location: str, what: str, func: Callable[..., Any], *args: Any) -> Any:
+    """Run one stage; a bug triggered by hostile input becomes a defect, not a crash."""
+    try:
+        return func(*args)
+    except StoreFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence, reported below
+        ctx.defects.add(
+            catalog.VERIFIER_ERROR,
+            location,
+            f"the verifier could not finish {what}: {type(exc).__name__}: {clip(exc, 300)}",
+        )
+        return None
+
+
+def _check_unreferenced(ctx: Context) -> None:
+    """Objects under the prefix that no playlist names (only when every playlist could be read)."""
+    if not ctx.renditions or any(r.key in ctx.objects and not r.parsed for r in ctx.renditions):
+        return  # a playlist could not be read: its segments would look like leftovers
+    referenced = ctx.referenced
+    stray = [k for k in ctx.objects if k not in referenced and not k.endswith("/")]
+    if not stray:
+        return
+    stray.sort()
+    shown = ", ".join(clip(k, 80) for k in stray[:5])
+    ctx.defects.add(
+        catalog.UNREFERENCED_OBJECT,
+        ctx.prefix or ctx.manifest_key,
+        f"{len(stray)} object(s) under {ctx.prefix or '(bucket root)'} are not named by any playlist "
+        f"(e.g. {shown}); leftovers from another harvest?",
+    )
