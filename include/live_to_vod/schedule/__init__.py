@@ -1,6 +1,6 @@
 """The season schedule: live events kept as YAML files in the repo, validated into :class:`ScheduledEvent`\\ s.
 
-Pure domain module: no Airflow, no boto3. Broadcast ops edit the schedule, not code:
+Pure domain package: no Airflow, no boto3. Broadcast ops edit the schedule, not code:
 one or more ``*.yaml`` / ``*.yml`` files in a directory (default ``include/schedules/``),
 read in file-name order (names starting with ``.`` are skipped: editor lock files).
 
@@ -111,8 +111,8 @@ __all__ = [
     "parse_schedule_text",
 ]
 
-#: ``include/schedules/`` next to this package (the project is installed editable).
-DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "schedules"
+#: ``include/schedules/`` next to the package (the project is installed editable).
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "schedules"
 #: Padding before or after an event is at most this long.
 MAX_PADDING = pendulum.duration(hours=6)
 #: A padded event window is at most this long: MediaPackage keeps at most 14 days of startover.
