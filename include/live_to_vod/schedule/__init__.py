@@ -57,13 +57,12 @@ Rules, all reported as :class:`ScheduleError` naming file, entry and field (neve
 * Entries and list items are numbered from 1, as an editor shows them: an entry whose
   id is unusable is named ``#3``, a clip ``clips[#2]`` (or ``clips[<name>]``).
 
-Performance: a 10,000-event directory loads in a fraction of a second. The common,
-simple YAML layout above is read by a small exact reader (:func:`_fast_load`) that
-hands anything it does not fully understand (anchors, tags, block scalars, multi-line
-values, odd numbers...) to PyYAML (libyaml's ``CSafeLoader`` when available), so both
-give identical results; times are parsed with one pre-compiled pattern. Results are
-cached per file by ``(path, mtime_ns, size, inode)`` and per directory, so a repeated
-:func:`load_schedule` in one process only stats the files.
+YAML is read by libyaml (PyYAML's C parser): anchors, aliases, merge keys, block scalars and
+flow collections all work, typed as ``yaml.safe_load`` types them except that timestamps and
+``1:30``-style numbers stay text (:mod:`~live_to_vod.schedule.yaml_reader` says why and how).
+A 10,000-event directory loads in a fraction of a second; times are parsed with one
+pre-compiled pattern. Results are cached per file by ``(path, mtime_ns, size, inode)`` and
+per directory, so a repeated :func:`load_schedule` in one process only stats the files.
 """
 
 from __future__ import annotations
@@ -80,8 +79,6 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-import yaml
-from yaml.nodes import ScalarNode
 
 from live_to_vod.field_rules import (
     CLIP_NAME,
@@ -94,6 +91,7 @@ from live_to_vod.field_rules import (
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.manifest_keys import output_manifest_key
 from live_to_vod.outputs import split_window
+from live_to_vod.schedule.yaml_reader import YamlDocument, YamlError, read_yaml
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -558,14 +556,12 @@ def _parse_file(text: str, source: str) -> _ParsedFile:
     if not isinstance(text, str):
         return file_error(f"must be text, got {_show(text)}")
     try:
-        loaded = _load_yaml(text)
-    except yaml.YAMLError as err:
-        return file_error(f"is not valid YAML: {_yaml_problem(err)}")
-    except RecursionError:
-        return file_error("is not a usable schedule: it is nested far too deeply")
-    except Exception as err:  # anything else the YAML library raises on hostile input
+        document = read_yaml(text)
+    except YamlError as err:
+        return file_error(f"is not valid YAML: {err}")
+    except Exception as err:  # a safety net: the YAML library must never stop the load
         return file_error(f"is not valid YAML: {_clip(str(err))}")
-    data, duplicates = loaded
+    data = document.value
     expected = "a mapping with an `events:` list (and optional `timezone:` and `defaults:`)"
     if data is None:
         return file_error(f"is empty; a schedule file is {expected}")
@@ -577,7 +573,7 @@ def _parse_file(text: str, source: str) -> _ParsedFile:
     if not isinstance(raw_events, list):
         return file_error(f"`events:` must be a list of entries (write `events: []` for none), got {_show(raw_events)}")
 
-    reader = _FileReader(source, duplicates)
+    reader = _FileReader(source, document)
     header = reader.header(data)
     if reader.errors:
         n = len(raw_events)
@@ -618,9 +614,9 @@ class _Header:
 class _FileReader:
     """Validates one file's header and entries, collecting :class:`ScheduleError`\\ s."""
 
-    def __init__(self, source: str, duplicates: _Duplicates) -> None:
+    def __init__(self, source: str, document: YamlDocument) -> None:
         self.source = source
-        self.duplicates = duplicates
+        self.document = document
         self.errors: list[ScheduleError] = []
         self.ids: list[tuple[str, int]] = []
 
@@ -628,19 +624,24 @@ class _FileReader:
         self.errors.append(ScheduleError(self.source, entry, field, message))
 
     def _fields(self, mapping: dict[Any, Any], known: Sequence[str], entry: str | None, prefix: str) -> None:
-        """Report unknown and repeated keys of ``mapping``."""
+        """Report unknown keys of ``mapping``, and keys given more than once (with their lines)."""
         known_set = _EVENT_FIELD_SET if known is EVENT_FIELDS else known
         for key in mapping:
             if key not in known_set:
                 self._error(entry, prefix + _field_name(key), _unknown_field(key, known))
-        repeated = _repeated_keys(self.duplicates, mapping)
-        if repeated:
-            for key in dict.fromkeys(repeated):
-                self._error(
-                    entry,
-                    prefix + _field_name(key),
-                    "is given more than once; YAML would silently keep the last one, so remove the others",
-                )
+        repeats = self.document.repeated_keys(mapping)
+        if not repeats:
+            return
+        lines: dict[Any, list[int]] = {}
+        for key, line in repeats:
+            lines.setdefault(key, []).append(line)
+        for key, again in lines.items():
+            self._error(
+                entry,
+                prefix + _field_name(key),
+                f"is given more than once (again at {_lines(again)}); YAML would silently keep the last one, "
+                "so remove the others",
+            )
 
     # ----------------------------------------------------------------- header
 
@@ -1076,6 +1077,12 @@ def _field_name(key: object) -> str:
     return _show(key)
 
 
+def _lines(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    return f"lines {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+
+
 # --------------------------------------------------------------------------- time zones and times
 
 
@@ -1233,318 +1240,3 @@ def _span(delta: timedelta) -> str:
     parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
     parts.append(f"{seconds} s" if seconds or not any(parts) else "")
     return " ".join(p for p in parts if p)
-
-
-def _yaml_problem(err: yaml.YAMLError) -> str:
-    mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    context = getattr(err, "context", None)
-    return _clip(f"{problem}{where}" + (f" ({context})" if context else ""))
-
-
-# --------------------------------------------------------------------------- YAML
-
-#: Repeated keys found while reading: ``id(mapping) -> (mapping, [key, ...])``. The mapping
-#: itself is held so its id cannot be reused by another (a value dropped by a repeated key
-#: would otherwise be freed, and a later mapping could inherit its id and its entry).
-_Duplicates = dict[int, tuple[dict[Any, Any], list[Any]]]
-
-
-def _repeated_keys(duplicates: _Duplicates, mapping: dict[Any, Any]) -> list[Any]:
-    """The keys given more than once in ``mapping`` (as found while reading it)."""
-    found = duplicates.get(id(mapping))
-    return found[1] if found is not None and found[0] is mapping else []
-
-
-_YamlLoaderBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_YamlLoaderBase):  # type: ignore[misc, valid-type]
-    """PyYAML's safe loader (libyaml when available), plus: timestamps stay text (this module
-    parses times with the zone rules), ``1:30``-style sexagesimal numbers stay text (refused
-    as durations rather than read as 90), and repeated keys are recorded in ``duplicate_keys``
-    (``id(mapping) -> [key, ...]``) instead of silently dropped."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicate_keys: _Duplicates = {}
-
-
-def _construct_text(loader: _Loader, node: ScalarNode) -> str:
-    return loader.construct_scalar(node)
-
-
-def _construct_int(loader: _Loader, node: ScalarNode) -> Any:
-    if ":" in node.value:
-        return loader.construct_scalar(node)
-    return loader.construct_yaml_int(node)
-
-
-def _construct_float(loader: _Loader, node: ScalarNode) -> Any:
-    if ":" in node.value:
-        return loader.construct_scalar(node)
-    return loader.construct_yaml_float(node)
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
-    data: dict[Any, Any] = {}
-    yield data
-    own = node.value  # construct_mapping deletes merge (<<) keys from this list in place
-    value = loader.construct_mapping(node)
-    data.update(value)
-    if len(own) > 1:
-        keys = [loader.construct_object(key_node) for key_node, _ in own]  # already built: cached
-        if len(set(keys)) < len(keys):  # equal as dict keys (on and yes are both True)
-            seen: set[Any] = set()
-            repeated = []
-            for key in keys:
-                if key in seen:
-                    repeated.append(key)
-                seen.add(key)
-            loader.duplicate_keys[id(data)] = (data, repeated)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-
-
-def _load_yaml(text: str) -> tuple[Any, _Duplicates]:
-    """``(data, duplicate_keys)`` of one YAML document: the fast reader, else PyYAML."""
-    fast = _fast_load(text)
-    if fast is not None:
-        return fast
-    return _pyyaml_load(text)
-
-
-def _pyyaml_load(text: str) -> tuple[Any, _Duplicates]:
-    loader = _Loader(text)
-    try:
-        return loader.get_single_data(), loader.duplicate_keys
-    finally:
-        loader.dispose()
-
-
-# ----------------------------------------------------------------- the fast reader
-#
-# PyYAML spends ~60 us per event building nodes, marks and resolving tags: too slow for a
-# 10,000-event schedule. This reader handles the plain layout schedules are written in:
-# block mappings and sequences (a sequence may sit at its key's indentation), one-line
-# plain, quoted and flow values, comments and blank lines. It gives up (returns None) on
-# anything else, and PyYAML reads the file instead; a differential test checks that
-# whenever it answers, it answers exactly what PyYAML (``_Loader``) would.
-
-# Characters this reader accepts; anything else (tabs, CR, NEL, LS/PS, BOM, controls) -> PyYAML.
-_FAST_REJECT_RE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
-_FAST_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)", re.ASCII)
-_FAST_FLOW_ITEM_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", re.ASCII)
-_FAST_SIMPLE_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
-_FAST_BAD_START = frozenset(",]}#&*!|>%@`?:")
-_RESOLVER = yaml.resolver.Resolver()
-_RESOLVER.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers  # type: ignore[misc]  # exactly _Loader's rules
-_RESOLVE_FIRST = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
-_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-_STR_TAG, _TIMESTAMP_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"
-_NULL_TAG, _BOOL_TAG, _INT_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"
-
-
-class _GiveUp(Exception):
-    """The fast reader does not handle this document; PyYAML will."""
-
-
-def _fast_load(text: str) -> tuple[Any, _Duplicates] | None:
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")  # Windows line ends are line breaks to YAML too; a lone CR is rejected
-    if _FAST_REJECT_RE.search(text):
-        return None
-    try:
-        return _FastReader(text).document()
-    except (_GiveUp, RecursionError):
-        return None
-
-
-class _FastReader:
-    def __init__(self, text: str) -> None:
-        lines: list[tuple[int, str]] = []
-        for line in text.split("\n"):
-            body = line.lstrip(" ")
-            if not body or body[0] == "#":
-                continue
-            if line[:3] in ("---", "...") or line[0] == "%":
-                raise _GiveUp
-            lines.append((len(line) - len(body), body.rstrip(" ")))
-        self.lines = lines
-        self.pos = 0
-        self.duplicates: _Duplicates = {}
-
-    def document(self) -> tuple[Any, _Duplicates]:
-        if not self.lines or self.lines[0][0] != 0:
-            raise _GiveUp
-        match = _FAST_KEY_RE.match(self.lines[0][1])
-        if match is None:
-            raise _GiveUp
-        data = self.mapping(0, None)
-        if self.pos != len(self.lines):
-            raise _GiveUp
-        return data, self.duplicates
-
-    def mapping(self, indent: int, first: tuple[Any, str] | None) -> dict[Any, Any]:
-        """A block mapping whose keys sit at ``indent``; ``first`` is a key already read (``- key: ...``)."""
-        result: dict[Any, Any] = {}
-        lines = self.lines
-        while True:
-            if first is not None:
-                key, rest = first
-                first = None
-            else:
-                if self.pos >= len(lines):
-                    break
-                line_indent, body = lines[self.pos]
-                if line_indent < indent:
-                    break
-                if line_indent > indent:
-                    raise _GiveUp
-                match = _FAST_KEY_RE.match(body)
-                if match is None:
-                    raise _GiveUp
-                key, rest = _plain_key(match.group(1)), body[match.end() :]
-                self.pos += 1
-            value = self.value(indent, rest)
-            if key in result:
-                self.duplicates.setdefault(id(result), (result, []))[1].append(key)
-            result[key] = value
-        return result
-
-    def value(self, indent: int, rest: str) -> Any:
-        """The value after ``key:`` (``rest`` has no leading spaces) of a key at ``indent``."""
-        if not rest or rest[0] == "#":
-            if self.pos < len(self.lines):
-                line_indent, body = self.lines[self.pos]
-                is_item = body[:2] == "- " or body == "-"
-                if line_indent > indent:
-                    return self.sequence(line_indent) if is_item else self.mapping(line_indent, None)
-                if line_indent == indent and is_item:
-                    return self.sequence(line_indent)
-            return None
-        result = self.scalar(rest)
-        if self.pos < len(self.lines) and self.lines[self.pos][0] > indent:
-            raise _GiveUp  # a continuation line (multi-line scalar) or an error
-        return result
-
-    def sequence(self, indent: int) -> list[Any]:
-        items: list[Any] = []
-        lines = self.lines
-        while self.pos < len(lines):
-            line_indent, body = lines[self.pos]
-            if line_indent < indent:
-                break
-            if line_indent > indent:
-                raise _GiveUp
-            if body[:2] != "- ":
-                if body == "-":
-                    raise _GiveUp
-                break  # a key at the parent mapping's indentation ends a compact sequence
-            rest = body[2:]
-            item = rest.lstrip(" ")
-            item_indent = indent + len(body) - len(item)
-            self.pos += 1
-            if item[0] == "#" or item[:2] == "- " or item == "-":
-                raise _GiveUp
-            match = _FAST_KEY_RE.match(item)
-            if match is not None:
-                items.append(self.mapping(item_indent, (_plain_key(match.group(1)), item[match.end() :])))
-                continue
-            items.append(self.scalar(item))
-            if self.pos < len(lines) and lines[self.pos][0] > indent:
-                raise _GiveUp
-        return items
-
-    def scalar(self, text: str) -> Any:
-        """A one-line value (no leading spaces, trailing spaces already stripped)."""
-        first = text[0]
-        if first == "[":
-            return self.flow_sequence(text)
-        if first == "{":
-            return self.snippet(text, dict)
-        if first == "'" or first == '"':
-            end = text.find(first, 1)
-            if end < 0:
-                raise _GiveUp
-            inner = text[1:end]
-            _after_closing(text[end + 1 :])
-            if first == '"' and "\\" in inner:
-                return self.snippet(text, str)
-            return inner
-        if first in _FAST_BAD_START or (first == "-" and (len(text) == 1 or text[1] == " ")):
-            raise _GiveUp
-        cut = text.find(" #")
-        if cut >= 0:
-            text = text[:cut].rstrip(" ")
-        if ": " in text or text[-1] == ":":
-            raise _GiveUp
-        return _plain_value(text)
-
-    def flow_sequence(self, text: str) -> list[Any]:
-        end = text.find("]")
-        if end < 0:
-            raise _GiveUp
-        inner = text[1:end]
-        _after_closing(text[end + 1 :])
-        if not inner.strip(" "):
-            return []
-        items = []
-        for part in inner.split(","):
-            item = part.strip(" ")
-            if not _FAST_FLOW_ITEM_RE.fullmatch(item):
-                return self.snippet(text, list)
-            items.append(_plain_value(item))
-        return items
-
-    def snippet(self, text: str, kind: type) -> Any:
-        """A one-line flow collection or escaped string, read by PyYAML on its own."""
-        try:
-            data, duplicates = _pyyaml_load(text)
-        except Exception:
-            raise _GiveUp from None
-        if type(data) is not kind:
-            raise _GiveUp
-        self.duplicates.update(duplicates)
-        return data
-
-
-def _after_closing(after: str) -> None:
-    """What follows a closing quote or bracket must be nothing or `` # comment``."""
-    if after and not (after[0] == " " and after.lstrip(" ")[:1] in ("#", "")):
-        raise _GiveUp
-
-
-_KEY_CACHE: dict[str, Any] = {}
-
-
-def _plain_key(text: str) -> Any:
-    value = _KEY_CACHE.get(text)
-    if value is None:
-        value = _plain_value(text)
-        if len(_KEY_CACHE) < 1024:
-            _KEY_CACHE[text] = value
-    return value
-
-
-def _plain_value(text: str) -> Any:
-    """A plain scalar typed as PyYAML's resolver types it (giving up on types this reader does not build)."""
-    if text[0] not in _RESOLVE_FIRST:
-        return text
-    if text[4:5] == "-" and text[:4].isdigit():
-        return text  # a date or time: no int, float, bool or null pattern allows "dddd-", timestamps stay text
-    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))
-    if tag == _STR_TAG or tag == _TIMESTAMP_TAG:
-        return text
-    if tag == _NULL_TAG:
-        return None
-    if tag == _BOOL_TAG:
-        return _BOOLS[text.lower()]
-    if tag == _INT_TAG and _FAST_SIMPLE_INT_RE.fullmatch(text):
-        return int(text)
-    raise _GiveUp
