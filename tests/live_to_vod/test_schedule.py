@@ -145,7 +145,7 @@ def test_a_full_entry_becomes_an_event_in_utc_with_padding_applied():
 def test_times_with_offsets_z_seconds_and_t_are_exact_instants():
     text = events_yaml(
         entry("a", start="2026-11-26T20:15:30-05:00", end="2026-11-27T01:30:00Z")
-        + entry("b", endpoint="b", start="2026-11-26 20:15+0100", end="2026-11-26 21:00:00.250 +01")
+        + entry("b", endpoint="b", start="2026-11-26 20:15+0100", end="2026-11-26 21:00:00.250+01")
         + entry("c", endpoint="c", start="2026-11-26 20:15", end="2026-11-26 20:15:01"),
         header="",  # no zone needed when every time has an offset...
     )
@@ -158,6 +158,13 @@ def test_times_with_offsets_z_seconds_and_t_are_exact_instants():
     assert by_id["b"].start == utc(2026, 11, 26, 19, 15)
     assert by_id["b"].end == pendulum.datetime(2026, 11, 26, 20, 0, 0, 250000, tz="UTC")
     assert by_id["a"].timezone is None
+
+
+def test_the_grammar_is_the_pipelines_up_to_9_fractional_digits_and_no_space_before_the_offset():
+    events, errors = parse(events_yaml(entry(start="2026-11-26 20:15:00.123456789-05:00")))
+    assert errors == [] and events[0].scheduled_start == pendulum.datetime(2026, 11, 27, 1, 15, 0, 123456, tz="UTC")
+    error = entry_error(entry(start="2026-11-26 20:15 -05:00"))
+    assert error.field == "start" and "is not an ISO 8601 date and time" in error.message
 
 
 def test_the_entry_timezone_overrides_the_files():
@@ -325,15 +332,15 @@ def test_a_256_character_endpoint_id_is_fine():
 @pytest.mark.parametrize(
     ("value", "words"),
     [
-        ("tomorrow", "is not a date and time"),
+        ("tomorrow", "is not an ISO 8601 date and time"),
         ("2026-02-30 20:00", "not a valid date and time"),
         ("2026-11-26 25:00", "not a valid date and time"),
-        ("2026-11-26", "is not a date and time"),
-        ("26/11/2026 20:15", "is not a date and time"),
+        ("2026-11-26", "is not an ISO 8601 date and time"),
+        ("26/11/2026 20:15", "is not an ISO 8601 date and time"),
         ("1999-11-26 20:15", "between the years"),
         ("2026-11-26 20:15+25:00", "impossible UTC offset"),
         ("1795806000", "must be a date and time"),
-        ("2026-11-26 20:15 America/New_York", "is not a date and time"),
+        ("2026-11-26 20:15 America/New_York", "is not an ISO 8601 date and time"),
     ],
 )
 def test_bad_times(value, words):
@@ -480,7 +487,7 @@ def test_fields_given_twice_are_refused_with_their_lines_rather_than_silently_ov
         ("{s3_bucket: Bad_Bucket}", "destination.s3_bucket", "lowercase letters"),
         ("{s3_bucket: ''}", "destination.s3_bucket", "must not be empty"),
         ("{role_arn: 'arn:aws:iam::1:role/x'}", "destination.role_arn", "is not an IAM role ARN"),
-        ("{packaging_group_id: 'a b'}", "destination.packaging_group_id", "256 ASCII"),
+        ("{packaging_group_id: 'a b'}", "destination.packaging_group_id", "1 to 256 characters"),
         ("{manifest_key: '{event}/index.m3u8'}", "destination.manifest_key", "unknown placeholder '{event}'"),
         ("{manifest_key: '{event_id}/index.mp4'}", "destination.manifest_key", "must end with '.m3u8'"),
         ("{manifest_key: '/{event_id}/x.m3u8'}", "destination.manifest_key", "leading '/'"),
@@ -563,9 +570,10 @@ def clip_entry(*clips: str, **extra: str) -> str:
         ("{name: '', start: 2026-11-26 20:20, end: 2026-11-26 20:30}", "clips[#1].name", "is required"),
         ("{start: 2026-11-26 20:20, end: 2026-11-26 20:30}", "clips[#1].name", "is required"),
         ("{name: " + "a" * 41 + ", start: 2026-11-26 20:20, end: 2026-11-26 20:30}", "clips[#1].name", "1 to 40"),
+        ("{name: 5, start: 2026-11-26 20:20, end: 2026-11-26 20:30}", "clips[#1].name", "must be text"),
         ("{name: a, start: 2026-11-26 20:30, end: 2026-11-26 20:30}", "clips[a].end", "is not after"),
         ("{name: a, start: 2026-11-26 20:20}", "clips[a].end", "is required"),
-        ("{name: a, start: 2026-11-26 20:20, end: never}", "clips[a].end", "is not a date and time"),
+        ("{name: a, start: 2026-11-26 20:20, end: never}", "clips[a].end", "is not an ISO 8601 date and time"),
         ("{name: a, start: 2026-11-26 20:09, end: 2026-11-26 20:30}", "clips[a]", "padded window"),
         ("{name: a, start: 2026-11-26 23:20, end: 2026-11-26 23:46}", "clips[a]", "padded window"),
         ("{name: a, start: 2026-11-26 20:10, end: 2026-11-26 23:45}", "clips[a]", "same window as the full event"),
@@ -870,7 +878,7 @@ def test_a_broken_file_next_to_a_good_one(tmp_path):
         ("a-broken.yaml", None, None),
         ("c-bad-entries.yml", "bad", "end"),
     ]
-    assert str(schedule.errors[1]).startswith("c-bad-entries.yml: bad: end: 'x' is not a date and time")
+    assert str(schedule.errors[1]).startswith("c-bad-entries.yml: bad: end: 'x' is not an ISO 8601 date and time")
 
 
 def test_cross_checks_span_files(tmp_path):

@@ -70,7 +70,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -84,19 +83,22 @@ from live_to_vod.field_rules import (
     CLIP_NAME,
     EVENT_ID,
     RESOURCE_ID,
-    ROLE_ARN_RE,
+    IdRule,
     bucket_name_problems,
     manifest_key_problems,
+    role_arn_problem,
 )
 from live_to_vod.harvest_request import HarvestWindow
-from live_to_vod.manifest_keys import output_manifest_key
+from live_to_vod.limits import MAX_HARVEST_DURATION, MAX_STARTOVER
+from live_to_vod.manifest_keys import TemplateError, output_manifest_key, render_manifest_key
+from live_to_vod.naming import FULL_OUTPUT, clip_output, part_output
 from live_to_vod.outputs import split_window
-from live_to_vod.schedule.yaml_reader import YamlDocument, YamlError, read_yaml
+from live_to_vod.schedule.yaml_reader import YamlDocument, YamlError, quote_hint, read_yaml
+from live_to_vod.text import clip, show, type_name
+from live_to_vod.times import duration_text, read_wall_time, utc_datetime, z_time
 
 __all__ = [
     "DEFAULT_DIRECTORY",
-    "MAX_CLIP",
-    "MAX_EVENT_SPAN",
     "MAX_PADDING",
     "Clip",
     "DestinationOverrides",
@@ -113,10 +115,6 @@ __all__ = [
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "schedules"
 #: Padding before or after an event is at most this long.
 MAX_PADDING = pendulum.duration(hours=6)
-#: A padded event window is at most this long: MediaPackage keeps at most 14 days of startover.
-MAX_EVENT_SPAN = pendulum.duration(days=14)
-#: A highlight clip is one harvest job: at most the 24-hour harvest limit.
-MAX_CLIP = pendulum.duration(hours=24)
 
 TOP_FIELDS = ("timezone", "defaults", "events")
 DEFAULTS_FIELDS = ("padding_before", "padding_after", "destination")
@@ -137,18 +135,13 @@ CLIP_FIELDS = ("name", "start", "end")
 DESTINATION_FIELDS = ("s3_bucket", "manifest_key", "role_arn", "packaging_group_id")
 
 _EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
-# Date and time, optionally seconds (and a fraction), optionally a UTC offset or Z.
-_TIME_RE = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)? ?(Z|[+-]\d\d(?::?\d\d)?)?",
-    re.ASCII,
-)
 _DURATION_RE = re.compile(r"(-)?(?:(\d{1,6})h)?(?:(\d{1,7})m)?(?:(\d{1,9})s)?", re.ASCII)
 _SECONDS_RE = re.compile(r"-?\d{1,10}", re.ASCII)
 _EXAMPLE_LOCAL = "2026-11-26 20:15"
 _EXAMPLE_OFFSET = "2026-11-26 20:15-05:00"
 _DURATION_HINT = "write it like 90s, 5m or 1h30m, or as a whole number of seconds"
+_TIME_HINT = f"write it like {_EXAMPLE_LOCAL} (local time) or {_EXAMPLE_OFFSET}"
 _MIN_YEAR, _MAX_YEAR = 2000, 2199
-_CLIP = 80
 _UTC = pendulum.UTC
 
 
@@ -313,7 +306,7 @@ def _from_iso(text: str) -> pendulum.DateTime:
     value = datetime.fromisoformat(text)
     if value.utcoffset() is None:
         raise ValueError(f"{text!r} has no UTC offset")
-    return _pdt(value.replace(tzinfo=None) - value.utcoffset())
+    return utc_datetime(value.replace(tzinfo=None) - value.utcoffset())
 
 
 @dataclass(frozen=True)
@@ -368,10 +361,10 @@ def parse_duration(value: object) -> pendulum.Duration:
 
 def _duration_seconds(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"must be a duration; {_DURATION_HINT}; got {_show(value)}")
+        raise ValueError(f"must be a duration; {_DURATION_HINT}; got {show(value)}")
     if isinstance(value, int):
         if abs(value) > 10**9:
-            raise ValueError(f"{_show(value)} seconds is far too long")
+            raise ValueError(f"{show(value)} seconds is far too long")
         return value
     return _text_duration_seconds(value)
 
@@ -386,7 +379,7 @@ def _text_duration_seconds(text: str) -> int:
             sign, hours, minutes, seconds = match.groups()
             total = int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds or 0)
             return -total if sign else total
-    raise ValueError(f"{_show(text)} is not a duration; {_DURATION_HINT}")
+    raise ValueError(f"{show(text)} is not a duration; {_DURATION_HINT}")
 
 
 # --------------------------------------------------------------------------- loading
@@ -527,7 +520,7 @@ def _combine(files: Sequence[_ParsedFile]) -> Schedule:
             where = "in this file" if other.source == event.source else f"in {other.source}"
             message = (
                 f"overlaps event {other.event_id!r} ({where}) on endpoint {endpoint!r}: its padded window "
-                f"{_z(event.start)} to {_z(event.end)} starts before the other's ends at {_z(other.end)}; "
+                f"{z_time(event.start)} to {z_time(event.end)} starts before the other's ends at {z_time(other.end)}; "
                 "an endpoint carries one event at a time, so the later-starting event is refused"
             )
             cross.append((order, cand.index, ScheduleError(event.source, event.event_id, cand.endpoint_field, message)))
@@ -554,24 +547,24 @@ def _parse_file(text: str, source: str) -> _ParsedFile:
         return _ParsedFile(source, (), (ScheduleError(source, None, None, message),))
 
     if not isinstance(text, str):
-        return file_error(f"must be text, got {_show(text)}")
+        return file_error(f"must be text, got {show(text)}")
     try:
         document = read_yaml(text)
     except YamlError as err:
         return file_error(f"is not valid YAML: {err}")
     except Exception as err:  # a safety net: the YAML library must never stop the load
-        return file_error(f"is not valid YAML: {_clip(str(err))}")
+        return file_error(f"is not valid YAML: {clip(str(err), 300)}")
     data = document.value
     expected = "a mapping with an `events:` list (and optional `timezone:` and `defaults:`)"
     if data is None:
         return file_error(f"is empty; a schedule file is {expected}")
     if not isinstance(data, dict):
-        return file_error(f"must be {expected}, got {_type_name(data)}")
+        return file_error(f"must be {expected}, got {type_name(data)}")
     if "events" not in data:
         return file_error(f"has no `events:` list; a schedule file is {expected} (write `events: []` for none)")
     raw_events = data["events"]
     if not isinstance(raw_events, list):
-        return file_error(f"`events:` must be a list of entries (write `events: []` for none), got {_show(raw_events)}")
+        return file_error(f"`events:` must be a list of entries (write `events: []` for none), got {show(raw_events)}")
 
     reader = _FileReader(source, document)
     header = reader.header(data)
@@ -655,7 +648,7 @@ class _FileReader:
         defaults = data.get("defaults")
         if defaults is not None or "defaults" in data:
             if not isinstance(defaults, dict):
-                self._error(None, "defaults", f"must be a mapping of default settings, got {_show(defaults)}")
+                self._error(None, "defaults", f"must be a mapping of default settings, got {show(defaults)}")
             else:
                 self._fields(defaults, DEFAULTS_FIELDS, None, "defaults.")
                 if "padding_before" in defaults:
@@ -677,14 +670,14 @@ class _FileReader:
             self._error(
                 f"#{index}",
                 None,
-                f"must be a mapping with id, endpoint(s), start and end; got {_show(raw)}",
+                f"must be a mapping with id, endpoint(s), start and end; got {show(raw)}",
             )
             return None
         event_id = raw.get("id")
         label = event_id if isinstance(event_id, str) and EVENT_ID.pattern.fullmatch(event_id) else f"#{index}"
         self._fields(raw, EVENT_FIELDS, label, "")
         if label != event_id:
-            self._check_id(event_id, "id" in raw, label)
+            self._check_id(event_id, label)
 
         endpoints, endpoint_field = self._endpoints(raw, label)
 
@@ -703,8 +696,7 @@ class _FileReader:
             self._error(
                 label,
                 "end",
-                f"{_show(raw['end'])} is not after the start {_show(raw['start'])} "
-                f"({_z_naive(end)} vs {_z_naive(start)})",
+                f"{show(raw['end'])} is not after the start {show(raw['start'])} ({z_time(end)} vs {z_time(start)})",
             )
             start = end = None
 
@@ -725,18 +717,18 @@ class _FileReader:
 
         cancelled = raw.get("cancelled", False)
         if not isinstance(cancelled, bool):
-            self._error(label, "cancelled", f"must be true or false, got {_show(cancelled)}")
+            self._error(label, "cancelled", f"must be true or false, got {show(cancelled)}")
         elif not cancelled and label == event_id:
             self.ids.append((event_id, index))
 
         padded = None
         if start is not None and end is not None and before is not None and after is not None:
             p_start, p_end = start - before, end + after
-            if p_end - p_start > MAX_EVENT_SPAN:
+            if p_end - p_start > MAX_STARTOVER:
                 self._error(
                     label,
                     "end",
-                    f"the padded window is {_span(p_end - p_start)} long; MediaPackage keeps at most "
+                    f"the padded window is {duration_text(p_end - p_start)} long; MediaPackage keeps at most "
                     "14 days of startover, so it could never be harvested",
                 )
             else:
@@ -755,10 +747,10 @@ class _FileReader:
         event = ScheduledEvent(
             event_id=event_id,
             endpoints=endpoints,
-            start=_pdt(padded[0]),
-            end=_pdt(padded[1]),
-            scheduled_start=_pdt(start),
-            scheduled_end=_pdt(end),
+            start=utc_datetime(padded[0]),
+            end=utc_datetime(padded[1]),
+            scheduled_start=utc_datetime(start),
+            scheduled_end=utc_datetime(end),
             clips=clips,
             destination=destination,
             source=self.source,
@@ -766,11 +758,8 @@ class _FileReader:
         )
         return _Candidate(event, index, endpoint_field)
 
-    def _check_id(self, value: object, present: bool, label: str) -> None:
-        if not present or value is None or value == "":
-            self._error(label, "id", "is required: a unique id of letters, digits, _ and -, at most 64 characters")
-            return
-        problem = _id_problem(value, EVENT_ID.pattern, 64)
+    def _check_id(self, value: object, label: str) -> None:
+        problem = _id_problem(value, EVENT_ID, required="a unique id of letters, digits, _ and -")
         if problem:
             self._error(label, "id", problem)
 
@@ -784,7 +773,7 @@ class _FileReader:
             return (), "endpoints"
         if has_one:
             value = raw["endpoint"]
-            problem = _id_problem(value, RESOURCE_ID.pattern, 256)
+            problem = _id_problem(value, RESOURCE_ID)
             if problem:
                 self._error(label, "endpoint", problem)
                 return (), "endpoint"
@@ -794,13 +783,13 @@ class _FileReader:
             self._error(
                 label,
                 "endpoints",
-                f"must be a non-empty list of origin endpoint ids like [clean-hls, world-hls], got {_show(values)}",
+                f"must be a non-empty list of origin endpoint ids like [clean-hls, world-hls], got {show(values)}",
             )
             return (), "endpoints"
         ok = True
         seen: set[str] = set()
         for i, value in enumerate(values, start=1):
-            problem = _id_problem(value, RESOURCE_ID.pattern, 256)
+            problem = _id_problem(value, RESOURCE_ID)
             if problem:
                 self._error(label, f"endpoints[#{i}]", problem)
                 ok = False
@@ -837,10 +826,12 @@ class _FileReader:
             self._error(entry, field, str(err))
             return None
         if seconds < 0:
-            self._error(entry, field, f"{_show(value)} is negative; padding is 0 or more")
+            self._error(entry, field, f"{show(value)} is negative; padding is 0 or more")
             return None
         if seconds > MAX_PADDING.total_seconds():
-            self._error(entry, field, f"{_show(value)} is {_span(timedelta(seconds=seconds))}; padding is at most 6 h")
+            self._error(
+                entry, field, f"{show(value)} is {duration_text(timedelta(seconds=seconds))}; padding is at most 6 h"
+            )
             return None
         return timedelta(seconds=seconds)
 
@@ -850,7 +841,7 @@ class _FileReader:
                 entry,
                 field,
                 f"must be a mapping like {{s3_bucket: my-bucket}} (keys {', '.join(DESTINATION_FIELDS)}), "
-                f"got {_show(value)}",
+                f"got {show(value)}",
             )
             return None
         self._fields(value, DESTINATION_FIELDS, entry, field + ".")
@@ -879,18 +870,17 @@ class _FileReader:
         """The manifest key template rendered for each endpoint, and every output key the harvest
         plan derives from it (endpoint folder, ``part-NN/``, ``clips/<name>/``), must be usable S3
         keys: the validate task renders them the same way, with ``{date}`` of the padded start."""
-        start = padded[0]
-        date = f"{start.year:04d}-{start.month:02d}-{start.day:02d}"
-        parts = len(split_window(HarvestWindow(_pdt(padded[0]), _pdt(padded[1]))))
-        outputs = ["full"] if parts == 1 else [f"part-{i:02d}" for i in range(1, parts + 1)]
-        outputs += [f"clip-{clip.name}" for clip in clips]
+        window = HarvestWindow(utc_datetime(padded[0]), utc_datetime(padded[1]))
+        parts = len(split_window(window))
+        outputs = [FULL_OUTPUT] if parts == 1 else [part_output(i) for i in range(1, parts + 1)]
+        outputs += [clip_output(c.name) for c in clips]
         multi = len(endpoints) > 1
         for endpoint in endpoints:
-            rendered = template.replace("{event_id}", event_id).replace("{origin_endpoint_id}", endpoint)
-            rendered = rendered.replace("{date}", date)
+            rendered = render_manifest_key(template, event_id=event_id, origin_endpoint_id=endpoint, start=padded[0])
+            assert rendered is not None  # every placeholder has a value
             reasons = manifest_key_problems(rendered)
             for reason in reasons:
-                self._error(entry, "destination.manifest_key", f"{_show(rendered)} (rendered) {reason}")
+                self._error(entry, "destination.manifest_key", f"{show(rendered)} (rendered) {reason}")
             if reasons:
                 return
             # The outputs' keys only add safe folders to a usable key: only their length can break.
@@ -900,7 +890,7 @@ class _FileReader:
                     self._error(
                         entry,
                         "destination.manifest_key",
-                        f"{_show(key)} (output {output} from {endpoint}, rendered from {_show(template)}) {reason}",
+                        f"{show(key)} (output {output} from {endpoint}, rendered from {show(template)}) {reason}",
                     )
                     return
 
@@ -913,7 +903,7 @@ class _FileReader:
         padded: tuple[datetime, datetime] | None,
     ) -> tuple[Clip, ...]:
         if not isinstance(value, list):
-            self._error(label, "clips", f"must be a list of clips (name, start, end), got {_show(value)}")
+            self._error(label, "clips", f"must be a list of clips (name, start, end), got {show(value)}")
             return ()
         clips: list[Clip] = []
         names: set[str] = set()
@@ -921,7 +911,7 @@ class _FileReader:
         for i, raw in enumerate(value, start=1):
             where = f"clips[#{i}]"
             if not isinstance(raw, dict):
-                self._error(label, where, f"must be a mapping with name, start and end; got {_show(raw)}")
+                self._error(label, where, f"must be a mapping with name, start and end; got {show(raw)}")
                 continue
             name = raw.get("name")
             name_ok = isinstance(name, str) and CLIP_NAME.pattern.fullmatch(name) is not None
@@ -930,14 +920,8 @@ class _FileReader:
             errors_before = len(self.errors)
             self._fields(raw, CLIP_FIELDS, label, where + ".")
             if not name_ok:
-                if name is None or name == "":
-                    self._error(label, where + ".name", "is required: lowercase letters, digits and -, at most 40")
-                else:
-                    self._error(
-                        label,
-                        where + ".name",
-                        f"{_show(name)} must be 1 to 40 characters, each a lowercase ASCII letter, digit or hyphen",
-                    )
+                problem = _id_problem(name, CLIP_NAME, required="lowercase letters, digits and -")
+                self._error(label, where + ".name", problem or "is not a clip name")
             elif name in names:
                 self._error(label, where + ".name", f"another clip of this event is already named {name!r}")
             else:
@@ -949,18 +933,20 @@ class _FileReader:
                     self._error(
                         label,
                         where + ".end",
-                        f"{_show(raw['end'])} is not after the clip's start {_show(raw['start'])}",
+                        f"{show(raw['end'])} is not after the clip's start {show(raw['start'])}",
                     )
-                elif end - start > MAX_CLIP:
+                elif end - start > MAX_HARVEST_DURATION:
                     self._error(
-                        label, where + ".end", f"the clip is {_span(end - start)} long; the harvest limit is 24 h"
+                        label,
+                        where + ".end",
+                        f"the clip is {duration_text(end - start)} long; the harvest limit is 24 h",
                     )
                 elif padded is not None and (start < padded[0] or end > padded[1]):
                     self._error(
                         label,
                         where,
-                        f"{_z_naive(start)} to {_z_naive(end)} is not inside the event's padded window "
-                        f"{_z_naive(padded[0])} to {_z_naive(padded[1])}",
+                        f"{z_time(start)} to {z_time(end)} is not inside the event's padded window "
+                        f"{z_time(padded[0])} to {z_time(padded[1])}",
                     )
                 elif (start, end) in windows or (start, end) == padded:
                     other = windows.get((start, end), "the full event")
@@ -973,18 +959,19 @@ class _FileReader:
                 else:
                     windows[(start, end)] = f"clip {name!r}" if name_ok else f"clip #{i}"
             if len(self.errors) == errors_before and start is not None and end is not None:
-                clips.append(Clip(name, _pdt(start), _pdt(end)))  # type: ignore[arg-type]
-        if clips and padded is not None and padded[1] - padded[0] > MAX_CLIP:
+                clips.append(Clip(name, utc_datetime(start), utc_datetime(end)))  # type: ignore[arg-type]
+        if clips and padded is not None and padded[1] - padded[0] > MAX_HARVEST_DURATION:
             self._clips_vs_parts(clips, label, padded)
         return tuple(clips)
 
     def _clips_vs_parts(self, clips: list[Clip], label: str, padded: tuple[datetime, datetime]) -> None:
-        parts = {(w.start, w.end) for w in split_window(HarvestWindow(_pdt(padded[0]), _pdt(padded[1])))}
-        for clip in clips:
-            if (clip.start, clip.end) in parts:
+        window = HarvestWindow(utc_datetime(padded[0]), utc_datetime(padded[1]))
+        parts = {(w.start, w.end) for w in split_window(window)}
+        for c in clips:
+            if (c.start, c.end) in parts:
                 self._error(
                     label,
-                    f"clips[{clip.name}]",
+                    f"clips[{c.name}]",
                     "has the same window as one of the event's 24-hour parts; harvests are identified by "
                     "endpoint and window, so it would not be harvested on its own",
                 )
@@ -993,73 +980,46 @@ class _FileReader:
 # --------------------------------------------------------------------------- field checks
 
 
-def _id_problem(value: object, pattern: re.Pattern[str], max_len: int) -> str | None:
+def _id_problem(value: object, rule: IdRule, required: str = "") -> str | None:
+    """Why ``value`` (read from YAML) is not an id of ``rule``; ``required`` says what to write when absent."""
     if value is None or value == "":
-        return "is required"
+        return f"is required: {required}, at most {rule.max_len} characters" if required else "is required"
     if not isinstance(value, str):
-        return f"must be text, got {_show(value)}{_quote_hint(value)}"
-    if pattern.fullmatch(value):
-        return None
-    rule = f"must be 1 to {max_len} characters, each an ASCII letter, digit, underscore or hyphen"
-    if len(value) > max_len:
-        return f"{rule}; got {len(value)} characters: {_show(value)}"
-    position, char = next((i, c) for i, c in enumerate(value) if not pattern.fullmatch(c))
-    return f"{rule}; {_show(value)} has {char!r} at position {position}"
-
-
-def _quote_hint(value: object) -> str:
-    if isinstance(value, bool) or value is None:
-        return " (YAML reads yes/no/on/off/true/false/null as special values: put the text in quotes)"
-    if isinstance(value, int | float):
-        return " (put it in quotes to make it text)"
-    return ""
+        return f"must be text, got {show(value)}{quote_hint(value)}"
+    return rule.problem(value)
 
 
 @lru_cache(maxsize=256)
 def _destination_problem_cached(key: str, value: str) -> str | None:
     if key == "s3_bucket":
         reasons = bucket_name_problems(value)
-        return f"{_show(value)} " + "; ".join(reasons) if reasons else None
-    if key == "role_arn":
-        if not ROLE_ARN_RE.fullmatch(value):
-            return f"{_show(value)} is not an IAM role ARN; expected the form arn:aws:iam::123456789012:role/NAME"
-        return None
+        return f"{show(value)} " + "; ".join(reasons) if reasons else None
+    if key == "role_arn":  # the form only: the run checks the deployment's partition
+        reason = role_arn_problem(value, None)
+        return f"{show(value)} {reason}" if reason else None
     if key == "packaging_group_id":
-        if value and not RESOURCE_ID.pattern.fullmatch(value):
-            return (
-                f"{_show(value)} must be 1 to 256 ASCII letters, digits, underscores or hyphens "
-                '(or "" for no VOD hand-off)'
-            )
-        return None
-    # manifest_key: a template; rendered per event later, here only its placeholders and literal text
+        reason = RESOURCE_ID.problem(value) if value else None
+        return f'{reason} (or "" for no VOD hand-off)' if reason else None
+    # manifest_key: a template, rendered per event later; here its placeholders and literal text
     try:
-        parsed = list(string.Formatter().parse(value))
-    except ValueError as err:
-        return (
-            f"template {_show(value)} has unbalanced braces ({err}); "
-            "placeholders are {event_id}, {date} and {origin_endpoint_id}"
-        )
-    bad = [name for _, name, spec, conv in parsed if name is not None and (name not in _PLACEHOLDERS or spec or conv)]
-    if bad:
-        return (
-            f"template {_show(value)} uses unknown placeholder {_show('{' + bad[0] + '}')}; "
-            "only {event_id}, {date} and {origin_endpoint_id} are available"
-        )
-    sample = value.replace("{event_id}", "event").replace("{origin_endpoint_id}", "endpoint")
-    reasons = manifest_key_problems(sample.replace("{date}", "2026-01-01"))
-    return f"template {_show(value)} " + "; ".join(reasons) if reasons else None
+        sample = render_manifest_key(value, event_id="event", origin_endpoint_id="endpoint", start=_SAMPLE_START)
+    except TemplateError as err:
+        return f"template {show(value)} {err}"
+    assert sample is not None  # every placeholder has a value
+    reasons = manifest_key_problems(sample)
+    return f"template {show(value)} " + "; ".join(reasons) if reasons else None
 
 
-_PLACEHOLDERS = ("event_id", "date", "origin_endpoint_id")
+_SAMPLE_START = datetime(2026, 1, 1)
 
 
 def _destination_problem(key: str, value: object) -> str | None:
     if not isinstance(value, str):
-        return f"must be text, got {_show(value)}{_quote_hint(value)}"
+        return f"must be text, got {show(value)}{quote_hint(value)}"
     if value == "" and key != "packaging_group_id":
         return "must not be empty; remove the line to use the deployment default"
     if len(value) > 2048:
-        return f"{_show(value)} is far too long"
+        return f"{show(value)} is far too long"
     return _destination_problem_cached(key, value)
 
 
@@ -1074,7 +1034,7 @@ def _unknown_field(key: object, known: Sequence[str]) -> str:
 def _field_name(key: object) -> str:
     if isinstance(key, str) and 0 < len(key) <= 64 and key.isprintable():
         return key
-    return _show(key)
+    return show(key)
 
 
 def _lines(numbers: list[int]) -> str:
@@ -1102,10 +1062,10 @@ def _zone(name: object) -> tzinfo | str:
         if zone is not None:
             return zone
     if not isinstance(name, str) or not name:
-        return f"must be an IANA time zone name like America/New_York, got {_show(name)}"
+        return f"must be an IANA time zone name like America/New_York, got {show(name)}"
     if name in _NOT_PLACES or name.startswith("right/"):
         return (
-            f"{_show(name)} is not a place's time zone (the host's own setting or a tz database artefact); "
+            f"{show(name)} is not a place's time zone (the host's own setting or a tz database artefact); "
             "name the zone, like America/New_York"
         )
     if len(name) <= 64 and name.isprintable():
@@ -1124,62 +1084,44 @@ def _zone(name: object) -> tzinfo | str:
             _ALL_ZONES.extend(sorted(zoneinfo.available_timezones() - _NOT_PLACES))
         close = difflib.get_close_matches(name, _ALL_ZONES, n=1, cutoff=0.7)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{_show(name)} is not a known IANA time zone (like America/New_York or Europe/London){hint}"
+    return f"{show(name)} is not a known IANA time zone (like America/New_York or Europe/London){hint}"
 
 
 def _utc_naive(value: object, zone: tzinfo | None, zone_name: str | None) -> datetime | str:
-    """``value`` (an ISO time with an offset, or a wall time in ``zone``) as a naive UTC datetime,
+    """``value`` (a time with an offset, or a wall time in ``zone``) as a naive UTC datetime,
     or a message saying why it is not one."""
-    if not isinstance(value, str):
-        return f"must be a date and time like {_EXAMPLE_LOCAL} or {_EXAMPLE_OFFSET}, got {_show(value)}"
-    hint = f"write it like {_EXAMPLE_LOCAL} (local time) or {_EXAMPLE_OFFSET}"
-    match = _TIME_RE.fullmatch(value) if len(value) <= 40 else None
-    if match is None and len(value) <= 40 and ("t" in value or "z" in value):
-        match = _TIME_RE.fullmatch(value.upper())  # RFC 3339 allows a lowercase t and z
-    if match is None:
-        return f"{_show(value)} is not a date and time; {hint}"
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    if not _MIN_YEAR <= int(year) <= _MAX_YEAR:
-        return f"{_show(value)} is not between the years {_MIN_YEAR} and {_MAX_YEAR}"
-    try:
-        wall = datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second) if second else 0,
-            int(fraction.ljust(6, "0")) if fraction else 0,
-        )
-    except ValueError:
-        return f"{_show(value)} is not a valid date and time (check the day, hour and minutes)"
-    if offset is not None:
-        if offset == "Z":
-            return wall
-        hours, minutes = int(offset[1:3]), int(offset[-2:]) if len(offset) > 3 else 0
-        if hours > 18 or minutes > 59:
-            return f"{_show(value)} has an impossible UTC offset {offset}"
-        delta = timedelta(hours=hours, minutes=minutes)
-        return wall + delta if offset[0] == "-" else wall - delta
+    read = read_wall_time(value, _TIME_HINT)
+    if isinstance(read, str):
+        return read
+    if not _MIN_YEAR <= read.wall.year <= _MAX_YEAR:
+        return f"{show(value)} is not between the years {_MIN_YEAR} and {_MAX_YEAR}"
+    if read.offset is not None:
+        return read.utc()
     if zone is None:
         return (
-            f"{_show(value)} has no UTC offset and no time zone is set; add `timezone:` to the file or the entry, "
+            f"{show(value)} has no UTC offset and no time zone is set; add `timezone:` to the file or the entry, "
             f"or write the offset like {_EXAMPLE_OFFSET}"
         )
+    wall = read.wall
     first = wall.replace(tzinfo=zone).utcoffset()
-    second_offset = wall.replace(tzinfo=zone, fold=1).utcoffset()
-    assert first is not None and second_offset is not None
-    if first == second_offset:
+    second = wall.replace(tzinfo=zone, fold=1).utcoffset()
+    assert first is not None and second is not None
+    if first == second:
         return wall - first
-    text = value.strip()
-    if first > second_offset:  # clocks went back: the wall time happens twice
+    return _not_one_instant(str(value), first, second, zone_name)
+
+
+def _not_one_instant(written: str, first: timedelta, second: timedelta, zone_name: str | None) -> str:
+    """Why a wall time whose two readings (``fold`` 0 and 1) have other offsets is no single instant."""
+    if first > second:  # clocks went back: the wall time happens twice
+        text = written.strip()
         return (
-            f"{_show(value)} happens twice in {zone_name} (clocks go back {_span(first - second_offset)} that night); "
-            f"add the offset to say which: {text}{_offset_text(first)} (the first) or "
-            f"{text}{_offset_text(second_offset)} (the second)"
+            f"{show(written)} happens twice in {zone_name} (clocks go back {duration_text(first - second)} that "
+            f"night); add the offset to say which: {text}{_offset_text(first)} (the first) or "
+            f"{text}{_offset_text(second)} (the second)"
         )
     return (
-        f"{_show(value)} does not exist in {zone_name}: clocks skip forward {_span(second_offset - first)} "
+        f"{show(written)} does not exist in {zone_name}: clocks skip forward {duration_text(second - first)} "
         "that night (daylight saving time); pick a time outside the skipped hour or write an explicit offset"
     )
 
@@ -1189,54 +1131,3 @@ def _offset_text(offset: timedelta) -> str:
     sign = "-" if total < 0 else "+"
     hours, minutes = divmod(abs(total), 60)
     return f"{sign}{hours:02d}:{minutes:02d}"
-
-
-def _pdt(naive_utc: datetime) -> pendulum.DateTime:
-    """A naive UTC datetime (or an aware one already in UTC) as a pendulum DateTime in UTC."""
-    n = naive_utc
-    return pendulum.DateTime(n.year, n.month, n.day, n.hour, n.minute, n.second, n.microsecond, tzinfo=_UTC)
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def _show(value: object) -> str:
-    """A short, escaped rendering of an untrusted value for a message (never raises)."""
-    if isinstance(value, str):
-        shown = repr(value[:_CLIP])
-        return shown if len(value) <= _CLIP else f"{shown}... ({len(value)} characters)"
-    try:
-        text = repr(value)
-    except Exception:  # e.g. an int too long to convert to text
-        return f"{type(value).__name__} (too large to show)"
-    if len(text) > _CLIP:
-        text = text[:_CLIP] + "..."
-    return f"{_type_name(value)} {text}"
-
-
-def _type_name(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", type(None): "nothing (null)"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= 300 else text[:300] + "..."
-
-
-def _z(t: pendulum.DateTime) -> str:
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
-
-
-def _z_naive(t: datetime) -> str:
-    return _z(t)  # type: ignore[arg-type]  # same fields
-
-
-def _span(delta: timedelta) -> str:
-    total = int(delta.total_seconds())
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
-    parts.append(f"{seconds} s" if seconds or not any(parts) else "")
-    return " ".join(p for p in parts if p)
