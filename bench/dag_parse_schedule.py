@@ -99,7 +99,7 @@ def loading_seconds(directory: Path, repeat: int) -> dict[str, float]:
         pass
     else:
         result["yaml_reader"] = best_of(repeat, lambda: read_yaml(text))
-    return {name: round(seconds, 4) for name, seconds in result.items()}
+    return {name: round(seconds, 6) for name, seconds in result.items()}
 
 
 def main() -> int:

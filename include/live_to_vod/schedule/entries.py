@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
+import pendulum
+
 from live_to_vod.field_rules import CLIP_NAME, EVENT_ID, RESOURCE_ID, IdRule
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.limits import MAX_HARVEST_DURATION, MAX_STARTOVER
@@ -149,6 +151,13 @@ class _FileReader:
         self.errors: list[ScheduleError] = []
         self.ids: list[tuple[str, int]] = []
         self.candidates: list[Candidate] = []
+        self.times_read: dict[tuple[str, str | None], datetime | str] = {}
+        self.instants: dict[datetime, pendulum.DateTime] = {}
+
+    def instant(self, naive_utc: datetime) -> pendulum.DateTime:
+        """``naive_utc`` as a pendulum DateTime in UTC, one object per instant of the file (they are immutable)."""
+        found = self.instants[naive_utc] = utc_datetime(naive_utc)
+        return found
 
     def error(self, entry: str | None, field: str | None, message: str) -> None:
         self.errors.append(ScheduleError(self.source, entry, field, message))
@@ -257,13 +266,14 @@ class _FileReader:
         if len(self.errors) > errors_before or cancelled is not False:
             return None
         assert padded is not None and times.start is not None and times.end is not None and endpoints
+        instants, instant = self.instants, self.instant
         event = ScheduledEvent(
             event_id=event_id,
             endpoints=endpoints,
-            start=utc_datetime(padded[0]),
-            end=utc_datetime(padded[1]),
-            scheduled_start=utc_datetime(times.start),
-            scheduled_end=utc_datetime(times.end),
+            start=instants.get(padded[0]) or instant(padded[0]),
+            end=instants.get(padded[1]) or instant(padded[1]),
+            scheduled_start=instants.get(times.start) or instant(times.start),
+            scheduled_end=instants.get(times.end) or instant(times.end),
             clips=clips,
             destination=destination,
             source=self.source,
@@ -435,10 +445,17 @@ class _FileReader:
         entry: str,
         prefix: str = "",
     ) -> datetime | None:
-        if field not in raw or raw[field] is None or raw[field] == "":
+        value = raw.get(field)
+        if value is None or value == "":
             self.error(entry, prefix + field, f"is required; write it like {EXAMPLE_LOCAL} or {EXAMPLE_OFFSET}")
             return None
-        parsed = utc_naive(raw[field], in_zone, zone_name)
+        if value.__class__ is str:  # a season repeats its times (kick-offs, endpoints): read each once
+            key = (value, zone_name)  # a zone name names one zone
+            parsed = self.times_read.get(key)
+            if parsed is None:
+                parsed = self.times_read[key] = utc_naive(value, in_zone, zone_name)
+        else:
+            parsed = utc_naive(value, in_zone, zone_name)
         if isinstance(parsed, str):
             self.error(entry, prefix + field, parsed)
             return None

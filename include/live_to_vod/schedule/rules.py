@@ -76,10 +76,12 @@ def _one_event_per_endpoint(unique: list[tuple[int, Candidate]], cross: list[_Pl
     accepted: list[ScheduledEvent] = []
     for order, cand in unique:
         event = cand.event
-        clash = next(
-            ((endpoint, reach[endpoint]) for endpoint in event.endpoints if _overlaps(event, reach.get(endpoint))),
-            None,
-        )
+        clash = None
+        for endpoint in event.endpoints:
+            other = reach.get(endpoint)
+            if other is not None and event.start < other.end:  # it starts no later: this one starts too soon
+                clash = (endpoint, other)
+                break
         if clash is not None:
             endpoint, other = clash
             where = "in this file" if other.source == event.source else f"in {other.source}"
@@ -96,8 +98,3 @@ def _one_event_per_endpoint(unique: list[tuple[int, Candidate]], cross: list[_Pl
             if other is None or other.end < event.end:
                 reach[endpoint] = event
     return accepted
-
-
-def _overlaps(event: ScheduledEvent, other: ScheduledEvent | None) -> bool:
-    """Whether ``event`` starts before ``other`` (which starts no later) ends."""
-    return other is not None and event.start < other.end
