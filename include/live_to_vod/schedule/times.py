@@ -77,6 +77,9 @@ def _zone_hint(name: str) -> str:
 def utc_naive(value: object, in_zone: tzinfo | None, zone_name: str | None) -> datetime | str:
     """``value`` (a time with an offset, or a wall time in ``in_zone``) as a naive UTC datetime,
     or a message saying why it is not one."""
+    if not isinstance(value, str):
+        # YAML reads an unquoted epoch or bare number as one; say what a time looks like here.
+        return f"must be a date and time like {EXAMPLE_LOCAL} or {EXAMPLE_OFFSET}, got {show(value)}"
     read = read_wall_time(value, _HINT)
     if isinstance(read, str):
         return read
