@@ -29,7 +29,6 @@ from devstack.net import free_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=60)

@@ -44,7 +44,6 @@ WINDOW_SECONDS = 120
 TERMINAL = {"success", "failed"}
 
 
-
 def seconds_between(a: str | None, b: str | None) -> float | None:
     if not a or not b:
         return None
@@ -135,8 +134,7 @@ def airflow_run(airflow: Any, mp: Any, notes: Notifications, conf: dict[str, Any
 def plain_run(c: dict[str, Any], notes: Notifications, demo: dict[str, Any], event_id: str, start, end) -> dict:
     """The same harvest without an orchestrator: what the DAG does, in a straight line."""
     from live_to_vod.harvest_request import HarvestWindow
-    from live_to_vod.s3_asset_store import S3AssetStore
-    from live_to_vod.verification import verify_vod_asset
+    from live_to_vod.verification import S3AssetStore, verify_vod_asset
 
     mp, vod, s3 = c["mediapackage"], c["mediapackage-vod"], c["s3"]
     window = HarvestWindow(start, end)

@@ -56,7 +56,6 @@ LADDER = ((192, 108, 24_000), (224, 126, 28_000), (256, 144, 32_000), (288, 162,
           (352, 198, 44_000))  # fmt: skip
 
 
-
 def build_asset(sibling, renditions, start: pendulum.DateTime, end: pendulum.DateTime) -> dict:
     """Write the asset into S3 on the service side, as the harvester does; return what was written."""
     from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE

@@ -111,7 +111,6 @@ def parse_job_time(value: object) -> pendulum.DateTime | None:
     return None
 
 
-
 def job_window(job: Mapping) -> HarvestWindow | None:
     """The job's ``StartTime``/``EndTime`` as a window; None when they are not one."""
     start, end = parse_job_time(job.get("StartTime")), parse_job_time(job.get("EndTime"))

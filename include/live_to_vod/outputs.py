@@ -94,7 +94,6 @@ def _epoch_us(t: datetime) -> int:
     return (naive - _EPOCH) // _MICROSECOND
 
 
-
 def plan_outputs(
     event_id: str,
     endpoints: Sequence[str],

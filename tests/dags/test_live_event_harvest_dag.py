@@ -59,8 +59,6 @@ EXAMPLE_EVENTS = [  # docs/examples/season-2026.yaml, in run order (by end); the
 ]
 
 
-
-
 def parse(schedule_dir: Path | str | None = None) -> DagBag:
     """The DAG folder parsed in this process, with ``LIVE_TO_VOD_SCHEDULE_DIR`` set (or unset: the
     deployment default, ``include/schedules``) while it is."""

@@ -386,11 +386,7 @@ def test_the_outputs_name_the_settings_they_feed(template):
 
 def test_the_local_stack_seeds_its_roles_with_these_documents():
     assert local_seed.IAM_DIR.resolve() == IAM_DIR.resolve()
-    assert local_seed.harvest_role_policy("b") == fill(
-        "harvest-role-permissions.json", Partition="aws", BucketName="b"
-    )
-    assert local_seed.vod_role_policy("b") == fill(
-        "vod-source-role-permissions.json", Partition="aws", BucketName="b"
-    )
+    assert local_seed.harvest_role_policy("b") == fill("harvest-role-permissions.json", Partition="aws", BucketName="b")
+    assert local_seed.vod_role_policy("b") == fill("vod-source-role-permissions.json", Partition="aws", BucketName="b")
     assert local_seed.harvest_role_trust("123456789012") == fill("harvest-role-trust.json", AccountId="123456789012")
     assert load("vod-source-role-trust.json") == local_seed.TRUST_MEDIAPACKAGE

@@ -20,8 +20,7 @@ from devstack.config import Settings
 from devstack.faults import DAMAGES, FaultControl, FaultRegistry
 from devstack.net import free_port
 from devstack.server import StackThread
-from live_to_vod.s3_asset_store import S3AssetStore
-from live_to_vod.verification import verify_vod_asset
+from live_to_vod.verification import S3AssetStore, verify_vod_asset
 from localrun.seed import TRUST_MEDIAPACKAGE, create_harvest_job, push_content, seed, vod_role_policy
 from tests.support.damage import DEFECT
 

@@ -13,8 +13,7 @@ import subprocess
 import pendulum
 import pytest
 
-from live_to_vod.s3_asset_store import S3AssetStore
-from live_to_vod.verification import verify_vod_asset
+from live_to_vod.verification import S3AssetStore, verify_vod_asset
 from localrun.seed import create_harvest_job, seed, wait_for_harvest_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.ffmpeg]

@@ -11,8 +11,7 @@ import av
 import m3u8
 import pytest
 
-from live_to_vod.s3_asset_store import S3AssetStore
-from live_to_vod.verification import verify_vod_asset
+from live_to_vod.verification import S3AssetStore, verify_vod_asset
 from localrun.seed import create_harvest_job, push_content, seed, wait_for_harvest_job
 
 pytestmark = pytest.mark.slow

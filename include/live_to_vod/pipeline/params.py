@@ -21,9 +21,7 @@ def _default(value: str) -> str:
 def _text(title: str, description: str, section: str, pattern: str | None = None, **schema: str) -> Param:
     if pattern is not None:
         schema["pattern"] = pattern
-    return Param(
-        default=None, type=["null", "string"], title=title, description=description, section=section, **schema
-    )
+    return Param(default=None, type=["null", "string"], title=title, description=description, section=section, **schema)
 
 
 def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
@@ -57,7 +55,8 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
             "Destination",
         ),
         "role_arn": _text(
-            "Harvest role ARN", "Role MediaPackage assumes to write to S3. " + _default(config.harvest_role_arn),
+            "Harvest role ARN",
+            "Role MediaPackage assumes to write to S3. " + _default(config.harvest_role_arn),
             "Destination",
         ),
         "packaging_group_id": _text(

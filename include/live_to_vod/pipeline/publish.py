@@ -31,9 +31,7 @@ class PublishHarvestedAssetOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("request", "harvest_job_id", "verification", "vod")
 
-    def __init__(
-        self, *, request: Any, harvest_job_id: Any, verification: Any, vod: Any = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, request: Any, harvest_job_id: Any, verification: Any, vod: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("outlets", [HARVESTED_ASSETS])
         super().__init__(**kwargs)
         self.request = request

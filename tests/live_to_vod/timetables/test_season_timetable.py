@@ -459,8 +459,6 @@ def test_a_10000_event_season_serializes_and_walks_quickly():
     assert len(infos) == 10_000 and len(back.slots) == 10_000
 
 
-
-
 SERIALIZE_THE_DAG = """
     import json
     import pendulum
