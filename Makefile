@@ -29,7 +29,8 @@ test: setup
 RELIABILITY_TESTS := tests/live_to_vod/aws/test_transient_faults_against_stack.py \
 	tests/live_to_vod/aws/test_permanent_faults_against_stack.py \
 	tests/live_to_vod/aws/test_hostile_input_against_stack.py \
-	tests/e2e/test_crash_recovery.py
+	tests/e2e/test_crash_recovery.py \
+	tests/e2e/test_harvest_notifications_airflow.py::test_per_event_wait_fails_with_the_reason_from_the_notification
 reliability: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(RELIABILITY_TESTS)
 	$(BIN)/python -m tests.support.reliability_report
