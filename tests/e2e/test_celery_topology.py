@@ -10,6 +10,7 @@ no database, no broker key (checked when the topology stops).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -66,11 +67,18 @@ def test_two_events_harvest_on_the_celery_workers(celery_deployment):
     assert hostnames and hostnames <= set(topology.worker_hostnames)
     print(f"task instances ran on {sorted(hostnames)} of {topology.worker_hostnames}")
     # Each one went through Celery: the workers stored every result in the topology's database.
+    # A worker stores a task's result after the task has reported its state: wait for the last ones.
     connection = topology.connect()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM celery_taskmeta WHERE status = 'SUCCESS'")
-            assert cursor.fetchone()[0] >= executions
+        stored = 0
+        deadline = time.monotonic() + 60
+        while stored < executions and time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM celery_taskmeta WHERE status = 'SUCCESS'")
+                stored = cursor.fetchone()[0]
+            if stored < executions:
+                time.sleep(1)
+        assert stored >= executions
     finally:
         connection.close()
     # The admin password never reaches a log of the topology.
