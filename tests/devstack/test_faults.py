@@ -414,11 +414,11 @@ def test_harvest_damage(stack, aws, demo, faults):
             named = [p.uri for p in parent.playlists] + [m.uri for m in parent.media if m.uri]
             assert [u for u in named if prefix + u not in objects]
         report = verify_vod_asset(
-            S3AssetStore(s3, bucket), prefix + "index.m3u8", demo["start"], demo["end"], decode_segments=False
+            S3AssetStore(s3, bucket), prefix + "index.m3u8", demo["start"], demo["end"], segments="listing"
         )
         assert DEFECT[damage] in {d.check for d in report.errors}, (damage, report.summary())
         assert faults.get(rules[damage]["id"])["fired"] == 1
     report = verify_vod_asset(
-        S3AssetStore(s3, bucket), "games/dmg-intact/index.m3u8", demo["start"], demo["end"], decode_segments=False
+        S3AssetStore(s3, bucket), "games/dmg-intact/index.m3u8", demo["start"], demo["end"], segments="listing"
     )
     assert report.ok, report.summary()

@@ -48,7 +48,7 @@ def test_harvest_to_playable_vod(aws, demo):
     assert job["Status"] == "SUCCEEDED"
 
     store = S3AssetStore(s3, demo["bucket"])
-    report = verify_vod_asset(store, "games/game-1/index.m3u8", start, end, decode_segments=True)
+    report = verify_vod_asset(store, "games/game-1/index.m3u8", start, end, segments="sampled")
     assert report.ok, report.summary()
     assert len(report.renditions) == 4  # 3 video + audio
     for rendition in report.renditions:

@@ -8,7 +8,7 @@ fails when the page is stale or when a check is defined but never reported. Rege
     python -m tests.support.verification_checks_page
 
 **Rules.** :data:`RULES` is the project's own checklist for a harvested HLS VOD asset: one
-numbered rule per line, ``HLS-1`` to ``HLS-20``. A check that enforces no numbered rule (input
+numbered rule per line, ``HLS-1`` to ``HLS-22``. A check that enforces no numbered rule (input
 caps, a verifier bug, leftovers) names :data:`ROBUSTNESS` instead.
 
 **Two severities, one id.** An id stays the same for the same fault wherever it is found, but two
@@ -161,6 +161,19 @@ RULES: tuple[Rule, ...] = (
         "TS segments decode",
         "A TS segment starts with the sync byte 0x47 and a PAT and PMT, decodes, and its timestamps increase.",
     ),
+    _hls(
+        21,
+        "segments belong to their rendition",
+        "Every media segment is a whole segment of its rendition: the container it claims (TS packets from "
+        "the first byte, fMP4 boxes that end inside the object), the rendition's streams and codec parameters "
+        "(the picture size the variant's RESOLUTION says), and a size that fits the rendition's bitrate.",
+    ),
+    _hls(
+        22,
+        "media time continues",
+        "Each segment's first media timestamp is where the #EXTINF durations before it say (within a quarter "
+        "of the target duration), except across a discontinuity: no segment repeats or skips time.",
+    ),
 )
 _RULE = {rule.number: rule for rule in RULES}
 
@@ -189,10 +202,37 @@ PARENT = Stage("parent", "The multivariant playlist", "The parent manifest and t
 MEDIA_PLAYLIST = Stage("media_playlist", "Media playlists", "The tags of each rendition playlist.")
 SEGMENTS = Stage("segments", "Segments", "Each segment line of a media playlist, against the listing.")
 WINDOW = Stage("window", "Renditions and the window", "The renditions against each other and the requested window.")
-DECODE = Stage("decode", "Decoding", "The first and last segment of each rendition, fetched and decoded with PyAV.")
+SIZES = Stage(
+    "sizes",
+    "Segment sizes",
+    "Every segment's size from the one listing, against its rendition's bitrate: no request.",
+)
+STRUCTURE = Stage(
+    "structure",
+    "Segment structure",
+    "The first bytes of a spread of segments (all of them in the full mode), probed for their container, "
+    "streams, codec parameters and first media timestamp, and compared across the rendition.",
+)
+DECODE = Stage(
+    "decode",
+    "Decoding",
+    "Whole segments decoded with PyAV: the first, the last, a deterministic sample and every suspect (all of "
+    "them in the full mode).",
+)
 VERIFIER = Stage("verifier", "The whole asset", "What the orchestration finds about the asset as a whole.")
 #: In the order the verifier runs them (URIs are checked wherever one is read).
-STAGES: tuple[Stage, ...] = (URIS, PLAYLISTS, PARENT, MEDIA_PLAYLIST, SEGMENTS, WINDOW, DECODE, VERIFIER)
+STAGES: tuple[Stage, ...] = (
+    URIS,
+    PLAYLISTS,
+    PARENT,
+    MEDIA_PLAYLIST,
+    SEGMENTS,
+    WINDOW,
+    SIZES,
+    STRUCTURE,
+    DECODE,
+    VERIFIER,
+)
 
 
 @dataclass(frozen=True)
@@ -548,6 +588,67 @@ WINDOW_END_LATE = _check(
     WINDOW,
 )
 
+# --------------------------------------------------------------------------- sizes
+TS_PACKET_SIZE = _check(
+    "ts-packet-size",
+    WARNING,
+    "A TS segment's listed size is not a whole number of 188-byte packets (truncated or padded?); it is read "
+    "and decoded to see.",
+    20,
+    SIZES,
+)
+SEGMENT_SIZE = _check(
+    "segment-size",
+    WARNING,
+    "A segment's bitrate (listed size x 8 / #EXTINF) is far outside its rendition's: below or above the "
+    "band around the rendition's median (widened by its own spread), or above 1.5 x the variant's "
+    "declared peak BANDWIDTH; it is read and decoded to see why.",
+    21,
+    SIZES,
+)
+
+# --------------------------------------------------------------------------- structure
+SYNC_BYTE = _check(
+    "sync-byte",
+    ERROR,
+    "A TS segment does not start with the sync byte 0x47, or loses it: a packet does not start 188 bytes "
+    "after the previous one (garbage or another format).",
+    21,
+    STRUCTURE,
+)
+PAT_PMT = _check(
+    "pat-pmt",
+    ERROR,
+    "A TS segment has no PAT, or no PMT it names, in its first packets.",
+    20,
+    STRUCTURE,
+)
+SEGMENT_STRUCTURE = _check(
+    "segment-structure",
+    ERROR,
+    "An fMP4 segment does not start with a segment box (styp, sidx, moof), holds a box no media segment "
+    "holds, has a box that ends past the object (truncated) or bytes after its last box (padded), or a "
+    "track fragment of a track its init segment does not have.",
+    21,
+    STRUCTURE,
+)
+SEGMENT_STREAMS = _check(
+    "segment-streams",
+    ERROR,
+    "A segment carries other streams or codec parameters than its rendition's other segments (another "
+    "rendition's segment), or a picture size other than the variant's RESOLUTION.",
+    21,
+    STRUCTURE,
+)
+MEDIA_TIME = _check(
+    "media-time",
+    ERROR,
+    "A segment's first media timestamp is not where the #EXTINF durations and its neighbouring segments put "
+    "it (by more than a quarter of the target duration): the rendition repeats or skips time there.",
+    22,
+    STRUCTURE,
+)
+
 # --------------------------------------------------------------------------- decode
 SEGMENT_TOO_LARGE = _check(
     "segment-too-large",
@@ -570,21 +671,6 @@ DECODE_FAILED = _check(
     ERROR,
     "A segment cannot be demuxed or decoded, has no audio or video frames, or a WebVTT segment does not "
     "start with WEBVTT.",
-    20,
-    DECODE,
-)
-SYNC_BYTE = _check("sync-byte", ERROR, "A TS segment does not start with the sync byte 0x47.", 20, DECODE)
-PAT_PMT = _check(
-    "pat-pmt",
-    ERROR,
-    "A TS segment has no PAT, or no PMT it names, in its first packets (or a packet there lost its sync byte).",
-    20,
-    DECODE,
-)
-TS_PACKET_SIZE = _check(
-    "ts-packet-size",
-    WARNING,
-    "A TS segment is not a whole number of 188-byte packets (a truncated upload?).",
     20,
     DECODE,
 )

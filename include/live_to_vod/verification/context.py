@@ -8,25 +8,42 @@ from typing import NamedTuple
 
 import pendulum
 
-from live_to_vod.verification.report import DefectLog, RenditionReport, to_pendulum
+from live_to_vod.text import clip
+from live_to_vod.verification.report import DefectLog, RenditionReport, SegmentReads, to_pendulum
 from live_to_vod.verification.store import AssetReader
 from live_to_vod.verification.uris import dirname
 
-__all__ = ["Context", "Rendition", "SampleSegment"]
+__all__ = ["Context", "Rendition", "SegmentRef", "segment_where"]
 
 _AUDIO_TOLERANCE_SECONDS = 0.1
 #: The kinds of rendition that carry media on the timeline (I-frame playlists do not).
 TIMED_KINDS = ("video", "audio", "subtitles")
 
 
-class SampleSegment(NamedTuple):
-    """A segment the decode stage fetches: the first and the last usable one of a rendition."""
+class SegmentRef(NamedTuple):
+    """A usable media segment of a rendition, as the segment walk found it in the listing.
+
+    ``index`` is its position in the playlist, ``start`` its start on the playlist's own
+    timeline (the #EXTINF durations before it) and ``epoch`` the number of discontinuities
+    before it: media timestamps are only compared within one epoch.
+    """
 
     index: int
     uri: str
     key: str
     duration: float
+    size: int
     init_key: str | None
+    epoch: int
+    start: float
+
+    def where(self, playlist_key: str) -> str:
+        return segment_where(playlist_key, self.index, self.uri)
+
+
+def segment_where(playlist_key: str, index: int, uri: str) -> str:
+    """Where a defect of a segment is: its playlist, its number there and its URI."""
+    return f"{playlist_key} segment #{index} ({clip(uri, 80)})"
 
 
 @dataclass
@@ -51,7 +68,11 @@ class Rendition:
     first_duration: float = 0.0
     last_time: float | None = None
     last_duration: float = 0.0
-    sample_segments: list[SampleSegment] = field(default_factory=list)
+    average_bandwidth: int | None = None
+    #: Every usable segment (listed, not empty, not a byte range), in playlist order.
+    media_segments: list[SegmentRef] = field(default_factory=list)
+    #: Positions in ``media_segments`` the listing found odd, and why: read and decoded whole.
+    suspects: dict[int, str] = field(default_factory=dict)
     checked: bool = False
     parsed: bool = False
     first_pdt: pendulum.DateTime | None = None  # the first segment's own PDT, when it has one
@@ -106,6 +127,7 @@ class Context:
     max_segment_bytes: int
     defects: DefectLog = field(default_factory=DefectLog)
     renditions: list[Rendition] = field(default_factory=list)
+    reads: SegmentReads = field(default_factory=SegmentReads)
     #: The asset prefix: the parent manifest's "directory".
     prefix: str = field(init=False)
 

@@ -7,12 +7,16 @@ cap that is hit becomes a defect (see the catalog), never an exception or an unb
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_FULL_MAX_BYTES",
     "DEFAULT_MAX_SEGMENT_BYTES",
     "MAX_DEFECTS_PER_CHECK",
     "MAX_KEY_TAGS",
     "MAX_PLAYLIST_BYTES",
     "MAX_PLAYLIST_LINES",
+    "MAX_PROBED_SEGMENTS",
     "MAX_RENDITIONS",
+    "MAX_SUSPECT_READS",
+    "MIN_PROBES_PER_RENDITION",
     "MiB",
 ]
 
@@ -38,3 +42,13 @@ MAX_DEFECTS_PER_CHECK = 20
 MAX_KEY_TAGS = 16
 #: Default cap on a segment fetched for decoding (``max_segment_bytes`` overrides it).
 DEFAULT_MAX_SEGMENT_BYTES = 64 * MiB
+#: Segments read per asset in the sampled mode (probed or decoded), shared by the timed renditions:
+#: 24 h x 6 renditions then costs 260 listing pages + 7 playlists + ~120 segment reads, under 400.
+MAX_PROBED_SEGMENTS = 120
+#: ... but at least this many per rendition (first, last and a spread between them).
+MIN_PROBES_PER_RENDITION = 8
+#: Suspects of the size stage, and segments the probes found wrong, read whole and decoded per
+#: rendition; the listing's warnings still name every suspect.
+MAX_SUSPECT_READS = 8
+#: ``auto`` decodes every segment of an asset whose segments total at most this (clips, short events).
+DEFAULT_FULL_MAX_BYTES = 512 * MiB

@@ -188,12 +188,13 @@ def _check_variants(ctx: Context, playlists: list[dict], groups: dict[str, set[s
         if uri is None:
             continue
         bandwidth, resolution, codecs = info.get("bandwidth"), info.get("resolution"), info.get("codecs")
-        frame_rate = info.get("frame_rate")
+        frame_rate, average = info.get("frame_rate"), info.get("average_bandwidth")
         children.add(
             uri,
             "audio" if audio_only and not resolution else "video",
             "rendition",
             bandwidth=bandwidth if isinstance(bandwidth, int) else None,
+            average_bandwidth=average if isinstance(average, int) else None,
             resolution=str(resolution).strip('"') if resolution else None,
             codecs=str(codecs) if codecs else None,
             frame_rate=frame_rate if isinstance(frame_rate, float) else None,

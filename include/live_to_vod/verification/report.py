@@ -6,7 +6,7 @@ defect's id and severity come from it) and caps the repeats of one check in one 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ import pendulum
 from live_to_vod.verification.catalog import ERROR, Check
 from live_to_vod.verification.limits import MAX_DEFECTS_PER_CHECK
 
-__all__ = ["Defect", "DefectLog", "RenditionReport", "VerificationReport"]
+__all__ = ["Defect", "DefectLog", "RenditionReport", "SegmentReads", "VerificationReport"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -112,6 +112,28 @@ class RenditionReport:
         ]
 
 
+@dataclass
+class SegmentReads:
+    """What a verification read of the media segments: ``mode`` (``full``, ``sampled`` or ``listing``),
+    segments ``probed`` (their first bytes) and ``decoded`` (whole), and their bytes against the
+    bytes the listing says the segments hold."""
+
+    mode: str = "listing"
+    probed: int = 0
+    decoded: int = 0
+    bytes_read: int = 0
+    bytes_listed: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"segments read ({self.mode}): {self.probed} probed, {self.decoded} decoded whole; "
+            f"{self.bytes_read} of {self.bytes_listed} segment bytes"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass(frozen=True)
 class VerificationReport:
     """The outcome of :func:`~live_to_vod.verification.verify_vod_asset`."""
@@ -126,6 +148,7 @@ class VerificationReport:
     #: ``get_object`` call. (The S3 adapter also counts its ListObjectsV2 pages.)
     requests: int
     prefix: str = ""
+    reads: SegmentReads = field(default_factory=SegmentReads)
 
     @property
     def errors(self) -> tuple[Defect, ...]:
@@ -165,6 +188,7 @@ class VerificationReport:
             f"{self.total_bytes} bytes, {self.duration_seconds:.3f} s; "
             f"{self.objects_listed} object(s) listed under {self.prefix or '(bucket root)'}, "
             f"{self.requests} store request(s)",
+            f"  {self.reads.describe()}",
         ]
         for r in self.renditions:
             extras = r.attributes()
@@ -193,6 +217,7 @@ class VerificationReport:
             "duration_seconds": self.duration_seconds,
             "objects_listed": self.objects_listed,
             "requests": self.requests,
+            "reads": self.reads.to_dict(),
             "renditions": [r.to_dict() for r in self.renditions],
             "defects": [d.to_dict() for d in self.defects],
         }

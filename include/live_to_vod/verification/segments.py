@@ -4,8 +4,8 @@
 its duration (:meth:`_SegmentWalk.duration`), its place on the wall clock
 (:meth:`_SegmentWalk.timeline`: program date times, gaps and overlaps) and its object
 (:meth:`_SegmentWalk.segment_object`: URI confinement, existence and size from the one listing,
-init segment, byte range). Nothing is fetched here; the first and last usable segments are
-kept for the decode stage. fMP4/CMAF box checks of the segments named here will live in ``fmp4.py``.
+init segment, byte range). Nothing is fetched here; every usable segment is kept (with its size
+and place on the timeline) for the :mod:`.sizes` and :mod:`.structure` stages.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pendulum
 
 from live_to_vod.text import clip
 from live_to_vod.verification import catalog
-from live_to_vod.verification.context import Context, Rendition, SampleSegment
+from live_to_vod.verification.context import Context, Rendition, SegmentRef, segment_where
 from live_to_vod.verification.media_types import FMP4_EXTENSIONS
 from live_to_vod.verification.report import fmt_ts
 from live_to_vod.verification.uris import basename, dirname, extension, resolve
@@ -69,8 +69,8 @@ class _SegmentWalk:
         self.backfill_ok = True
         self.first_time: float | None = None
         self.first_duration = 0.0
-        self.first_usable: tuple | None = None
-        self.last_usable: tuple | None = None
+        self.epoch = 0
+        self.usable: list[SegmentRef] = []
 
     def run(self, segments: list) -> None:
         """Each segment line: its duration, its place on the timeline, then its object."""
@@ -87,8 +87,10 @@ class _SegmentWalk:
                 )
                 continue
             uri = str(uri)
+            if seg.get("discontinuity") and index > 0:
+                self.epoch += 1
             self.count += 1
-            where = f"{key} segment #{index} ({clip(uri, 80)})"
+            where = segment_where(key, index, uri)
             duration = duration_of(seg, uri, where)
             timeline(index, seg, uri, where, duration)
             if seg.get("gap_tag"):
@@ -215,10 +217,8 @@ class _SegmentWalk:
         self.total_bytes += size
         if init is not None and init_key is None:
             return  # its init segment is unusable (already reported)
-        sample = (index, uri, skey, duration, init_key)  # a SampleSegment once the walk is done
-        if self.first_usable is None:
-            self.first_usable = sample
-        self.last_usable = sample
+        start = self.total_duration - duration
+        self.usable.append(SegmentRef(index, uri, skey, duration, size, init_key, self.epoch, start))
 
     def _segment_key(self, uri: str, where: str) -> str | None:
         """The segment's key when it is inside the prefix, not a playlist, listed and not empty."""
@@ -326,7 +326,4 @@ class _SegmentWalk:
         r.first_time = self.first_time
         r.first_duration = self.first_duration
         r.last_time, r.last_duration = self.prev_time, self.prev_duration
-        samples = [SampleSegment(*s) for s in (self.first_usable, self.last_usable) if s is not None]
-        if len(samples) == 2 and samples[0].index == samples[1].index:
-            samples = samples[:1]
-        r.sample_segments = samples
+        r.media_segments = self.usable

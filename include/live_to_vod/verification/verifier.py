@@ -4,12 +4,15 @@
 2. the parent manifest (:mod:`.parent`), which finds the renditions;
 3. each rendition playlist (:mod:`.media_playlist`, then :mod:`.segments`);
 4. the renditions against each other and the window (:mod:`.window`);
-5. with ``decode_segments``, the first and last segment of each rendition (:mod:`.decode`);
-6. objects no playlist names.
+5. every segment's size from the listing (:mod:`.sizes`);
+6. unless ``segments="listing"``, the segments :mod:`.sampling` plans are read, probed, decoded
+   and compared (:mod:`.structure`, :mod:`.decode`): a spread of them (``sampled``) or every one
+   (``full``); ``auto`` is ``full`` for an asset of at most ``full_max_bytes``;
+7. objects no playlist names.
 
 Each stage runs guarded: a bug that hostile input triggers becomes a ``verifier-error`` defect
 and the other stages still run. Store errors other than a missing key propagate unchanged.
-fMP4/CMAF (``fmp4.py``), DASH (``dash.py``) and MP4 (``mp4.py``) stages will be added here.
+DASH (``dash.py``) and MP4 (``mp4.py``) stages will be added here.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import pendulum
 from live_to_vod.text import clip
 from live_to_vod.verification import catalog
 from live_to_vod.verification.context import Context
-from live_to_vod.verification.decode import decode_rendition
-from live_to_vod.verification.limits import DEFAULT_MAX_SEGMENT_BYTES, MAX_PLAYLIST_BYTES
+from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES, DEFAULT_MAX_SEGMENT_BYTES, MAX_PLAYLIST_BYTES
 from live_to_vod.verification.media_playlist import check_media_playlist
 from live_to_vod.verification.parent import check_parent
 from live_to_vod.verification.report import VerificationReport
+from live_to_vod.verification.sampling import MODES, plan_reads
+from live_to_vod.verification.sizes import check_segment_sizes
 from live_to_vod.verification.store import AssetReader, AssetStore, StoreFailure
+from live_to_vod.verification.structure import read_segments
 from live_to_vod.verification.uris import dirname
 from live_to_vod.verification.window import check_across_renditions, check_window
 
@@ -40,7 +45,8 @@ def verify_vod_asset(
     window_start: pendulum.DateTime,
     window_end: pendulum.DateTime,
     *,
-    decode_segments: bool = True,
+    segments: str = "auto",
+    full_max_bytes: int = DEFAULT_FULL_MAX_BYTES,
     max_playlist_bytes: int = MAX_PLAYLIST_BYTES,
     pdt_tolerance_seconds: float = 0.05,
     max_segment_bytes: int = DEFAULT_MAX_SEGMENT_BYTES,
@@ -50,11 +56,17 @@ def verify_vod_asset(
     ``[window_start, window_end)`` is the requested harvest window. The prefix
     (the manifest's "directory") is listed once; playlists are fetched (at most
     ``max_playlist_bytes`` each, :data:`MAX_PLAYLIST_LINES` lines, :data:`MAX_RENDITIONS`
-    children of the parent); with ``decode_segments`` the first and last
-    segment of every audio/video rendition are fetched (when at most
-    ``max_segment_bytes``) and decoded with PyAV. Problems with the asset are
+    children of the parent). ``segments`` says how media segments are read:
+    ``sampled`` (the first and last of each rendition, a spread between them and every
+    segment the listing finds odd), ``full`` (every one, decoded), ``auto`` (``full`` when the
+    asset's segments total at most ``full_max_bytes``, else ``sampled``) or ``listing`` (none).
+    A segment is decoded only when at most ``max_segment_bytes``. Problems with the asset are
     returned as defects; only store failures other than ``KeyError`` raise.
     """
+    if segments not in MODES:
+        raise ValueError(f"segments must be one of {', '.join(MODES)}, got {segments!r}")
+    if full_max_bytes < 0:
+        raise ValueError("full_max_bytes must not be negative")
     if not manifest_key or manifest_key.endswith("/"):
         raise ValueError(f"manifest_key must name an object, got {manifest_key!r}")
     start = pendulum.instance(window_start)
@@ -73,12 +85,12 @@ def verify_vod_asset(
         max_segment_bytes=max_segment_bytes,
     )
     try:
-        return _run(ctx, decode_segments=decode_segments)
+        return _run(ctx, segments, full_max_bytes)
     except StoreFailure as failure:
         raise failure.original from None
 
 
-def _run(ctx: Context, *, decode_segments: bool) -> VerificationReport:
+def _run(ctx: Context, segments: str, full_max_bytes: int) -> VerificationReport:
     manifest_key, prefix = ctx.manifest_key, ctx.prefix
     ctx.reader.list()
     _guard(ctx, manifest_key, "checking the parent manifest", check_parent, ctx)
@@ -88,9 +100,16 @@ def _run(ctx: Context, *, decode_segments: bool) -> VerificationReport:
             _guard(ctx, rendition.key, "checking the rendition", check_media_playlist, ctx, rendition)
     _guard(ctx, manifest_key, "comparing renditions", check_across_renditions, ctx)
     _guard(ctx, manifest_key, "checking the window", check_window, ctx)
-    if decode_segments:
-        for rendition in ctx.renditions:
-            _guard(ctx, rendition.label(), "decoding segments", decode_rendition, ctx, rendition)
+    timed = [r for r in ctx.renditions if r.timed]
+    for rendition in timed:
+        _guard(ctx, rendition.label(), "judging segment sizes", check_segment_sizes, ctx, rendition)
+    if segments == "auto":
+        segments = "full" if sum(r.bytes for r in timed) <= full_max_bytes else "sampled"
+    ctx.reads.mode = segments
+    ctx.reads.bytes_listed = sum(r.bytes for r in timed)
+    for rendition in timed:
+        plan = plan_reads(rendition, segments, len(timed))
+        _guard(ctx, rendition.label(), "reading segments", read_segments, ctx, rendition, plan)
     _guard(ctx, prefix or manifest_key, "listing unreferenced objects", _check_unreferenced, ctx)
     return VerificationReport(
         manifest_key=manifest_key,
@@ -101,6 +120,7 @@ def _run(ctx: Context, *, decode_segments: bool) -> VerificationReport:
         objects_listed=len(ctx.objects),
         requests=ctx.reader.requests,
         prefix=prefix,
+        reads=ctx.reads,
     )
 
 

@@ -43,7 +43,7 @@ def test_not_vod_playlist_type_and_missing_media_sequence():
 
 def test_decimal_extinf_needs_version_3():
     asset = good_asset(version=2)
-    report = verify(asset, decode_segments=False)
+    report = verify(asset, segments="listing")
     assert len(defects(report, "version")) == 4
     assert "needs version 3" in defects(report, "version")[0].message
 
@@ -55,7 +55,7 @@ def test_encrypted_rendition():
         "#EXT-X-PLAYLIST-TYPE:VOD\n",
         '#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-KEY:METHOD=AES-128,URI="https://keys.example.com/k"\n',
     )
-    (defect,) = defects(verify(asset, decode_segments=False), "encrypted")
+    (defect,) = defects(verify(asset, segments="listing"), "encrypted")
     assert defect.location == f"{PREFIX}index_1.m3u8" and "AES-128" in defect.message
 
 

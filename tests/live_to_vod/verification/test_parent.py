@@ -69,7 +69,7 @@ def test_stream_inf_without_bandwidth_is_an_error_without_codecs_a_warning():
         ',CODECS="avc1.64000a,mp4a.40.2",FRAME-RATE=10.000,AUDIO="aac"\nindex_2',
         ',AUDIO="aac"\nindex_2',
     )
-    report = verify(asset, decode_segments=False)
+    report = verify(asset, segments="listing")
     assert defects(report, "stream-inf-bandwidth")[0].severity == "error"
     assert defects(report, "stream-inf-codecs")[0].severity == "warning"
     assert not report.ok
@@ -82,7 +82,7 @@ def test_missing_codecs_alone_is_only_a_warning():
         ',CODECS="avc1.64000a,mp4a.40.2",FRAME-RATE=10.000,AUDIO="aac"\nindex_2',
         ',AUDIO="aac"\nindex_2',
     )
-    report = verify(asset, decode_segments=False)
+    report = verify(asset, segments="listing")
     assert report.ok and checks(report) == {"stream-inf-codecs"}
 
 
@@ -121,7 +121,8 @@ def test_parent_with_thousands_of_variants_reads_a_bounded_number_of_playlists()
     error(report, "too-many-renditions", location=MANIFEST, says="5000 distinct playlists")
     assert len(store.gets()) == 1 + MAX_RENDITIONS
     assert len(report.renditions) == MAX_RENDITIONS
-    assert len(report.defects) < 10 and len(json.dumps(report.to_dict())) < 200_000
+    # BANDWIDTH=1..100 is far below what the segments carry: one segment-size warning per variant, capped
+    assert len(report.defects) < 10 + MAX_DEFECTS_PER_CHECK + 1 and len(json.dumps(report.to_dict())) < 200_000
 
 
 def test_parent_with_thousands_of_broken_variants_gives_a_bounded_report():

@@ -28,7 +28,7 @@ def test_playlist_larger_than_listed_is_cut_by_max_bytes():
             return [StoredObject(o.key, min(o.size, 10)) for o in super().list_objects(prefix)]
 
     store = LyingStore(good_asset().objects)
-    report = verify(store, max_playlist_bytes=300, decode_segments=False)
+    report = verify(store, max_playlist_bytes=300, segments="listing")
     assert "playlist-too-large" in checks(report)
 
 
@@ -63,7 +63,7 @@ def test_m3u8_garbage_becomes_a_parse_error_defect(bad_line):
 def test_nan_extinf_with_pdt_is_a_parse_error_at_its_line():
     asset = good_asset()
     asset.edit("index_1.m3u8", "#EXTINF:2.000,\nindex_1_00101.ts", "#EXTINF:nan,\nindex_1_00101.ts")
-    report = verify(asset, decode_segments=False)
+    report = verify(asset, segments="listing")
     (defect,) = defects(report, "parse-error")
     assert "near line 11 ('#EXTINF:nan,')" in defect.message
     assert "unreferenced-object" not in checks(report)

@@ -29,7 +29,7 @@ def test_iframe_byterange_past_the_end_of_its_segment():
     iframe = "#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n"
     iframe += "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-I-FRAMES-ONLY\n#EXTINF:2,\n#EXT-X-BYTERANGE:999999@0\n"
     asset.put_text("iframe_1.m3u8", iframe + "index_1_00100.ts\n#EXT-X-ENDLIST\n")
-    (defect,) = defects(verify(asset, decode_segments=False), "byterange")
+    (defect,) = defects(verify(asset, segments="listing"), "byterange")
     assert defect.location == f"{PREFIX}iframe_1.m3u8 segment #0 (index_1_00100.ts)"
     assert "999999@0" in defect.message
 
@@ -95,7 +95,7 @@ def test_truncated_child_playlist_ending_with_extinf_without_uri():
 def test_extinf_rounded_half_up_against_target_duration(third, is_defect):
     durations = [2.0, 2.0, third, 4.0 - third, 2.0]
     asset = good_asset(durations=durations)
-    report = verify(asset, decode_segments=False)
+    report = verify(asset, segments="listing")
     found = [d for d in report.defects if d.check == "target-duration"]
     if is_defect:
         assert len(found) == 4  # one per rendition
@@ -154,7 +154,7 @@ def test_negative_and_missing_extinf():
     asset = good_asset()
     asset.edit("index_1.m3u8", "#EXTINF:2.000,\nindex_1_00101.ts", "#EXTINF:-2,\nindex_1_00101.ts")
     asset.edit("index_1.m3u8", "#EXTINF:2.000,\nindex_1_00102.ts", "#EXTINF:2.000\nindex_1_00102.ts")
-    report = verify(asset, decode_segments=False)
+    report = verify(asset, segments="listing")
     found = defects(report, "extinf")
     assert [d.location for d in found] == [
         f"{PREFIX}index_1.m3u8",  # the EXTINF without its comma (line 14)

@@ -58,9 +58,10 @@ def test_good_asset_passes_with_correct_stats():
     first = report.renditions[0]
     assert (first.bandwidth, first.resolution, first.codecs) == (2200000, "64x48", "avc1.64000a,mp4a.40.2")
     assert report.renditions[3].group_id == "aac"
-    # one listing, the parent, four children, first+last segment of each rendition
+    # one listing, the parent, four children and, a small asset being verified in full, every segment
     assert report.objects_listed == 25
-    assert report.requests == 1 + 1 + 4 + 8 == len(store.listed) + len(store.fetched)
+    assert report.requests == 1 + 1 + 4 + 20 == len(store.listed) + len(store.fetched)
+    assert (report.reads.mode, report.reads.decoded, report.reads.bytes_read) == ("full", 20, report.total_bytes)
     assert_only_under_prefix(store)
 
     as_dict = report.to_dict()
@@ -72,7 +73,7 @@ def test_good_asset_passes_with_correct_stats():
 
 def test_good_asset_without_decoding_reads_only_playlists():
     store = good_asset().store()
-    report = verify(store, decode_segments=False)
+    report = verify(store, segments="listing")
     assert report.ok and report.requests == 6
     assert sorted(store.fetched) == sorted([MANIFEST] + [f"{PREFIX}index_{i}.m3u8" for i in range(1, 5)])
 
@@ -92,7 +93,7 @@ def test_large_asset_is_checked_from_one_listing():
         for i in range(count):
             asset.put(f"{stem}_{100 + i:05d}.ts", b"\x47", TS)
     store = asset.store()
-    report = verify(store, window_end=T0.add(seconds=2 * count - 1), decode_segments=False)
+    report = verify(store, window_end=T0.add(seconds=2 * count - 1), segments="listing")
     assert report.ok, report.summary()
     assert report.segment_count == 2 * count and report.requests == 4 and report.objects_listed == 2 * count + 3
 
@@ -210,7 +211,7 @@ def test_hostile_playlists_never_crash(payload, target):
     asset = good_asset()
     asset.put(target, payload, MPEGURL)
     store = asset.store()
-    report = verify(store, decode_segments=False)
+    report = verify(store, segments="listing")
     assert report.defects, report.summary()
     assert "verifier-error" not in checks(report), report.summary()
     assert_only_under_prefix(store)
@@ -246,7 +247,7 @@ def test_mutated_playlists_never_crash(edits):
                     lines.insert(i, lines[i])
         asset.put(name, ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), MPEGURL)
     store = asset.store()
-    report = verify(store, decode_segments=False)
+    report = verify(store, segments="listing")
     assert "verifier-error" not in checks(report), report.summary()
     assert_only_under_prefix(store)
     json.dumps(report.to_dict())

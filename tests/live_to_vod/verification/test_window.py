@@ -44,9 +44,9 @@ def test_asset_ending_more_than_one_segment_late():
 
 def test_window_start_exactly_on_a_segment_boundary():
     # S = T0+2 is the start of the second segment: starting at T0 is one segment too early
-    report = verify(good_asset(), window_start=T0.add(seconds=2), decode_segments=False)
+    report = verify(good_asset(), window_start=T0.add(seconds=2), segments="listing")
     assert len(defects(report, "window-start-early")) == 4
-    assert verify(good_asset(), window_start=T0, decode_segments=False).ok
+    assert verify(good_asset(), window_start=T0, segments="listing").ok
 
 
 def test_rendition_starting_later_is_a_mismatch():

@@ -15,6 +15,7 @@ from live_to_vod.aws.links.mediapackage import S3AssetLink
 from live_to_vod.harvest_request import HarvestRequest
 from live_to_vod.manifest_keys import asset_prefix
 from live_to_vod.verification import S3AssetStore, verify_vod_asset
+from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES
 
 
 class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
@@ -22,14 +23,17 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
 
     The parent manifest and every child playlist are parsed with ``m3u8``; segments are found by
     listing the prefix (ListObjectsV2, 1,000 keys a call), never one HEAD each; every rendition
-    must cover the requested window segment-accurately with no gaps; the first and last segment
-    of each rendition are decoded with PyAV. A failed check fails the task (no retries: the
-    asset will not change) and nothing is handed off.
+    must cover the requested window segment-accurately with no gaps; every segment's size is
+    judged from the listing; segments are read as ``segments`` says (``sampled``: the first and
+    last of each rendition, a spread between them and every suspect, probed or decoded with
+    PyAV; ``full``: every one decoded; ``auto``: ``full`` up to ``full_max_bytes``). A failed
+    check fails the task (no retries: the asset will not change) and nothing is handed off.
 
     Returns the verification numbers (renditions, segments, bytes, duration, requests made).
 
     :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
-    :param decode_segments: decode the first and last segment of each rendition.
+    :param segments: how segments are read: ``auto``, ``sampled``, ``full`` or ``listing`` (none).
+    :param full_max_bytes: in ``auto``, an asset whose segments total at most this is read in full.
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
     """
@@ -38,10 +42,13 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
     template_fields: Sequence[str] = aws_template_fields("request")
     operator_extra_links = (S3AssetLink(),)
 
-    def __init__(self, *, request: Any, decode_segments: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, request: Any, segments: str = "auto", full_max_bytes: int = DEFAULT_FULL_MAX_BYTES, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.request = request
-        self.decode_segments = decode_segments
+        self.segments = segments
+        self.full_max_bytes = full_max_bytes
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = HarvestRequest.from_dict(self.request)
@@ -58,7 +65,12 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
         store = S3AssetStore(self.hook.conn, request.s3_bucket)
         started = pendulum.now("UTC")
         report = verify_vod_asset(
-            store, request.manifest_key, request.window.start, request.window.end, decode_segments=self.decode_segments
+            store,
+            request.manifest_key,
+            request.window.start,
+            request.window.end,
+            segments=self.segments,
+            full_max_bytes=self.full_max_bytes,
         )
         seconds = (pendulum.now("UTC") - started).total_seconds()
         self.log.info("%s", report.summary())
@@ -78,5 +90,6 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
             "duration_seconds": report.duration_seconds,
             "warnings": [d.to_dict() for d in report.warnings],
             "s3_requests": store.requests,
+            "reads": report.reads.to_dict(),
             "seconds": round(seconds, 3),
         }
