@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import random
 
 import m3u8
 
@@ -31,6 +32,10 @@ def damage_asset(sibling: Sibling, bucket: str, manifest_key: str, damage: str) 
         return segment_key
     if damage == "zero_byte_segment":
         sibling.put_object(bucket, segment_key, b"", TS_CONTENT_TYPE)
+        return segment_key
+    if damage in SEGMENT_DAMAGES:
+        body = _damaged_segment(sibling, bucket, prefix, children, index, segment_key, damage)
+        sibling.put_object(bucket, segment_key, body, TS_CONTENT_TYPE)
         return segment_key
     if damage == "truncated_child":
         cut = text[: len(text) // 2].rstrip("\n")
@@ -65,6 +70,32 @@ def damage_asset(sibling: Sibling, bucket: str, manifest_key: str, damage: str) 
         sibling.delete_object(bucket, segment_key)
         return child_key
     raise ValueError(f"unknown damage {damage!r}")
+
+
+#: Damage inside a segment's bytes, the kinds issue 12 names: cut to its first 1,000 bytes, the
+#: same-numbered segment of another rendition, 200 KB of random bytes after a sync byte.
+SEGMENT_DAMAGES = ("truncated_segment", "foreign_segment", "garbage_segment")
+
+
+def _damaged_segment(
+    sibling: Sibling, bucket: str, prefix: str, children: list[str], index: int, key: str, damage: str
+) -> bytes:
+    found = sibling.get_object(bucket, key)
+    if found is None:
+        raise FileNotFoundError(f"s3://{bucket}/{key}")
+    if damage == "truncated_segment":
+        return found[0][:1000]
+    if damage == "garbage_segment":
+        return b"\x47" + random.Random(key).randbytes(200 * 1024 - 1)
+    if len(children) < 2:
+        raise ValueError("a foreign segment needs a second rendition")
+    other_key = prefix + children[1]
+    other = m3u8.loads(_read(sibling, bucket, other_key))
+    source = posixpath.join(posixpath.dirname(other_key), other.segments[index].uri)
+    copied = sibling.get_object(bucket, source)
+    if copied is None:
+        raise FileNotFoundError(f"s3://{bucket}/{source}")
+    return copied[0]
 
 
 def _read(sibling: Sibling, bucket: str, key: str) -> str:

@@ -22,6 +22,9 @@ DAMAGES = (
     "gap",
     "zero_byte_segment",
     "missing_rendition",
+    "truncated_segment",
+    "foreign_segment",
+    "garbage_segment",
 )
 ENV_VAR = "DEVSTACK_FAULTS"
 FIELDS = {

@@ -574,3 +574,24 @@ def test_cli_takes_credentials_from_the_environment(server, monkeypatch):
     monkeypatch.delenv("DEVSTACK_INGEST_PASSWORD")
     with pytest.raises(SystemExit):
         main(["--ingest-url", server.ingest_url, "--username", USER])
+
+
+def test_shift_timestamps_moves_the_clock_and_keeps_the_media():
+    from devstack.encoder.segments import SegmentFactory
+    from devstack.encoder.ts import shift_timestamps, timestamp_fields
+    from live_to_vod.verification.decode import decode_media
+    from live_to_vod.verification.probe import probe_segment
+
+    factory = SegmentFactory()
+    for rendition in ("video_180p", "audio_aac"):
+        first = factory.segment(rendition, 0)
+        fields = timestamp_fields(first)
+        assert fields, rendition
+        moved = shift_timestamps(first, 7 * 2 * 90_000, fields)
+        assert len(moved) == len(first) and moved != first
+        times = [probe_segment(s, "ts", object_size=len(s)).first_time for s in (moved, factory.segment(rendition, 7))]
+        assert abs(times[0] - times[1]) < 0.05, (rendition, times)
+        decoded = decode_media(moved, "mpegts", wraps=True)
+        assert decoded.error is None and abs(decoded.span - 2.0) < 0.05
+    wrapped = shift_timestamps(first, (1 << 33) - 90_000)  # past the 33-bit wrap: modulo, no overflow
+    assert probe_segment(wrapped, "ts", object_size=len(wrapped)).first_time < 10

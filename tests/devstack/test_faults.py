@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,6 +19,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 
 from devstack.config import Settings
 from devstack.faults import DAMAGES, FaultControl, FaultRegistry
+from devstack.faults.damage import SEGMENT_DAMAGES
 from devstack.net import free_port
 from devstack.server import StackThread
 from live_to_vod.verification import S3AssetStore, verify_vod_asset
@@ -413,8 +415,17 @@ def test_harvest_damage(stack, aws, demo, faults):
             parent = m3u8.loads(text(prefix + "index.m3u8"))
             named = [p.uri for p in parent.playlists] + [m.uri for m in parent.media if m.uri]
             assert [u for u in named if prefix + u not in objects]
+        elif damage == "truncated_segment":
+            assert objects[prefix + middle] == 1000
+        elif damage == "foreign_segment":
+            assert objects[prefix + middle] != keys("games/dmg-intact/")["games/dmg-intact/" + middle]
+        elif damage == "garbage_segment":
+            assert objects[prefix + middle] == 200 * 1024
+            assert s3.get_object(Bucket=bucket, Key=prefix + middle)["Body"].read(1) == b"\x47"
+        # the damage inside a segment's bytes takes reading it; the rest shows in the listing
+        segments = "full" if damage in SEGMENT_DAMAGES else "listing"
         report = verify_vod_asset(
-            S3AssetStore(s3, bucket), prefix + "index.m3u8", demo["start"], demo["end"], segments="listing"
+            S3AssetStore(s3, bucket), prefix + "index.m3u8", demo["start"], demo["end"], segments=segments
         )
         assert DEFECT[damage] in {d.check for d in report.errors}, (damage, report.summary())
         assert faults.get(rules[damage]["id"])["fired"] == 1
@@ -422,3 +433,9 @@ def test_harvest_damage(stack, aws, demo, faults):
         S3AssetStore(s3, bucket), "games/dmg-intact/index.m3u8", demo["start"], demo["end"], segments="listing"
     )
     assert report.ok, report.summary()
+
+
+def test_the_fault_page_names_every_damage():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "devstack.md").read_text()
+    row = next(line for line in page.splitlines() if line.startswith("| `damage` |"))
+    assert all(f"`{damage}`" in row for damage in DAMAGES), row

@@ -8,4 +8,7 @@ DEFECT = {
     "gap": "gap",
     "zero_byte_segment": "zero-byte-segment",
     "missing_rendition": "missing-rendition",
+    "truncated_segment": "segment-duration",
+    "foreign_segment": "segment-streams",
+    "garbage_segment": "sync-byte",
 }
