@@ -135,6 +135,8 @@ def harvest_vs_copy(records: list[Record]) -> str:
 
 
 def verify_asset(records: list[Record]) -> str:
+    """The runs before the sampled mode (first and last segment decoded), against the HEAD loop."""
+    records = [record for record in records if "verify_mode" not in record["result"]]
     config = lambda r: (r["hours"], r["renditions"])  # noqa: E731
     current = current_ids(records, config)
     sizes = [config(record["result"]) for record in records]
@@ -163,6 +165,49 @@ def verify_asset(records: list[Record]) -> str:
             ]
         )
     return table(["date", "objects", "verify", "HEAD loop", "ratio"], rows)
+
+
+def verify_asset_modes(records: list[Record]) -> str:
+    """The sampled mode against the listing-only pass of the same run, and the full mode per hour."""
+    records = [record for record in records if "verify_mode" in record["result"]]
+    config = lambda r: (r["hours"], r["renditions"])  # noqa: E731
+    current = current_ids(records, config)
+    sizes = [config(record["result"]) for record in records]
+    rows = []
+    for record in newest_first(records):
+        r, now = record["result"], id(record) in current
+        requests_met = r["verify_requests"] <= r["target_verify_requests_max"]
+        ratio_met = r["ratio_verify_over_listing_only"] <= r["target_ratio_max"]
+        targets = (
+            f"targets: <= {r['target_verify_requests_max']} requests {verdict(requests_met)}, "
+            f"<= {r['target_ratio_max']:g}x {verdict(ratio_met)}"
+        )
+        head = (
+            f"{plural(r['baseline_requests'], 'request')}, {r['baseline_seconds']:.1f} s "
+            f"({r['ratio_baseline_over_verify']:.1f}x sampled)"
+            if "baseline_seconds" in r
+            else "not run"
+        )
+        rows.append(
+            [
+                date_cell(record, current=now and sizes.count(config(r)) > 1),
+                f"{r['objects']:,} ({r['hours']:g} h, {r['bytes'] / 1e9:,.2f} GB)",
+                bold(plural(r["verify_requests"], "request"), now and r["full_size"])
+                + f" ({plural(r['verify_list_requests'], 'list page')}, "
+                f"{plural(r['verify_playlists'], 'playlist')}, {r['verify_segments_probed']} probed, "
+                f"{r['verify_segments_decoded']} decoded), {r['verify_seconds']:.1f} s, "
+                f"{r['verify_bytes_read'] / 1e6:,.1f} MB read",
+                f"{r['listing_only_seconds']:.1f} s",
+                with_notes(bold(f"{r['ratio_verify_over_listing_only']:.2f}x", now), targets, record.get("remark")),
+                f"{r['full_seconds_per_hour']:.0f} s, {r['full_bytes_per_hour'] / 1e6:,.0f} MB, "
+                f"{r['full_requests_per_hour']:,} requests (measured on {r['full_hours']:g} h)",
+                head,
+            ]
+        )
+    return table(
+        ["date", "objects", "sampled verify", "listing only", "ratio", "full mode, per hour of content", "HEAD loop"],
+        rows,
+    )
 
 
 def walls(runs: list[dict]) -> str:
@@ -337,6 +382,7 @@ def soak_faults(records: list[Record]) -> str:
 TABLES: dict[tuple[str, str | None], Callable[[list[Record]], str]] = {
     ("harvest_vs_copy", None): harvest_vs_copy,
     ("verify_asset", None): verify_asset,
+    ("verify_asset", "modes"): verify_asset_modes,
     ("orchestration_overhead", None): orchestration_overhead,
     ("orchestration_overhead", "tasks"): orchestration_overhead_tasks,
     ("dag_parse_schedule", None): dag_parse_schedule,

@@ -116,7 +116,8 @@ def test_check_fails_with_a_diff_when_the_page_is_stale(report, tmp_path, capsys
 
 def test_a_newer_run_of_the_same_size_supersedes_the_older_row(report, tmp_path):
     records = report.load_records()
-    newer = copy.deepcopy(records["verify_asset"][-1])  # the current full-size run
+    old_shape = [r for r in records["verify_asset"] if "verify_mode" not in r["result"]]
+    newer = copy.deepcopy(old_shape[-1])  # the current full-size run of the first-and-last design
     newer.update(date="2026-12-24", recorded_at="2026-12-24T00:00:00Z", commit="abcdef0", source=None, label=None)
     newer["result"].update(date="2026-12-24", verify_seconds=99.0, ratio_baseline_over_verify=9.9)
     rows = report.verify_asset([*records["verify_asset"], newer]).splitlines()[2:]
@@ -125,6 +126,15 @@ def test_a_newer_run_of_the_same_size_supersedes_the_older_row(report, tmp_path)
     assert rows[1].startswith("| 2026-11-26 (indexed listing) |")  # superseded: no bold, no longer current
     assert "| 12.1x (" in rows[1] and "**" not in rows[1]
     assert rows[3].startswith("| 2026-11-26 |") and "**14.5x**" in rows[3]  # the 1-hour run is still current
+
+
+def test_the_modes_table_shows_sampled_against_listing_and_the_full_mode_per_hour(report):
+    records = report.load_records()
+    run = copy.deepcopy(next(r for r in records["verify_asset"] if "verify_mode" in r["result"]))
+    run["result"].update(verify_requests=401, ratio_verify_over_listing_only=1.6)
+    (row,) = report.verify_asset_modes([run]).splitlines()[2:]
+    assert "(targets: <= 400 requests **missed**, <= 1.5x **missed**)" in row
+    assert "per hour" not in row and " s, " in row and "(measured on " in row
 
 
 def test_an_unknown_placeholder_or_an_unshown_record_fails(report):

@@ -3,13 +3,15 @@
 Pure domain logic: no Airflow, no boto3 or botocore. All I/O goes through the small
 :class:`AssetStore` protocol (:class:`S3AssetStore` is the S3 implementation). Every defect
 the verifier can report is a check of :mod:`.catalog`, which also holds the checklist rules
-(``HLS-1`` to ``HLS-20``) the checks enforce; ``docs/verification-checks.md`` is generated
+(``HLS-1`` to ``HLS-22``) the checks enforce; ``docs/verification-checks.md`` is generated
 from it.
 
 Rules this package keeps:
 
 * The asset prefix is listed **once**; segment existence and size come from that
-  listing (never a request per segment). Everything is O(number of objects).
+  listing (never a request per segment). Everything is O(number of objects), and the
+  segment reads are bounded: at most :data:`~.limits.MAX_PROBED_SEGMENTS` (plus a few
+  suspects per rendition) in the sampled mode, every segment only in the full mode.
 * Every playlist is parsed with the ``m3u8`` library.
 * Playlists read from storage are untrusted input: a URI that is absolute, escapes
   the prefix (``..``, percent-encoded or not), has a backslash or carries a query string
@@ -30,13 +32,17 @@ The modules, in the order a verification runs them (:mod:`.verifier`):
 ``media_playlist``  each rendition playlist's tags (HLS-2 to HLS-9)
 ``segments``        each segment line against the listing (HLS-7, 17, 18)
 ``window``          the renditions against each other and the requested window (HLS-14 to 16)
-``decode``          first and last segments decoded with PyAV, TS PAT/PMT (HLS-20)
+``sizes``           every segment's size against its rendition's bitrate, from the listing (HLS-21)
+``sampling``        which segments are read: a spread and every suspect, or all (``full``)
+``structure``       reads them, ``probe`` parses their first bytes; streams and media time (HLS-21, 22)
+``decode``          whole segments decoded with PyAV (HLS-20)
 ``report``          defects and reports; ``catalog`` the checks; ``limits`` the caps
 ==================  ==========================================================================
 
-What comes next has an obvious place: fMP4/CMAF box checks in ``fmp4.py``, DASH manifest
-checks in ``dash.py`` and MediaConvert MP4 output checks in ``mp4.py``, each a stage of
-:mod:`.verifier` with its checks and rules (``CMAF-n``, ``DASH-n``, ``MP4-n``) in the catalog.
+What comes next has an obvious place: deeper CMAF checks beside the fMP4 probe (``probe``),
+DASH manifest checks in ``dash.py`` and MediaConvert MP4 output checks in ``mp4.py``, each a
+stage of :mod:`.verifier` with its checks and rules (``CMAF-n``, ``DASH-n``, ``MP4-n``) in the
+catalog. ``docs/verification.md`` explains the modes and their bounds.
 """
 
 from __future__ import annotations

@@ -17,10 +17,9 @@ id: ``playlist-content-type`` (an error when nothing says the object is a playli
 when its ``.m3u8`` name does) and ``discontinuity-sequence`` (an error when the tag comes too late,
 a warning when it is missing).
 
-**What comes next.** fMP4/CMAF box checks go in a ``fmp4`` stage (``verification/fmp4.py``),
-DASH manifest checks in ``dash`` (``verification/dash.py``) and checks of MediaConvert MP4
-outputs in ``mp4`` (``verification/mp4.py``): each adds a :class:`Stage` and its rules
-(``CMAF-1``..., ``DASH-1``..., ``MP4-1``...) to :data:`RULES`, and its checks here.
+**What comes next.** DASH manifest checks go in a ``dash`` stage (``verification/dash.py``) and
+checks of MediaConvert MP4 outputs in ``mp4`` (``verification/mp4.py``): each adds a
+:class:`Stage` and its rules (``DASH-1``..., ``MP4-1``...) to :data:`RULES`, and its checks here.
 """
 
 from __future__ import annotations
@@ -761,7 +760,8 @@ def render_page() -> str:
         lines += _table(("check", "severity", "what it means", "rule"), rows)
     lines += [
         "",
-        f"{len(CHECKS)} checks, {len({c.id for c in CHECKS})} ids. fMP4/CMAF, DASH and MP4 checks will each "
-        "come with a stage of their own (`fmp4`, `dash`, `mp4`).",
+        f"{len(CHECKS)} checks, {len({c.id for c in CHECKS})} ids. DASH and MP4 checks will each come with a "
+        "stage of their own (`dash`, `mp4`). How segments are read (sampled and full modes): "
+        "[verification.md](verification.md).",
     ]
     return "\n".join(lines) + "\n"

@@ -30,7 +30,7 @@ from live_to_vod.verification.sampling import ReadPlan
 from live_to_vod.verification.sizes import container_of
 from live_to_vod.verification.uris import basename
 
-__all__ = ["NEIGHBOURS", "read_segments", "time_tolerance"]
+__all__ = ["NEIGHBOURS", "read_segments", "time_tolerance", "timeline_offsets"]
 
 #: A probe's timestamp offset is compared with the median of the probes around it in its epoch
 #: (this many, half on each side, and itself): local, so slow drift of rounded #EXTINFs does not add up.
@@ -165,17 +165,7 @@ class _RenditionReader:
     def _compare_times(self, sound: dict[int, Probe]) -> set[int]:
         """HLS-22: first media time minus playlist start is steady within an epoch."""
         tolerance = time_tolerance(self.rendition)
-        by_epoch: dict[int, list[tuple[int, float]]] = {}
-        anchors: dict[int, tuple[float, float]] = {}
-        for position, probe in sorted(sound.items()):
-            if probe.first_time is None:
-                continue
-            ref = self.segments[position]
-            anchor = anchors.setdefault(ref.epoch, (probe.first_time, ref.start))
-            elapsed = probe.first_time - anchor[0]
-            if probe.wrap_seconds:  # a TS clock wraps every 2**33 ticks: take the nearest reading
-                elapsed = (elapsed + probe.wrap_seconds / 2) % probe.wrap_seconds - probe.wrap_seconds / 2
-            by_epoch.setdefault(ref.epoch, []).append((position, elapsed - (ref.start - anchor[1])))
+        by_epoch = timeline_offsets(self.segments, sound)
         wrong: set[int] = set()
         for offsets in by_epoch.values():
             if len(offsets) >= 3:  # two readings cannot say which one strayed
@@ -225,6 +215,26 @@ class _RenditionReader:
                 group=self.key,
             )
         return wrong
+
+
+def timeline_offsets(segments: list[SegmentRef], probes: dict[int, Probe]) -> dict[int, list[tuple[int, float]]]:
+    """Per discontinuity epoch, ``(position, offset)`` for each probe with a first media time: how far
+    its media time is from where the #EXTINF durations since the epoch's first probe put it. Steady
+    offsets are a continuous timeline. A TS clock wraps every 2**33 ticks (~26.5 h): the offset is
+    taken modulo the wrap, nearest to zero, so a day-long asset that crosses it reads continuous."""
+    by_epoch: dict[int, list[tuple[int, float]]] = {}
+    anchors: dict[int, tuple[float, float]] = {}
+    for position, probe in sorted(probes.items()):
+        if probe.first_time is None:
+            continue
+        ref = segments[position]
+        anchor = anchors.setdefault(ref.epoch, (probe.first_time, ref.start))
+        offset = (probe.first_time - anchor[0]) - (ref.start - anchor[1])
+        if probe.wrap_seconds:
+            half = probe.wrap_seconds / 2
+            offset = (offset + half) % probe.wrap_seconds - half
+        by_epoch.setdefault(ref.epoch, []).append((position, offset))
+    return by_epoch
 
 
 def _describe(signature: tuple, params: dict[int, str]) -> str:

@@ -7,10 +7,12 @@ jobs and VOD assets afterwards."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from devstack.faults import DAMAGES
+from devstack.faults.damage import SEGMENT_DAMAGES
 from tests.support.damage import DEFECT
 from tests.support.harvest_pipeline import one_output, task_states, ti
 from tests.support.reliability import record_reliability
@@ -61,6 +63,8 @@ def test_each_damaged_asset_fails_verify_naming_the_defect_and_is_not_handed_off
         assert report.startswith(f"The harvested asset s3://{pipeline.demo['bucket']}/{event}/index.m3u8 failed")
         assert f"ERROR {DEFECT[damage]} at {event}/" in report, (damage, report)  # the check and its location
         named[damage] = next(line.strip() for line in report.splitlines() if f"ERROR {DEFECT[damage]} at" in line)
+        if damage in SEGMENT_DAMAGES:  # damage inside a segment: the report names the segment
+            assert re.search(rf"at {event}/index_1\.m3u8 segment #\d+ \(index_1_\d+\.ts\)", named[damage]), named
         assert faults.get(rules[damage]["id"])["fired"] == 1
     assert sorted(pipeline.jobs()) == sorted(pipeline.job_id(event) for event in events.values())
     assert pipeline.assets() == []  # a bad asset never reaches VOD

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from live_to_vod.verification import verify_vod_asset
+from live_to_vod.verification.context import SegmentRef
+from live_to_vod.verification.probe import Probe
+from live_to_vod.verification.structure import timeline_offsets
 from tests.support.hls_assets import PREFIX, TS, checks
 from tests.support.ladder import (
     DAMAGES,
@@ -167,3 +170,17 @@ def test_the_plan_is_the_same_on_every_run():
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="segments must be one of auto, sampled, full, listing"):
         run(ladder_asset(), "everything")
+
+
+def test_a_day_long_timeline_across_the_33_bit_wrap_reads_continuous():
+    """MPEG-TS clocks wrap every 2**33 ticks (~26.5 h); probes 16 h apart, the clock wrapping between."""
+    wrap = (1 << 33) / 90_000
+    first_pts = wrap - 3600  # an hour before the wrap
+    positions = [0, 9_000, 18_000, 28_800]  # 0 h, 5 h, 10 h, 16 h of 2 s segments
+    segments = [SegmentRef(i, f"s{i}.ts", f"g/s{i}.ts", 2.0, 188, None, 0, 2.0 * i) for i in range(28_801)]
+    probes = {p: Probe("MPEG-TS", first_time=(first_pts + 2.0 * p) % wrap, wrap_seconds=wrap) for p in positions}
+    (offsets,) = timeline_offsets(segments, probes).values()
+    assert [round(offset, 6) for _, offset in offsets] == [0.0] * 4
+    probes[18_000].first_time = (first_pts + 2.0 * 18_000 - 2.0) % wrap  # a repeated segment at 10 h
+    (offsets,) = timeline_offsets(segments, probes).values()
+    assert [round(offset, 6) for _, offset in offsets] == [0.0, 0.0, -2.0, 0.0]
