@@ -14,6 +14,7 @@ from typing import Any
 
 import pendulum
 
+from live_to_vod.field_rules import DEFAULT_VERIFY_SEGMENTS
 from live_to_vod.naming import s3_object_arn
 from live_to_vod.times import aws_time
 
@@ -56,7 +57,12 @@ class HarvestWindow:
 
 @dataclass(frozen=True)
 class HarvestRequest:
-    """A validated harvest: everything the DAG needs to create and hand off one harvest job."""
+    """A validated harvest: everything the DAG needs to create, verify and hand off one harvest job.
+
+    ``verify_segments`` says how the verification reads the asset's media segments (one of
+    :data:`live_to_vod.field_rules.VERIFY_SEGMENTS`); requests made before it existed, and
+    those of harvest jobs made elsewhere, read as ``auto``.
+    """
 
     event_id: str
     origin_endpoint_id: str
@@ -66,6 +72,7 @@ class HarvestRequest:
     role_arn: str
     packaging_group_id: str | None
     vod_source_role_arn: str | None
+    verify_segments: str = DEFAULT_VERIFY_SEGMENTS
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (times as ISO 8601 strings) for XCom; :meth:`from_dict` reverses it."""
@@ -79,11 +86,15 @@ class HarvestRequest:
             "role_arn": self.role_arn,
             "packaging_group_id": self.packaging_group_id,
             "vod_source_role_arn": self.vod_source_role_arn,
+            "verify_segments": self.verify_segments,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> HarvestRequest:
-        """Rebuild a request from :meth:`to_dict` output (trusted: it was validated before)."""
+        """Rebuild a request from :meth:`to_dict` output (trusted: it was validated before).
+
+        A dict without ``verify_segments`` (an XCom written before the field existed) reads as ``auto``.
+        """
         return cls(
             event_id=d["event_id"],
             origin_endpoint_id=d["origin_endpoint_id"],
@@ -93,6 +104,7 @@ class HarvestRequest:
             role_arn=d["role_arn"],
             packaging_group_id=d.get("packaging_group_id") or None,
             vod_source_role_arn=d.get("vod_source_role_arn") or None,
+            verify_segments=d.get("verify_segments") or DEFAULT_VERIFY_SEGMENTS,
         )
 
     @property

@@ -21,12 +21,14 @@ import pendulum
 
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.field_rules import (
+    DEFAULT_VERIFY_SEGMENTS,
     EVENT_ID,
     RESOURCE_ID,
     IdRule,
     bucket_name_problems,
     manifest_key_problems,
     role_arn_problem,
+    verify_segments_problem,
 )
 from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
 from live_to_vod.limits import MAX_HARVEST_DURATION
@@ -52,6 +54,7 @@ KNOWN_FIELDS: tuple[str, ...] = (
     "manifest_key",
     "role_arn",
     "packaging_group_id",
+    "verify_segments",
 )
 
 
@@ -123,6 +126,7 @@ def validate_harvest_request(
     when absent, ``None`` or ``""``. ``packaging_group_id`` falls back when absent or
     ``None``; an explicit ``""`` means no VOD hand-off for this run, whatever the default
     (``packaging_group_id=None`` in the request), as does no group after the fallback.
+    ``verify_segments`` is ``auto`` when absent, ``None`` or ``""``.
     ``now`` bounds how far ahead a window may end. ``max_duration`` is the harvest limit;
     scheduled events pass ``None`` (no limit here) because they are split into parts.
 
@@ -146,6 +150,9 @@ def validate_harvest_request(
     manifest_key = _check_manifest_key(params.get("manifest_key"), config, event_id, origin, start, add("manifest_key"))
     role_arn = _check_role_arn(params.get("role_arn"), config, add("role_arn"))
     group, vod_role = _check_packaging(params, config, add("packaging_group_id"))
+    verify_segments = _check_verify_segments(
+        params.get("verify_segments"), DEFAULT_VERIFY_SEGMENTS, add("verify_segments")
+    )
 
     if problems:
         raise InvalidParams(problems)
@@ -159,6 +166,7 @@ def validate_harvest_request(
         role_arn=role_arn,
         packaging_group_id=group,
         vod_source_role_arn=vod_role,
+        verify_segments=verify_segments or DEFAULT_VERIFY_SEGMENTS,
     )
 
 
@@ -171,6 +179,18 @@ def _check_string(value: object, report: Report) -> str | None:
         report(f"must be a string, got {show(value)}")
         return None
     return value
+
+
+def _check_verify_segments(value: object, default: str, report: Report) -> str | None:
+    """``value`` if it is one of the verification modes, ``default`` when it is absent, None or
+    ``""``; else report it and return None."""
+    if value is None or value == "":
+        return default
+    problem = verify_segments_problem(value)
+    if problem:
+        report(problem)
+        return None
+    return value  # type: ignore[return-value]  # a valid mode is a str
 
 
 def _check_id(value: object, rule: IdRule, report: Report) -> str | None:

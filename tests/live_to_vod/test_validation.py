@@ -614,6 +614,43 @@ def test_handoff_needs_a_valid_vod_source_role(vod_role, detail):
     assert "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN" in message and detail in message
 
 
+# ----------------------------------------------------------------------------- verify_segments
+
+
+@pytest.mark.parametrize("mode", ["auto", "sampled", "full"])
+def test_verify_segments_is_carried_in_the_request(mode):
+    request = validate_harvest_request(params(verify_segments=mode), CONFIG, NOW)
+    assert request.verify_segments == mode
+    assert HarvestRequest.from_dict(request.to_dict()).verify_segments == mode
+
+
+@pytest.mark.parametrize("value", [_DROP, None, ""])
+def test_verify_segments_defaults_to_auto(value):
+    assert validate_harvest_request(params(verify_segments=value), CONFIG, NOW).verify_segments == "auto"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("everything", "'everything'"),
+        ("listing", "'listing'"),  # the verifier's no-read mode is not a request's to ask for
+        ("Full", "'Full'"),
+        (" full", "' full'"),
+        (True, "bool True"),
+        (["full"], "a list ['full']"),
+    ],
+)
+def test_verify_segments_refuses_anything_else_naming_the_field(value, shown):
+    message = only_problem(params(verify_segments=value), "verify_segments")
+    assert message == f"must be one of auto, sampled, full, got {shown}"
+
+
+def test_a_request_dict_from_before_verify_segments_reads_as_auto():
+    data = validate_harvest_request(params(verify_segments="full"), CONFIG, NOW).to_dict()
+    del data["verify_segments"]  # an XCom written by the previous version
+    assert HarvestRequest.from_dict(data).verify_segments == "auto"
+
+
 # ----------------------------------------------------------------------------- collecting problems
 
 
@@ -628,6 +665,7 @@ def test_all_problems_are_collected_in_field_order():
         "manifest_key": "{nope}.m3u8",
         "role_arn": "arn:aws-cn:iam::123456789012:role/x",
         "packaging_group_id": "pg",
+        "verify_segments": "everything",
     }
     with pytest.raises(InvalidParams) as caught:
         validate_harvest_request(p, config, NOW)
@@ -660,6 +698,7 @@ _VALID = params() | {
     "manifest_key": "{date}/{event_id}/index.m3u8",
     "role_arn": ROLE,
     "packaging_group_id": "",
+    "verify_segments": "sampled",
 }
 _HUGE = st.sampled_from(["x" * 2_000_000, "é" * 100_000, "{" * 50_000, "/" * 100_000, "9" * 100_000])
 _VALUES = st.one_of(
@@ -688,6 +727,9 @@ _VALUES = st.one_of(
             "ev\x00nt",
             "événement",
             "",
+            "full",
+            "sampled",
+            "Full",
         ]
     ),
 )
@@ -740,6 +782,7 @@ def test_validation_returns_a_revalidating_request_or_invalid_params(p, config):
         "manifest_key": request.manifest_key,
         "role_arn": request.role_arn,
         "packaging_group_id": request.packaging_group_id or "",
+        "verify_segments": request.verify_segments,
     }
     assert validate_harvest_request(again, config, NOW) == request
     assert HarvestRequest.from_dict(request.to_dict()) == request

@@ -10,7 +10,7 @@ from __future__ import annotations
 from airflow.sdk import Param
 
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.field_rules import EVENT_ID, RESOURCE_ID
+from live_to_vod.field_rules import DEFAULT_VERIFY_SEGMENTS, EVENT_ID, RESOURCE_ID, VERIFY_SEGMENTS
 from live_to_vod.times import EXAMPLE_TIME
 
 
@@ -22,6 +22,24 @@ def _text(title: str, description: str, section: str, pattern: str | None = None
     if pattern is not None:
         schema["pattern"] = pattern
     return Param(default=None, type=["null", "string"], title=title, description=description, section=section, **schema)
+
+
+def verify_segments_param(config: DeploymentConfig, default: str) -> Param:
+    """The ``verify_segments`` choice, a drop-down in the form; empty (null) means ``default``."""
+    return Param(
+        default=None,
+        type=["null", "string"],
+        enum=[None, *VERIFY_SEGMENTS],
+        values_display={"null": f"{default} (default)"},
+        title="Segment reads",
+        description=(
+            "How verify_asset reads the media segments: full decodes every one; sampled decodes the first and "
+            "last of each rendition, a spread between them and every suspect; auto is full up to "
+            f"{config.verify_full_max_mib} MiB of segments (LIVE_TO_VOD_VERIFY_FULL_MAX_MIB), else sampled. "
+            f"Empty: {default}."
+        ),
+        section="Verification",
+    )
 
 
 def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
@@ -64,4 +82,5 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
             "MediaPackage VOD packaging group for the hand-off. " + _default(config.packaging_group_id),
             "VOD hand-off",
         ),
+        "verify_segments": verify_segments_param(config, DEFAULT_VERIFY_SEGMENTS),
     }
