@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
+from live_to_vod.harvest_request import AssetToVerify, HarvestRequest, HarvestWindow
 from live_to_vod.text import type_name
 from live_to_vod.validation import (
     KNOWN_FIELDS,
@@ -649,6 +649,17 @@ def test_a_request_dict_from_before_verify_segments_reads_as_auto():
     data = validate_harvest_request(params(verify_segments="full"), CONFIG, NOW).to_dict()
     del data["verify_segments"]  # an XCom written by the previous version
     assert HarvestRequest.from_dict(data).verify_segments == "auto"
+
+
+def test_the_verify_task_reads_a_harvest_request_s_dict_as_the_asset_to_verify():
+    request = validate_harvest_request(params(verify_segments="sampled"), CONFIG, NOW)
+    asset = AssetToVerify.from_dict(request.to_dict())
+    assert asset == AssetToVerify("live-archive", "thanksgiving-game/index.m3u8", request.window, "sampled")
+    assert asset.asset_uri == request.asset_uri
+    assert AssetToVerify.from_dict(asset.to_dict()) == asset
+    assert set(asset.to_dict()) < set(request.to_dict())  # the same key names
+    old = {k: v for k, v in request.to_dict().items() if k != "verify_segments"}
+    assert AssetToVerify.from_dict(old).verify_segments == "auto"
 
 
 # ----------------------------------------------------------------------------- collecting problems

@@ -18,6 +18,7 @@ from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
 from live_to_vod.pipeline.publish import PublishHarvestedAssetOperator
+from live_to_vod.verification import MiB
 
 #: Task ids inside the groups (the report and summary tasks read XComs by them).
 VERIFY, HAND_OFF, PUBLISH = "verify_asset", "hand_off_to_vod", "publish"
@@ -25,7 +26,10 @@ VERIFY, HAND_OFF, PUBLISH = "verify_asset", "hand_off_to_vod", "publish"
 
 def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig) -> tuple[Any, Any]:
     """verify_asset >> hand_off_to_vod >> publish for one finished harvest; (first, last) task."""
-    verify_asset = VerifyHarvestedAssetOperator(task_id=VERIFY, request=request)
+    # Segments are read as the request's verify_segments says (auto: full up to the setting).
+    verify_asset = VerifyHarvestedAssetOperator(
+        task_id=VERIFY, request=request, full_max_bytes=config.verify_full_max_mib * MiB
+    )
     hand_off_to_vod = CreateVodAssetOperator(
         task_id=HAND_OFF,
         request=request,
