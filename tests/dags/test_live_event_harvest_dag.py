@@ -460,8 +460,9 @@ def test_the_harvest_wait_reads_the_notification_asset_only_with_a_queue(tmp_pat
     with_queue = fresh_python(code, tmp_path, LIVE_TO_VOD_NOTIFICATION_QUEUE_URL=queue)
     without = fresh_python(code, tmp_path)
     assert with_queue["inlets"] == ["mediapackage-harvest-notifications"]
-    assert with_queue["dags"] == ["harvest_notifications", "live_event_harvest"] and not with_queue["warnings"]
-    assert without["inlets"] == [] and without["dags"] == ["live_event_harvest"]
+    assert with_queue["dags"] == ["harvest_notifications", "live_event_harvest", "reverify_vod_asset"]
+    assert not with_queue["warnings"]
+    assert without["inlets"] == [] and without["dags"] == ["live_event_harvest", "reverify_vod_asset"]
 
 
 # --------------------------------------------------------------------------- season schedule

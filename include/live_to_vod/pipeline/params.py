@@ -1,4 +1,4 @@
-"""The trigger form of ``live_event_harvest``: one ``Param`` per request field.
+"""The trigger forms of ``live_event_harvest`` and ``reverify_vod_asset``: one ``Param`` per request field.
 
 The form checks what JSON schema can (types, the id alphabets of
 :mod:`live_to_vod.field_rules`); the validate task checks everything (times, windows, the
@@ -12,6 +12,7 @@ from airflow.sdk import Param
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.field_rules import DEFAULT_VERIFY_SEGMENTS, EVENT_ID, RESOURCE_ID, VERIFY_SEGMENTS
 from live_to_vod.times import EXAMPLE_TIME
+from live_to_vod.validation import REVERIFY_DEFAULT_SEGMENTS
 
 
 def _default(value: str) -> str:
@@ -83,4 +84,30 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
             "VOD hand-off",
         ),
         "verify_segments": verify_segments_param(config, DEFAULT_VERIFY_SEGMENTS),
+    }
+
+
+def reverify_params(config: DeploymentConfig) -> dict[str, Param]:
+    """The params of a re-verification (``REVERIFY_FIELDS``): the asset, its window, how segments are read."""
+    return {
+        "s3_bucket": _text("S3 bucket", _default(config.s3_bucket), "Asset"),
+        "manifest_key": _text(
+            "Manifest key",
+            "Required. The key of the asset's parent manifest, as harvested (e.g. nfl-wk12/index.m3u8); "
+            "not a template.",
+            "Asset",
+        ),
+        "start_time": _text(
+            "Start",
+            f"Required. The window the asset must cover; ISO 8601 with an offset, e.g. {EXAMPLE_TIME}.",
+            "Window",
+            format="date-time",
+        ),
+        "end_time": _text(
+            "End",
+            "Required. ISO 8601 with an offset; at most 24 h after the start, not in the future.",
+            "Window",
+            format="date-time",
+        ),
+        "verify_segments": verify_segments_param(config, REVERIFY_DEFAULT_SEGMENTS),
     }
