@@ -15,6 +15,9 @@ after it ends; backfills re-run events in a range). Ad-hoc harvests: trigger fro
 (times need an offset, e.g. `2026-11-26T19:00:00-05:00`) or the REST API with the same keys as
 `conf`. Empty destination fields take the deployment defaults (`LIVE_TO_VOD_*` environment
 variables, see `docs/pipeline.md`); `packaging_group_id: ""` means no VOD hand-off.
+`verify_segments` says how verify reads the media segments: `auto` (default: all of them decoded
+up to `LIVE_TO_VOD_VERIFY_FULL_MAX_MIB`, else sampled), `sampled` or `full`. To verify an asset
+again later: `reverify_vod_asset`.
 
 Re-running is safe: the harvest job and VOD asset ids derive from the event and its window, so a
 retry or a cleared task finds its own job and asset instead of creating more.

@@ -98,6 +98,13 @@ class DeploymentConfig:
         "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL",
         "SQS queue of harvest job notifications (the EventBridge rule's target); empty: no `harvest_notifications` DAG",
     )
+    verify_full_max_mib: int = _setting(
+        512,  # verification.limits.DEFAULT_FULL_MAX_BYTES (not imported: that package loads PyAV)
+        "LIVE_TO_VOD_VERIFY_FULL_MAX_MIB",
+        "in `auto`, an asset whose segments total at most this many MiB has every segment decoded (clips, "
+        "short events); larger ones are sampled",
+        minimum=0,
+    )
     sensor_mode: str = _setting(
         "reschedule",
         "LIVE_TO_VOD_SENSOR_MODE",

@@ -44,6 +44,7 @@ def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pen
             "start_time": event.start.isoformat(),
             "end_time": event.end.isoformat(),
             **dict(event.destination),
+            "verify_segments": event.verify_segments,
         }
         try:
             requests[endpoint] = validate_harvest_request(params, config, now, max_duration=None)

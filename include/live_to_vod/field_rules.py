@@ -18,13 +18,16 @@ from live_to_vod.text import show
 
 __all__ = [
     "CLIP_NAME",
+    "DEFAULT_VERIFY_SEGMENTS",
     "EVENT_ID",
     "RESOURCE_ID",
     "ROLE_ARN_RE",
+    "VERIFY_SEGMENTS",
     "IdRule",
     "bucket_name_problems",
     "manifest_key_problems",
     "role_arn_problem",
+    "verify_segments_problem",
 ]
 
 
@@ -148,3 +151,20 @@ def manifest_key_problems(key: str) -> list[str]:
     elif segments[-1] == ".m3u8":
         reasons.append("needs a file name before '.m3u8', like index.m3u8")
     return reasons
+
+
+#: How the verification of a harvested asset reads its media segments, as a request may ask:
+#: ``auto`` (every segment decoded when the asset is small, LIVE_TO_VOD_VERIFY_FULL_MAX_MIB,
+#: else sampled), ``sampled`` (the first and last of each rendition, a spread between them and
+#: every suspect) or ``full`` (every segment decoded). The verifier's ``listing`` mode (no
+#: segment read) is not offered to requests.
+VERIFY_SEGMENTS = ("auto", "sampled", "full")
+#: What a harvest request that does not say asks for.
+DEFAULT_VERIFY_SEGMENTS = "auto"
+
+
+def verify_segments_problem(value: object) -> str | None:
+    """Why ``value`` is not one of :data:`VERIFY_SEGMENTS` (any value: an enum has no other pitfalls)."""
+    if isinstance(value, str) and value in VERIFY_SEGMENTS:
+        return None
+    return f"must be one of {', '.join(VERIFY_SEGMENTS)}, got {show(value)}"

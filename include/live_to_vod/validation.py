@@ -1,10 +1,12 @@
-"""Validate the params of one ``live_event_harvest`` run into a :class:`HarvestRequest`.
+"""Validate the params of one ``live_event_harvest`` run into a :class:`HarvestRequest`, and those
+of one ``reverify_vod_asset`` run into an :class:`AssetToVerify`.
 
 Pure domain module. Params arrive from a trigger form or a REST ``conf`` and are untrusted:
-:func:`validate_harvest_request` checks every field, collects *all* problems and raises one
-:class:`InvalidParams` listing them (never any other exception, whatever the input's types or
-sizes), so an operator fixes a run in one go. Messages are written for an ops engineer and show
-offending values clipped and escaped (:func:`live_to_vod.text.show`).
+:func:`validate_harvest_request` (and :func:`validate_reverify_request`) checks every field,
+collects *all* problems and raises one :class:`InvalidParams` listing them (never any other
+exception, whatever the input's types or sizes), so an operator fixes a run in one go. Messages
+are written for an ops engineer and show offending values clipped and escaped
+(:func:`live_to_vod.text.show`).
 
 The rules themselves live where every entry point shares them: :mod:`live_to_vod.field_rules`
 (ids, bucket names, role ARNs, manifest keys), :mod:`live_to_vod.times` (the time grammar),
@@ -21,14 +23,16 @@ import pendulum
 
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.field_rules import (
+    DEFAULT_VERIFY_SEGMENTS,
     EVENT_ID,
     RESOURCE_ID,
     IdRule,
     bucket_name_problems,
     manifest_key_problems,
     role_arn_problem,
+    verify_segments_problem,
 )
-from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
+from live_to_vod.harvest_request import AssetToVerify, HarvestRequest, HarvestWindow
 from live_to_vod.limits import MAX_HARVEST_DURATION
 from live_to_vod.manifest_keys import TemplateError, render_manifest_key
 from live_to_vod.text import show
@@ -36,10 +40,13 @@ from live_to_vod.times import EXAMPLE_TIME, aws_time, duration_text, parse_utc_t
 
 __all__ = [
     "KNOWN_FIELDS",
+    "REVERIFY_DEFAULT_SEGMENTS",
+    "REVERIFY_FIELDS",
     "FieldProblem",
     "InvalidParams",
     "parse_time",
     "validate_harvest_request",
+    "validate_reverify_request",
 ]
 
 #: The params this module reads; any other key (Airflow adds its own) is ignored.
@@ -52,7 +59,13 @@ KNOWN_FIELDS: tuple[str, ...] = (
     "manifest_key",
     "role_arn",
     "packaging_group_id",
+    "verify_segments",
 )
+
+#: The params of a re-verification (``reverify_vod_asset``): an asset already in S3 and its window.
+REVERIFY_FIELDS: tuple[str, ...] = ("s3_bucket", "manifest_key", "start_time", "end_time", "verify_segments")
+#: A re-verification is asked for when the asset is in doubt: every segment is decoded unless it says.
+REVERIFY_DEFAULT_SEGMENTS = "full"
 
 
 # --------------------------------------------------------------------------- errors
@@ -123,6 +136,7 @@ def validate_harvest_request(
     when absent, ``None`` or ``""``. ``packaging_group_id`` falls back when absent or
     ``None``; an explicit ``""`` means no VOD hand-off for this run, whatever the default
     (``packaging_group_id=None`` in the request), as does no group after the fallback.
+    ``verify_segments`` is ``auto`` when absent, ``None`` or ``""``.
     ``now`` bounds how far ahead a window may end. ``max_duration`` is the harvest limit;
     scheduled events pass ``None`` (no limit here) because they are split into parts.
 
@@ -146,6 +160,9 @@ def validate_harvest_request(
     manifest_key = _check_manifest_key(params.get("manifest_key"), config, event_id, origin, start, add("manifest_key"))
     role_arn = _check_role_arn(params.get("role_arn"), config, add("role_arn"))
     group, vod_role = _check_packaging(params, config, add("packaging_group_id"))
+    verify_segments = _check_verify_segments(
+        params.get("verify_segments"), DEFAULT_VERIFY_SEGMENTS, add("verify_segments")
+    )
 
     if problems:
         raise InvalidParams(problems)
@@ -159,7 +176,74 @@ def validate_harvest_request(
         role_arn=role_arn,
         packaging_group_id=group,
         vod_source_role_arn=vod_role,
+        verify_segments=verify_segments or DEFAULT_VERIFY_SEGMENTS,
     )
+
+
+def validate_reverify_request(
+    params: Mapping[str, object], config: DeploymentConfig, now: pendulum.DateTime
+) -> AssetToVerify:
+    """Check the params of a re-verification and return the asset to verify, or raise
+    :class:`InvalidParams` naming each field of :data:`REVERIFY_FIELDS` that is wrong.
+
+    ``manifest_key`` is the key of an existing asset's parent manifest (a key, not a template);
+    ``s3_bucket`` falls back to ``LIVE_TO_VOD_S3_BUCKET`` when absent, ``None`` or ``""``. The
+    window (the grammar of :mod:`live_to_vod.times`) is what the asset must cover: it must end
+    after it starts, be at most the 24-hour harvest limit long, and have ended by ``now``.
+    ``verify_segments`` is ``full`` when absent, ``None`` or ``""``. Other keys are ignored.
+    """
+    if not isinstance(params, Mapping):
+        message = f"must be a mapping of param names to values, got {show(params)}"
+        raise InvalidParams([FieldProblem("params", message)])
+    problems: list[FieldProblem] = []
+
+    def add(field: str) -> Report:
+        return lambda message: problems.append(FieldProblem(field, message))
+
+    bucket = _check_bucket(params.get("s3_bucket"), config, add("s3_bucket"))
+    manifest_key = _check_asset_key(params.get("manifest_key"), add("manifest_key"))
+    start = _check_time(params.get("start_time"), add("start_time"))
+    end = _check_time(params.get("end_time"), add("end_time"))
+    window = _check_past_window(start, end, pendulum.instance(now), add("end_time"))
+    segments = _check_verify_segments(params.get("verify_segments"), REVERIFY_DEFAULT_SEGMENTS, add("verify_segments"))
+    if problems:
+        raise InvalidParams(problems)
+    assert bucket and manifest_key and window and segments  # guaranteed by no problems
+    return AssetToVerify(s3_bucket=bucket, manifest_key=manifest_key, window=window, verify_segments=segments)
+
+
+def _check_asset_key(value: object, report: Report) -> str | None:
+    if value is None or value == "":
+        report("is required: the key of the asset's parent manifest, like nfl-wk12/index.m3u8")
+        return None
+    if not isinstance(value, str):
+        report(f"must be a string, got {show(value)}")
+        return None
+    reasons = manifest_key_problems(value)
+    for reason in reasons:
+        report(f"{show(value)} {reason}")
+    return None if reasons else value
+
+
+def _check_past_window(
+    start: pendulum.DateTime | None, end: pendulum.DateTime | None, now: pendulum.DateTime, report: Report
+) -> HarvestWindow | None:
+    """The window an existing asset must cover: after its start, within the harvest limit, ended."""
+    if start is None or end is None:
+        return None
+    if end <= start:
+        report(f"ends at {aws_time(end)}, which is not after the start {aws_time(start)} (times in UTC)")
+        return None
+    if end - start > MAX_HARVEST_DURATION:
+        report(
+            f"the window is {duration_text(end - start)} long, longer than the 24-hour harvest limit: "
+            "no harvested asset covers it"
+        )
+        return None
+    if end > now:
+        report(f"ends at {aws_time(end)}, in the future (now {aws_time(now)}): only an ended window can be verified")
+        return None
+    return HarvestWindow(start, end)
 
 
 def _check_string(value: object, report: Report) -> str | None:
@@ -171,6 +255,18 @@ def _check_string(value: object, report: Report) -> str | None:
         report(f"must be a string, got {show(value)}")
         return None
     return value
+
+
+def _check_verify_segments(value: object, default: str, report: Report) -> str | None:
+    """``value`` if it is one of the verification modes, ``default`` when it is absent, None or
+    ``""``; else report it and return None."""
+    if value is None or value == "":
+        return default
+    problem = verify_segments_problem(value)
+    if problem:
+        report(problem)
+        return None
+    return value  # type: ignore[return-value]  # a valid mode is a str
 
 
 def _check_id(value: object, rule: IdRule, report: Report) -> str | None:

@@ -343,6 +343,10 @@ def test_every_param_defaults_to_none_as_scheduled_runs_carry_no_conf(dag):
         ({"origin_endpoint_id": "east/hls"}, "origin_endpoint_id"),
         ({"start_time": "2026-11-26T19:00:00"}, "start_time"),  # naive: no offset
         ({"end_time": "26 Nov 2026 19:00"}, "end_time"),
+        ({"verify_segments": "full"}, None),
+        ({"verify_segments": None}, None),  # an emptied drop-down: auto
+        ({"verify_segments": "everything"}, "verify_segments"),
+        ({"verify_segments": "listing"}, "verify_segments"),  # the verifier's no-read mode is not offered
     ],
 )
 def test_the_param_schema_refuses_malformed_event_fields_but_not_missing_ones(dag, conf, refused):
@@ -356,6 +360,25 @@ def test_the_param_schema_refuses_malformed_event_fields_but_not_missing_ones(da
         return
     with pytest.raises(ParamValidationError, match=f"Invalid input for param {refused}:"):
         run_conf()
+
+
+def test_verify_segments_is_a_drop_down_of_the_modes_validation_accepts(dag):
+    schema = dag.params.get_param("verify_segments").schema
+    assert schema["enum"] == [None, "auto", "sampled", "full"]  # the form renders an enum as a drop-down
+    assert schema["values_display"] == {"null": "auto (default)"}
+    assert "LIVE_TO_VOD_VERIFY_FULL_MAX_MIB" in dag.params.get_param("verify_segments").description
+    now = pendulum.datetime(2026, 11, 26, 20, tz="UTC")
+    params = {
+        "event_id": "game",
+        "origin_endpoint_id": "east-hls",
+        "start_time": "2026-11-26T19:00:00Z",
+        "end_time": "2026-11-26T19:05:00Z",
+        "s3_bucket": "live-to-vod-demo",
+        "role_arn": "arn:aws:iam::123456789012:role/mediapackage-harvest",
+    }
+    for value in schema["enum"]:
+        request = validate_harvest_request({**params, "verify_segments": value}, DeploymentConfig(), now)
+        assert request.verify_segments == (value or "auto")
 
 
 def test_start_and_end_are_date_times_in_the_form(dag):
@@ -437,8 +460,9 @@ def test_the_harvest_wait_reads_the_notification_asset_only_with_a_queue(tmp_pat
     with_queue = fresh_python(code, tmp_path, LIVE_TO_VOD_NOTIFICATION_QUEUE_URL=queue)
     without = fresh_python(code, tmp_path)
     assert with_queue["inlets"] == ["mediapackage-harvest-notifications"]
-    assert with_queue["dags"] == ["harvest_notifications", "live_event_harvest"] and not with_queue["warnings"]
-    assert without["inlets"] == [] and without["dags"] == ["live_event_harvest"]
+    assert with_queue["dags"] == ["harvest_notifications", "live_event_harvest", "reverify_vod_asset"]
+    assert not with_queue["warnings"]
+    assert without["inlets"] == [] and without["dags"] == ["live_event_harvest", "reverify_vod_asset"]
 
 
 # --------------------------------------------------------------------------- season schedule

@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # a cold venv instal
 VENVS = ROOT / "var" / "runtime-venv"
 # The notifications DAG is defined only with a queue; nothing is called at parse time.
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/harvest-notifications"
-DAG_IDS = ["harvest_notifications", "live_event_harvest"]
+DAG_IDS = ["harvest_notifications", "live_event_harvest", "reverify_vod_asset"]
 # Import names of the development set's tools and of the repository's non-pipeline code.
 DEV_ONLY_MODULES = ["pytest", "xdist", "pytest_timeout", "hypothesis", "moto", "ruff", "cfnlint", *DEV_ONLY_PACKAGES]
 

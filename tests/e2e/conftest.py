@@ -68,29 +68,33 @@ class Deployment:
             "end_time": end.in_timezone("America/New_York").isoformat(),
         }
 
-    def run(self, conf: dict[str, Any], timeout: float = 240) -> tuple[str, str, set[tuple[str, str]]]:
+    def run(
+        self, conf: dict[str, Any], timeout: float = 240, dag_id: str = DAG_ID
+    ) -> tuple[str, str, set[tuple[str, str]]]:
         """Trigger, follow; return (run id, final state, every (task, state) seen)."""
-        status, body = self.airflow.api.trigger(DAG_ID, conf)
+        status, body = self.airflow.api.trigger(dag_id, conf)
         assert status == 200, body
         run_id = body["dag_run_id"]
-        return run_id, *self.follow(run_id, timeout)
+        return run_id, *self.follow(run_id, timeout, dag_id)
 
-    def follow(self, run_id: str, timeout: float = 240) -> tuple[str, set[tuple[str, str]]]:
+    def follow(self, run_id: str, timeout: float = 240, dag_id: str = DAG_ID) -> tuple[str, set[tuple[str, str]]]:
         seen: set[tuple[str, str]] = set()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for ti in self.airflow.api.task_instances(DAG_ID, run_id):
+            for ti in self.airflow.api.task_instances(dag_id, run_id):
                 seen.add((ti["task_id"], ti.get("state") or "none"))  # mapped tasks: any map index
-            state = self.airflow.api.run_state(DAG_ID, run_id)
+            state = self.airflow.api.run_state(dag_id, run_id)
             if state in ("success", "failed"):
                 return state, seen
             time.sleep(0.5)
         raise AssertionError(f"run {run_id} not finished after {timeout} s; seen {sorted(seen)}")
 
-    def task_log(self, run_id: str, task_id: str, try_number: int = 1, map_index: int = -1) -> str:
+    def task_log(
+        self, run_id: str, task_id: str, try_number: int = 1, map_index: int = -1, dag_id: str = DAG_ID
+    ) -> str:
         status, body = self.airflow.api.call(
             "GET",
-            f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
             f"?full_content=true&map_index={map_index}",
         )
         assert status == 200, body

@@ -9,6 +9,7 @@ and bad input through the REST API is refused or fails in ``validate`` with the 
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -18,6 +19,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 DAG_ID = "live_event_harvest"
+REVERIFY_DAG_ID = "reverify_vod_asset"
 
 
 def test_event_run_defers_the_harvest_wait_and_succeeds(deployment):
@@ -109,6 +111,44 @@ def test_semantically_bad_conf_fails_in_validate_naming_the_field(deployment, ch
     assert deployment.jobs(event_id) == []
 
 
+def test_an_asset_is_re_verified_on_request_through_the_rest_api_and_the_cli(deployment):
+    conf = deployment.window_conf("e2e-reverify", minutes_ago=4)
+    _, state, _ = deployment.run(conf)
+    assert state == "success"
+    deployment.airflow.wait_for_dag(REVERIFY_DAG_ID)
+    asset = {"manifest_key": "e2e-reverify/index.m3u8", "start_time": conf["start_time"], "end_time": conf["end_time"]}
+
+    run_id, state, seen = deployment.run(asset, dag_id=REVERIFY_DAG_ID)
+
+    assert state == "success", sorted(seen)
+    assert {task for task, _ in seen} == {"validate", "verify_asset"}
+    report = deployment.airflow.api.xcom(REVERIFY_DAG_ID, run_id, "verify_asset")
+    assert report["segments"] == "full" and report["reads"]["mode"] == "full"
+    assert report["reads"]["decoded"] == report["segment_count"] > 0
+    assert "segments read (full)" in deployment.task_log(run_id, "verify_asset", dag_id=REVERIFY_DAG_ID)
+    # The form's schema, through the REST API: an unknown mode is refused, no run made.
+    status, body = deployment.airflow.api.trigger(REVERIFY_DAG_ID, {**asset, "verify_segments": "everything"})
+    assert status == 400 and "verify_segments" in str(body), body
+
+    # The CLI, as docs/pipeline.md shows it.
+    cli_run_id = "manual__e2e-reverify-cli"
+    sampled = json.dumps({**asset, "verify_segments": "sampled"})
+    cli = subprocess.run(
+        ["airflow", "dags", "trigger", REVERIFY_DAG_ID, "--conf", sampled, "--run-id", cli_run_id],
+        env=deployment.airflow.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    state, _ = deployment.follow(cli_run_id, dag_id=REVERIFY_DAG_ID)
+    assert state == "success"
+    assert deployment.airflow.api.xcom(REVERIFY_DAG_ID, cli_run_id, "verify_asset")["reads"]["mode"] == "sampled"
+    # Re-verifying made nothing: the event's one harvest job and one VOD asset.
+    assert len(deployment.jobs("e2e-reverify")) == 1
+    assert len(deployment.assets("e2e-reverify")) == 1
+
+
 # --------------------------------------------------------------------------- secrets and exposure
 # Last in the module: they look at everything the runs above left behind.
 
@@ -117,7 +157,7 @@ SIGNED_URL_MARKERS = ("X-Amz-Signature", "X-Amz-Credential", "AWSAccessKeyId=", 
 
 def every_task_instance_try(deployment) -> list[tuple[str, str, dict]]:
     found = []
-    for dag_id in ("live_event_harvest", "harvest_notifications"):
+    for dag_id in ("live_event_harvest", "harvest_notifications", REVERIFY_DAG_ID):
         status, body = deployment.airflow.api.call("GET", f"/dags/{dag_id}/dagRuns?limit=100")
         for run in body.get("dag_runs", []) if status == 200 else []:
             for ti in deployment.airflow.api.task_instances(dag_id, run["dag_run_id"]):

@@ -23,12 +23,14 @@ ALL_VARS = {
     "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES": "15",
     "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/harvest-notifications",
     "LIVE_TO_VOD_SENSOR_MODE": "poke",
+    "LIVE_TO_VOD_VERIFY_FULL_MAX_MIB": "64",
 }
 INT_VARS = [
     "LIVE_TO_VOD_END_MARGIN_SECONDS",
     "LIVE_TO_VOD_MAX_FUTURE_HOURS",
     "LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES",
     "LIVE_TO_VOD_VOD_TIMEOUT_MINUTES",
+    "LIVE_TO_VOD_VERIFY_FULL_MAX_MIB",
 ]
 
 
@@ -42,6 +44,7 @@ def test_defaults_when_nothing_is_set():
     assert (config.end_margin_seconds, config.max_future_hours) == (60, 48)
     assert config.aws_partition == "aws"
     assert (config.harvest_timeout_minutes, config.vod_timeout_minutes) == (120, 60)
+    assert config.verify_full_max_mib == 512
 
 
 def test_reads_every_variable():
@@ -60,6 +63,7 @@ def test_reads_every_variable():
         vod_timeout_minutes=15,
         notification_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/harvest-notifications",
         sensor_mode="poke",
+        verify_full_max_mib=64,
     )
 
 
@@ -94,11 +98,20 @@ def test_bad_int_names_the_variable(name, raw):
         ("LIVE_TO_VOD_MAX_FUTURE_HOURS", "0"),
         ("LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES", "0"),
         ("LIVE_TO_VOD_VOD_TIMEOUT_MINUTES", "-5"),
+        ("LIVE_TO_VOD_VERIFY_FULL_MAX_MIB", "-1"),
     ],
 )
 def test_int_below_minimum_names_the_variable(name, raw):
     with pytest.raises(ConfigError, match=f"{name}=.*too small"):
         DeploymentConfig.from_env({name: raw})
+
+
+def test_verify_full_max_mib_may_be_zero_and_defaults_to_the_verifier_s_own_threshold():
+    from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES, MiB
+
+    assert DeploymentConfig().verify_full_max_mib * MiB == DEFAULT_FULL_MAX_BYTES
+    # 0: only an asset without segment bytes is read in full; everything else is sampled.
+    assert DeploymentConfig.from_env({"LIVE_TO_VOD_VERIFY_FULL_MAX_MIB": "0"}).verify_full_max_mib == 0
 
 
 def test_huge_bad_value_is_clipped_in_the_message():

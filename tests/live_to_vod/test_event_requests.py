@@ -82,9 +82,26 @@ def test_a_manual_run_is_one_output_the_whole_window():
         "role_arn": ROLE,
         "packaging_group_id": "vod-group",
         "vod_source_role_arn": VOD_ROLE,
+        "verify_segments": "auto",  # not asked for: auto
         "output": "full",
     }
     assert_requests([unit])
+
+
+def test_a_manual_run_carries_its_verify_segments():
+    params = {
+        "event_id": "thanksgiving-game",
+        "origin_endpoint_id": "nfl-hls-clear",
+        "start_time": "2026-11-26T19:00:00-05:00",
+        "end_time": "2026-11-26T22:30:00-05:00",
+        "verify_segments": "full",
+    }
+
+    (unit,) = plan_from_params(params, CONFIG, NOW)
+
+    assert unit["verify_segments"] == "full"
+    with pytest.raises(InvalidParams, match="verify_segments: must be one of auto, sampled, full, got 'everything'"):
+        plan_from_params({**params, "verify_segments": "everything"}, CONFIG, NOW)
 
 
 def test_a_manual_run_without_its_event_fields_names_each_of_them():
@@ -146,6 +163,16 @@ def test_two_endpoints_and_two_clips_are_six_outputs_in_the_documented_folders()
         assert (unit["event_id"], unit["s3_bucket"], unit["role_arn"]) == ("nfl-wk12", "live-archive", ROLE)
         assert (unit["packaging_group_id"], unit["vod_source_role_arn"]) == ("vod-group", VOD_ROLE)
     assert_requests(units)
+
+
+def test_every_output_of_a_scheduled_event_is_verified_as_its_entry_says():
+    entry = TWO_FEEDS_TWO_CLIPS.replace("padding_after: 30m", "padding_after: 30m\n        verify_segments: full")
+    assert "verify_segments: full" in entry
+    units = plan_from_schedule(event(entry), CONFIG, NOW)
+
+    assert [u["verify_segments"] for u in units] == ["full"] * 6
+    assert_requests(units)
+    assert {u["verify_segments"] for u in plan_from_schedule(event(TWO_FEEDS_TWO_CLIPS), CONFIG, NOW)} == {"auto"}
 
 
 def test_one_endpoint_without_clips_lands_where_a_manual_run_would():

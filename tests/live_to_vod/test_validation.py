@@ -10,14 +10,16 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
+from live_to_vod.harvest_request import AssetToVerify, HarvestRequest, HarvestWindow
 from live_to_vod.text import type_name
 from live_to_vod.validation import (
     KNOWN_FIELDS,
+    REVERIFY_FIELDS,
     FieldProblem,
     InvalidParams,
     parse_time,
     validate_harvest_request,
+    validate_reverify_request,
 )
 
 ROLE = "arn:aws:iam::123456789012:role/mediapackage-harvest"
@@ -614,6 +616,54 @@ def test_handoff_needs_a_valid_vod_source_role(vod_role, detail):
     assert "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN" in message and detail in message
 
 
+# ----------------------------------------------------------------------------- verify_segments
+
+
+@pytest.mark.parametrize("mode", ["auto", "sampled", "full"])
+def test_verify_segments_is_carried_in_the_request(mode):
+    request = validate_harvest_request(params(verify_segments=mode), CONFIG, NOW)
+    assert request.verify_segments == mode
+    assert HarvestRequest.from_dict(request.to_dict()).verify_segments == mode
+
+
+@pytest.mark.parametrize("value", [_DROP, None, ""])
+def test_verify_segments_defaults_to_auto(value):
+    assert validate_harvest_request(params(verify_segments=value), CONFIG, NOW).verify_segments == "auto"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("everything", "'everything'"),
+        ("listing", "'listing'"),  # the verifier's no-read mode is not a request's to ask for
+        ("Full", "'Full'"),
+        (" full", "' full'"),
+        (True, "bool True"),
+        (["full"], "a list ['full']"),
+    ],
+)
+def test_verify_segments_refuses_anything_else_naming_the_field(value, shown):
+    message = only_problem(params(verify_segments=value), "verify_segments")
+    assert message == f"must be one of auto, sampled, full, got {shown}"
+
+
+def test_a_request_dict_from_before_verify_segments_reads_as_auto():
+    data = validate_harvest_request(params(verify_segments="full"), CONFIG, NOW).to_dict()
+    del data["verify_segments"]  # an XCom written by the previous version
+    assert HarvestRequest.from_dict(data).verify_segments == "auto"
+
+
+def test_the_verify_task_reads_a_harvest_request_s_dict_as_the_asset_to_verify():
+    request = validate_harvest_request(params(verify_segments="sampled"), CONFIG, NOW)
+    asset = AssetToVerify.from_dict(request.to_dict())
+    assert asset == AssetToVerify("live-archive", "thanksgiving-game/index.m3u8", request.window, "sampled")
+    assert asset.asset_uri == request.asset_uri
+    assert AssetToVerify.from_dict(asset.to_dict()) == asset
+    assert set(asset.to_dict()) < set(request.to_dict())  # the same key names
+    old = {k: v for k, v in request.to_dict().items() if k != "verify_segments"}
+    assert AssetToVerify.from_dict(old).verify_segments == "auto"
+
+
 # ----------------------------------------------------------------------------- collecting problems
 
 
@@ -628,6 +678,7 @@ def test_all_problems_are_collected_in_field_order():
         "manifest_key": "{nope}.m3u8",
         "role_arn": "arn:aws-cn:iam::123456789012:role/x",
         "packaging_group_id": "pg",
+        "verify_segments": "everything",
     }
     with pytest.raises(InvalidParams) as caught:
         validate_harvest_request(p, config, NOW)
@@ -660,6 +711,7 @@ _VALID = params() | {
     "manifest_key": "{date}/{event_id}/index.m3u8",
     "role_arn": ROLE,
     "packaging_group_id": "",
+    "verify_segments": "sampled",
 }
 _HUGE = st.sampled_from(["x" * 2_000_000, "é" * 100_000, "{" * 50_000, "/" * 100_000, "9" * 100_000])
 _VALUES = st.one_of(
@@ -688,6 +740,9 @@ _VALUES = st.one_of(
             "ev\x00nt",
             "événement",
             "",
+            "full",
+            "sampled",
+            "Full",
         ]
     ),
 )
@@ -740,6 +795,126 @@ def test_validation_returns_a_revalidating_request_or_invalid_params(p, config):
         "manifest_key": request.manifest_key,
         "role_arn": request.role_arn,
         "packaging_group_id": request.packaging_group_id or "",
+        "verify_segments": request.verify_segments,
     }
     assert validate_harvest_request(again, config, NOW) == request
     assert HarvestRequest.from_dict(request.to_dict()) == request
+
+
+# ----------------------------------------------------------------------------- re-verifying an asset
+
+
+def reverify(**overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "manifest_key": "thanksgiving-game/index.m3u8",
+        "start_time": "2026-11-26T19:00:00-05:00",
+        "end_time": "2026-11-26T22:30:00-05:00",
+    }
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not _DROP}
+
+
+def reverify_problem(p: dict[str, object], field: str, config: DeploymentConfig = CONFIG) -> str:
+    with pytest.raises(InvalidParams) as caught:
+        validate_reverify_request(p, config, NOW)
+    problems = caught.value.problems
+    assert [x.field for x in problems] == [field], problems
+    return problems[0].message
+
+
+def test_a_re_verification_names_an_asset_its_window_and_reads_every_segment_by_default():
+    asset = validate_reverify_request(reverify(), CONFIG, NOW)
+    assert asset == AssetToVerify(
+        s3_bucket="live-archive",  # LIVE_TO_VOD_S3_BUCKET
+        manifest_key="thanksgiving-game/index.m3u8",
+        window=HarvestWindow(pendulum.datetime(2026, 11, 27, 0, 0), pendulum.datetime(2026, 11, 27, 3, 30)),
+        verify_segments="full",
+    )
+    assert asset.window.start.timezone_name == "UTC"
+    assert asset.asset_uri == "s3://live-archive/thanksgiving-game/index.m3u8"
+    assert AssetToVerify.from_dict(asset.to_dict()) == asset
+
+
+def test_a_re_verification_takes_its_own_bucket_and_mode_and_ignores_other_keys():
+    p = reverify(s3_bucket="other-bucket", verify_segments="sampled", event_id="ignored", dag_run_id="x")
+    asset = validate_reverify_request(p, CONFIG, NOW)
+    assert (asset.s3_bucket, asset.verify_segments) == ("other-bucket", "sampled")
+    assert validate_reverify_request(reverify(verify_segments="auto"), CONFIG, NOW).verify_segments == "auto"
+
+
+@pytest.mark.parametrize("empty", [_DROP, None, ""])
+def test_a_re_verification_s_empty_optional_fields_take_their_defaults(empty):
+    asset = validate_reverify_request(reverify(s3_bucket=empty, verify_segments=empty), CONFIG, NOW)
+    assert (asset.s3_bucket, asset.verify_segments) == ("live-archive", "full")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"s3_bucket": "bad_bucket"}, "s3_bucket", "may only contain lowercase letters"),
+        ({"s3_bucket": 7}, "s3_bucket", "must be a string, got int 7"),
+        ({"manifest_key": _DROP}, "manifest_key", "is required: the key of the asset's parent manifest"),
+        ({"manifest_key": None}, "manifest_key", "is required"),
+        ({"manifest_key": ""}, "manifest_key", "is required"),
+        ({"manifest_key": ["a.m3u8"]}, "manifest_key", "must be a string, got a list"),
+        ({"manifest_key": "../outside/index.m3u8"}, "manifest_key", "must not contain '.' or '..'"),
+        ({"manifest_key": "/game/index.m3u8"}, "manifest_key", "must be relative to the bucket"),
+        ({"manifest_key": "game/index.mp4"}, "manifest_key", "must end with '.m3u8'"),
+        (
+            {"manifest_key": "{event_id}/index.m3u8"},
+            "manifest_key",
+            "must not contain '{' or '}'",
+        ),  # a key, not a template
+        ({"start_time": _DROP}, "start_time", "is required; write it like"),
+        ({"start_time": "2026-11-26T19:00:00"}, "start_time", "offset"),
+        ({"end_time": "tomorrow"}, "end_time", ""),
+        ({"end_time": "2026-11-26T18:00:00-05:00"}, "end_time", "which is not after the start"),
+        ({"end_time": "2026-11-27T19:00:01-05:00"}, "end_time", "longer than the 24-hour harvest limit"),
+        ({"end_time": "2026-11-27T12:00:01Z"}, "end_time", "in the future"),
+        ({"verify_segments": "everything"}, "verify_segments", "must be one of auto, sampled, full, got 'everything'"),
+        ({"verify_segments": "listing"}, "verify_segments", "must be one of auto, sampled, full"),
+    ],
+)
+def test_a_bad_re_verification_field_is_named(change, field, words):
+    assert words in reverify_problem(reverify(**change), field)
+
+
+def test_a_re_verification_ending_exactly_now_and_lasting_24_hours_is_fine():
+    p = reverify(start_time="2026-11-26T12:00:00Z", end_time="2026-11-27T12:00:00Z")
+    assert validate_reverify_request(p, CONFIG, NOW).window.duration == pendulum.duration(hours=24)
+
+
+def test_a_re_verification_without_any_bucket_names_the_variable():
+    message = reverify_problem(reverify(), "s3_bucket", DeploymentConfig())
+    assert message == "no bucket: set s3_bucket or LIVE_TO_VOD_S3_BUCKET"
+
+
+def test_a_re_verification_lists_every_problem_in_field_order():
+    p = {
+        "s3_bucket": "BAD",
+        "manifest_key": "x.mp4",
+        "start_time": "2026-11-26T19:00:00",
+        "end_time": "soon",
+        "verify_segments": "everything",
+    }
+    with pytest.raises(InvalidParams) as caught:
+        validate_reverify_request(p, CONFIG, NOW)
+    assert caught.value.fields == REVERIFY_FIELDS
+    with pytest.raises(InvalidParams) as caught:
+        validate_reverify_request("manifest_key=x.m3u8", CONFIG, NOW)  # type: ignore[arg-type]
+    assert caught.value.fields == ("params",)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    p=st.dictionaries(st.one_of(st.sampled_from(REVERIFY_FIELDS), st.text(max_size=10)), _VALUES, max_size=8),
+    config=_CONFIGS,
+)
+def test_re_verification_returns_an_asset_or_invalid_params_naming_its_fields(p, config):
+    try:
+        asset = validate_reverify_request(p, config, NOW)
+    except InvalidParams as error:
+        assert error.problems
+        assert all(problem.field in REVERIFY_FIELDS and len(problem.message) < 1000 for problem in error.problems)
+        return
+    assert validate_reverify_request(asset.to_dict(), config, NOW) == asset

@@ -1,11 +1,13 @@
-"""Run ``live_event_harvest`` with ``dag.test()`` for a list of confs; write what happened as JSON.
+"""Run a DAG (``live_event_harvest`` unless the spec names another) with ``dag.test()`` for a list of
+confs; write what happened as JSON.
 
 Run as a script in its own process, because Airflow reads its configuration (``AIRFLOW_HOME``,
 the database, ``[operators] default_deferrable``) when it is first imported:
 
     python dag_run_scenario.py SPEC.json RESULT.json
 
-``SPEC.json``: ``{"runs": [conf, ...], "poll_interval": 0.2}``. The runs go one after the other
+``SPEC.json``: ``{"runs": [conf, ...], "poll_interval": 0.2, "dag_id": "live_event_harvest"}``
+(``dag_id`` optional). The runs go one after the other
 against the same Airflow database, like re-triggers of the same DAG (the DAG is parsed afresh for
 each, see :func:`load_dag`). ``poll_interval`` sets the
 documented ``poll_interval`` of the two deferrable tasks so the in-line triggers poll the local
@@ -39,7 +41,7 @@ def ti_key(task_id: str, map_index: int | None) -> str:
     return task_id if map_index is None or map_index < 0 else f"{task_id}[{map_index}]"
 
 
-def load_dag(errors: dict[str, str], poll_interval: float | None) -> Any:
+def load_dag(errors: dict[str, str], poll_interval: float | None, dag_id: str = DAG_ID) -> Any:
     """The DAG, parsed afresh from AIRFLOW__CORE__DAGS_FOLDER, instrumented for one run.
 
     Parsed again for every run: the task runner resolves a run's conf into the DAG's own ``Param``
@@ -51,7 +53,7 @@ def load_dag(errors: dict[str, str], poll_interval: float | None) -> Any:
     bag = DagBag()
     if bag.import_errors:
         raise SystemExit(f"the DAG folder has import errors: {bag.import_errors}")
-    dag = bag.dags[DAG_ID]
+    dag = bag.dags[dag_id]
 
     def record_failure(context: Any) -> None:
         ti = context["ti"]
@@ -71,10 +73,11 @@ def main(spec_path: str, result_path: str) -> int:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
+    dag_id = spec.get("dag_id", DAG_ID)
     results = []
     for conf in spec["runs"]:
         errors: dict[str, str] = {}
-        dag = load_dag(errors, spec.get("poll_interval"))
+        dag = load_dag(errors, spec.get("poll_interval"), dag_id)
         try:
             run = dag.test(run_conf=conf)
         except Exception as exc:  # reported to the test, which decides
@@ -83,7 +86,7 @@ def main(spec_path: str, result_path: str) -> int:
         with create_session() as session:
             rows = session.scalars(
                 select(XComModel).where(
-                    XComModel.dag_id == DAG_ID, XComModel.run_id == run.run_id, XComModel.key == "return_value"
+                    XComModel.dag_id == dag_id, XComModel.run_id == run.run_id, XComModel.key == "return_value"
                 )
             ).all()
             xcom = {ti_key(row.task_id, row.map_index): XComModel.deserialize_value(row) for row in rows}

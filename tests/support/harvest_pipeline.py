@@ -135,11 +135,11 @@ class Pipeline:
     def job_id(self, event_id: str, attempt: int = 1) -> str:
         return harvest_job_id(event_id, self.demo["endpoint_id"], HarvestWindow(self.start, self.end), attempt)
 
-    def run(self, *confs: dict[str, Any]) -> list[dict[str, Any]]:
-        """``dag.test()`` each conf in turn, in one new process; what each run did."""
+    def run(self, *confs: dict[str, Any], dag_id: str = "live_event_harvest") -> list[dict[str, Any]]:
+        """``dag.test()`` of ``dag_id`` for each conf in turn, in one new process; what each run did."""
         self.runs += 1
         spec, result, log = (self.home / f"{name}-{self.runs}" for name in ("spec.json", "result.json", "run.log"))
-        spec.write_text(json.dumps({"runs": list(confs), "poll_interval": 0.2}))
+        spec.write_text(json.dumps({"runs": list(confs), "poll_interval": 0.2, "dag_id": dag_id}))
         with log.open("w") as out:
             process = subprocess.run(
                 [sys.executable, str(RUNNER), str(spec), str(result)],

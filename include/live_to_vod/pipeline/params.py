@@ -1,4 +1,4 @@
-"""The trigger form of ``live_event_harvest``: one ``Param`` per request field.
+"""The trigger forms of ``live_event_harvest`` and ``reverify_vod_asset``: one ``Param`` per request field.
 
 The form checks what JSON schema can (types, the id alphabets of
 :mod:`live_to_vod.field_rules`); the validate task checks everything (times, windows, the
@@ -10,8 +10,9 @@ from __future__ import annotations
 from airflow.sdk import Param
 
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.field_rules import EVENT_ID, RESOURCE_ID
+from live_to_vod.field_rules import DEFAULT_VERIFY_SEGMENTS, EVENT_ID, RESOURCE_ID, VERIFY_SEGMENTS
 from live_to_vod.times import EXAMPLE_TIME
+from live_to_vod.validation import REVERIFY_DEFAULT_SEGMENTS
 
 
 def _default(value: str) -> str:
@@ -22,6 +23,24 @@ def _text(title: str, description: str, section: str, pattern: str | None = None
     if pattern is not None:
         schema["pattern"] = pattern
     return Param(default=None, type=["null", "string"], title=title, description=description, section=section, **schema)
+
+
+def verify_segments_param(config: DeploymentConfig, default: str) -> Param:
+    """The ``verify_segments`` choice, a drop-down in the form; empty (null) means ``default``."""
+    return Param(
+        default=None,
+        type=["null", "string"],
+        enum=[None, *VERIFY_SEGMENTS],
+        values_display={"null": f"{default} (default)"},
+        title="Segment reads",
+        description=(
+            "How verify_asset reads the media segments: full decodes every one; sampled decodes the first and "
+            "last of each rendition, a spread between them and every suspect; auto is full up to "
+            f"{config.verify_full_max_mib} MiB of segments (LIVE_TO_VOD_VERIFY_FULL_MAX_MIB), else sampled. "
+            f"Empty: {default}."
+        ),
+        section="Verification",
+    )
 
 
 def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
@@ -64,4 +83,31 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
             "MediaPackage VOD packaging group for the hand-off. " + _default(config.packaging_group_id),
             "VOD hand-off",
         ),
+        "verify_segments": verify_segments_param(config, DEFAULT_VERIFY_SEGMENTS),
+    }
+
+
+def reverify_params(config: DeploymentConfig) -> dict[str, Param]:
+    """The params of a re-verification (``REVERIFY_FIELDS``): the asset, its window, how segments are read."""
+    return {
+        "s3_bucket": _text("S3 bucket", _default(config.s3_bucket), "Asset"),
+        "manifest_key": _text(
+            "Manifest key",
+            "Required. The key of the asset's parent manifest, as harvested (e.g. nfl-wk12/index.m3u8); "
+            "not a template.",
+            "Asset",
+        ),
+        "start_time": _text(
+            "Start",
+            f"Required. The window the asset must cover; ISO 8601 with an offset, e.g. {EXAMPLE_TIME}.",
+            "Window",
+            format="date-time",
+        ),
+        "end_time": _text(
+            "End",
+            "Required. ISO 8601 with an offset; at most 24 h after the start, not in the future.",
+            "Window",
+            format="date-time",
+        ),
+        "verify_segments": verify_segments_param(config, REVERIFY_DEFAULT_SEGMENTS),
     }

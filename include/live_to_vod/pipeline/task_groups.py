@@ -1,4 +1,5 @@
-"""The task chains both DAGs wire: one output's harvest, and the hand-off of a finished harvest.
+"""The task chains the DAGs wire: one output's harvest, the hand-off of a finished harvest, and the
+verify task (which ``reverify_vod_asset`` runs alone).
 
 ``live_event_harvest`` maps :func:`harvest_output` over an event's outputs; ``harvest_notifications``
 maps :func:`hand_off_harvest` over the jobs made elsewhere. The hand-off (verify the asset, hand it
@@ -18,14 +19,23 @@ from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
 from live_to_vod.pipeline.publish import PublishHarvestedAssetOperator
+from live_to_vod.verification import MiB
 
 #: Task ids inside the groups (the report and summary tasks read XComs by them).
 VERIFY, HAND_OFF, PUBLISH = "verify_asset", "hand_off_to_vod", "publish"
 
 
+def verify_asset_task(request: Any, config: DeploymentConfig) -> VerifyHarvestedAssetOperator:
+    """The verify task of every DAG: segments read as the request's ``verify_segments`` says, ``auto``
+    decoding every segment up to ``LIVE_TO_VOD_VERIFY_FULL_MAX_MIB``."""
+    return VerifyHarvestedAssetOperator(
+        task_id=VERIFY, request=request, full_max_bytes=config.verify_full_max_mib * MiB
+    )
+
+
 def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig) -> tuple[Any, Any]:
     """verify_asset >> hand_off_to_vod >> publish for one finished harvest; (first, last) task."""
-    verify_asset = VerifyHarvestedAssetOperator(task_id=VERIFY, request=request)
+    verify_asset = verify_asset_task(request, config)
     hand_off_to_vod = CreateVodAssetOperator(
         task_id=HAND_OFF,
         request=request,

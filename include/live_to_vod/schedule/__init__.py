@@ -12,6 +12,7 @@ File format::
       padding_before: 5m                # "90s", "5m", "1h30m", or whole seconds
       padding_after: 15m
       destination: {s3_bucket: live-archive}   # s3_bucket, manifest_key, role_arn, packaging_group_id
+      verify_segments: auto             # how outputs' segments are verified: auto, sampled or full
     events:
       - id: nfl-2026-wk12-buf-kc                # letters, digits, _ and -, at most 64
         endpoints: [buf-kc-clean-hls, buf-kc-world-hls]   # or `endpoint: one-id`
@@ -21,6 +22,7 @@ File format::
         padding_before: 10m                     # optional, overrides the defaults (0 to 6 h)
         padding_after: 20m
         destination: {manifest_key: "nfl/{event_id}/index.m3u8"}   # optional, per-key overrides
+        verify_segments: full                   # optional, overrides the defaults
         cancelled: false                        # true: kept for the record, schedules nothing
         clips:                                  # optional highlight clips
           - name: opening-drive                 # [a-z0-9-]{1,40}, unique in the event
@@ -39,7 +41,8 @@ Rules, all reported as :class:`ScheduleError` naming file, entry and field (neve
   ``part-NN/``, ``clips/<name>/``), and clips with bad or repeated
   names, ``end`` not after ``start``, outside the event's padded window, longer than
   24 h, or with the same window as another output of the event (harvest job ids are
-  derived from endpoint and window, so it would not be harvested on its own).
+  derived from endpoint and window, so it would not be harvested on its own), and a
+  ``verify_segments`` other than ``auto``, ``sampled`` or ``full``.
 * Times follow the pipeline's one grammar (:func:`live_to_vod.times.read_wall_time`): ISO 8601
   date and time, ``T`` or a space between them, seconds optional, up to 9 fractional digits
   (kept to the microsecond), an offset (``Z``, ``-05:00``, ``+0530``, ``-05``) written right

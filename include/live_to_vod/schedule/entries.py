@@ -19,7 +19,14 @@ from typing import Any, NamedTuple
 
 import pendulum
 
-from live_to_vod.field_rules import CLIP_NAME, EVENT_ID, RESOURCE_ID, IdRule
+from live_to_vod.field_rules import (
+    CLIP_NAME,
+    DEFAULT_VERIFY_SEGMENTS,
+    EVENT_ID,
+    RESOURCE_ID,
+    IdRule,
+    verify_segments_problem,
+)
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.limits import MAX_HARVEST_DURATION, MAX_STARTOVER
 from live_to_vod.outputs import split_window
@@ -42,7 +49,7 @@ __all__ = [
 ]
 
 TOP_FIELDS = ("timezone", "defaults", "events")
-DEFAULTS_FIELDS = ("padding_before", "padding_after", "destination")
+DEFAULTS_FIELDS = ("padding_before", "padding_after", "destination", "verify_segments")
 EVENT_FIELDS = (
     "id",
     "endpoint",
@@ -55,6 +62,7 @@ EVENT_FIELDS = (
     "destination",
     "cancelled",
     "clips",
+    "verify_segments",
 )
 CLIP_FIELDS = ("name", "start", "end")
 _EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
@@ -130,6 +138,7 @@ class _Header:
     padding_before: timedelta
     padding_after: timedelta
     destination: DestinationOverrides
+    verify_segments: str = DEFAULT_VERIFY_SEGMENTS
 
 
 class _Times(NamedTuple):
@@ -205,6 +214,7 @@ class _FileReader:
             file_zone, zone_name = self.zone(data["timezone"], None, "timezone")
         before = after = timedelta(0)
         destination = NO_DESTINATION
+        verify_segments = DEFAULT_VERIFY_SEGMENTS
         if "defaults" in data:
             defaults = data["defaults"]
             if not isinstance(defaults, dict):
@@ -218,9 +228,15 @@ class _FileReader:
                 if "destination" in defaults:
                     checked = self.destination(defaults["destination"], None, "defaults.destination")
                     destination = DestinationOverrides(checked) if checked is not None else NO_DESTINATION
+                if "verify_segments" in defaults:
+                    verify_segments = self.verify_segments(
+                        defaults["verify_segments"], None, "defaults.verify_segments"
+                    )
         if self.errors:
             return None
-        return _Header(file_zone, zone_name, before or timedelta(0), after or timedelta(0), destination)
+        return _Header(
+            file_zone, zone_name, before or timedelta(0), after or timedelta(0), destination, verify_segments
+        )
 
     # ----------------------------------------------------------------- one entry
 
@@ -250,6 +266,9 @@ class _FileReader:
         before = self.entry_padding(raw, "padding_before", header.padding_before, label)
         after = self.entry_padding(raw, "padding_after", header.padding_after, label)
         destination = self.entry_destination(raw, header, label)
+        verify_segments = header.verify_segments
+        if "verify_segments" in raw:
+            verify_segments = self.verify_segments(raw["verify_segments"], label, "verify_segments")
         cancelled = self.cancelled(raw, label, index)
         padded = None
         if times.start is not None and times.end is not None and before is not None and after is not None:
@@ -278,6 +297,7 @@ class _FileReader:
             destination=destination,
             source=self.source,
             timezone=times.zone_name,
+            verify_segments=verify_segments,
         )
         return Candidate(event, index, endpoint_field)
 
@@ -467,6 +487,15 @@ class _FileReader:
             self.error(entry, field, read)
             return None
         return read
+
+    def verify_segments(self, value: object, entry: str | None, field: str) -> str:
+        """How the entry's (or, under ``defaults:``, every entry's) segments are verified; the
+        default (reported) when ``value`` is not one of the modes."""
+        problem = verify_segments_problem(value)
+        if problem:
+            self.error(entry, field, problem)
+            return DEFAULT_VERIFY_SEGMENTS
+        return value  # type: ignore[return-value]  # a valid mode is a str
 
     def destination(self, value: object, entry: str | None, field: str) -> dict[str, str] | None:
         """The destination overrides in ``value``; None (reported) when any is wrong."""

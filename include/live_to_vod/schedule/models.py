@@ -15,6 +15,7 @@ from typing import Any
 
 import pendulum
 
+from live_to_vod.field_rules import DEFAULT_VERIFY_SEGMENTS
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.times import utc_datetime
 
@@ -108,7 +109,9 @@ class ScheduledEvent:
     ``destination`` holds the entry's destination overrides merged over the file's
     defaults (templates unrendered). ``source`` is the schedule file's name and
     ``timezone`` the IANA zone in effect for the entry (its own, else the file's; None when
-    neither sets one, so every time carried an offset), for display.
+    neither sets one, so every time carried an offset), for display. ``verify_segments`` is how
+    the verification reads each output's media segments (the entry's, else the file's default,
+    else ``auto``).
     Lists and dicts given to the constructor are converted to tuples and a
     :class:`DestinationOverrides`, so events are hashable.
     """
@@ -123,6 +126,7 @@ class ScheduledEvent:
     destination: DestinationOverrides = NO_DESTINATION
     source: str = ""
     timezone: str | None = None
+    verify_segments: str = DEFAULT_VERIFY_SEGMENTS
 
     def __post_init__(self) -> None:
         times = (self.start, self.end, self.scheduled_start, self.scheduled_end)
@@ -159,6 +163,7 @@ class ScheduledEvent:
             "destination": dict(self.destination),
             "source": self.source,
             "timezone": self.timezone,
+            "verify_segments": self.verify_segments,
         }
 
     @classmethod
@@ -175,6 +180,7 @@ class ScheduledEvent:
             destination=DestinationOverrides(d.get("destination") or {}),
             source=d.get("source", ""),
             timezone=d.get("timezone"),
+            verify_segments=d.get("verify_segments") or DEFAULT_VERIFY_SEGMENTS,
         )
 
 

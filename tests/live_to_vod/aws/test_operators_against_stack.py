@@ -180,6 +180,7 @@ def test_bad_input_is_refused_before_anything_is_created(pipeline):
         "key leaving its prefix": ({"manifest_key": "../x.m3u8"}, "manifest_key", "task"),
         "key not a playlist": ({"manifest_key": "a/b.mp4"}, "manifest_key", "task"),
         "unknown endpoint": ({"origin_endpoint_id": "no-such-endpoint"}, "origin_endpoint_id", "task"),
+        "unknown verification mode": ({"verify_segments": "everything"}, "verify_segments", "schema"),
     }
     confs = [{**good, **change} for change, _, _ in cases.values()]
     # A key absent from the conf is the same as null: the param's default.
@@ -209,6 +210,25 @@ def test_bad_input_is_refused_before_anything_is_created(pipeline):
         assert [t for t in run["xcom"] if t != "summarize"] == [], (case, run["xcom"])
     assert pipeline.jobs() == {}
     assert pipeline.assets() == []
+
+
+def test_the_verification_reads_segments_as_the_run_and_the_setting_say(pipeline):
+    # 0 MiB: in auto, every asset with segment bytes is sampled.
+    pipeline.env["LIVE_TO_VOD_VERIFY_FULL_MAX_MIB"] = "0"
+    auto, full = pipeline.run(pipeline.conf("game-f"), pipeline.conf("game-g", verify_segments="full"))
+
+    assert_succeeded(auto)
+    assert_succeeded(full)
+    assert auto["xcom"]["validate"][0]["verify_segments"] == "auto"
+    verified = auto["xcom"][ti("harvest.verify_asset")]
+    assert (verified["segments"], verified["reads"]["mode"]) == ("auto", "sampled")
+    assert verified["reads"]["bytes_read"] < verified["reads"]["bytes_listed"] == verified["total_bytes"]
+
+    assert full["xcom"]["validate"][0]["verify_segments"] == "full"
+    verified = full["xcom"][ti("harvest.verify_asset")]
+    assert (verified["segments"], verified["reads"]["mode"]) == ("full", "full")
+    assert verified["reads"]["decoded"] == verified["segment_count"]  # every segment decoded whole
+    assert verified["reads"]["bytes_read"] == verified["reads"]["bytes_listed"] == verified["total_bytes"]
 
 
 def test_without_a_packaging_group_nothing_is_handed_off_and_the_run_published(pipeline):

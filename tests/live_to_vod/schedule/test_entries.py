@@ -172,6 +172,32 @@ def test_cancelled_entries_are_validated_but_schedule_nothing():
     assert_refused(entry(cancelled="maybe"), ("game-1", "cancelled"), "true or false")
 
 
+def test_verify_segments_is_auto_unless_the_entry_or_the_file_s_defaults_say():
+    header = HEADER + "defaults:\n  verify_segments: sampled\n"
+    events, errors = parse(events_yaml(entry() + entry("g2", endpoint="x", verify_segments="full"), header))
+    assert errors == []
+    assert {e.event_id: e.verify_segments for e in events} == {"game-1": "sampled", "g2": "full"}
+    events, errors = parse(events_yaml(entry()))
+    assert errors == [] and events[0].verify_segments == "auto"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("everything", "'everything'"), ("listing", "'listing'"), ("on", "bool True")]
+)
+def test_a_bad_verify_segments_refuses_the_entry_naming_file_entry_and_field(value, shown):
+    error = assert_refused(entry(verify_segments=value), ("game-1", "verify_segments"), "must be one of")
+    assert str(error) == f"week.yaml: game-1: verify_segments: must be one of auto, sampled, full, got {shown}"
+
+
+def test_a_bad_verify_segments_default_refuses_the_file():
+    events, errors = parse(events_yaml(entry(), HEADER + "defaults:\n  verify_segments: everything\n"))
+    assert events == []
+    assert str(errors[0]) == (
+        "week.yaml: defaults.verify_segments: must be one of auto, sampled, full, got 'everything'"
+    )
+    assert errors[-1].field is None and "none of its 1 entry is scheduled" in errors[-1].message
+
+
 # ----------------------------------------------------------------------------- unknown and repeated fields
 
 

@@ -23,6 +23,10 @@ def test_events_are_hashable_picklable_and_round_trip_through_json():
     assert game.to_dict()["start"] == "2026-11-27T02:05:00+00:00"
     assert game.window.start == game.start and game.window.end == game.end
     assert [name for name, _ in game.clip_windows] == ["opening-drive", "last-play"]
+    # An event serialised before verify_segments existed reads as auto.
+    data = game.to_dict()
+    assert data.pop("verify_segments") == "auto"
+    assert ScheduledEvent.from_dict(data) == game
 
 
 def test_events_built_by_hand_are_normalised():

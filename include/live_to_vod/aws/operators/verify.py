@@ -12,10 +12,11 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.links.mediapackage import S3AssetLink
-from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.harvest_request import AssetToVerify
 from live_to_vod.manifest_keys import asset_prefix
 from live_to_vod.verification import S3AssetStore, verify_vod_asset
-from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES
+from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES, MiB
+from live_to_vod.verification.sampling import MODES
 
 
 class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
@@ -29,11 +30,17 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
     PyAV; ``full``: every one decoded; ``auto``: ``full`` up to ``full_max_bytes``). A failed
     check fails the task (no retries: the asset will not change) and nothing is handed off.
 
-    Returns the verification numbers (renditions, segments, bytes, duration, requests made).
+    Returns the verification numbers (renditions, segments, bytes, duration, requests made),
+    ``segments`` (the mode asked for) and ``reads``: the mode used (``full``, ``sampled`` or
+    ``listing``; ``auto`` resolved), segments probed and decoded, bytes read of the bytes listed.
 
-    :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
-    :param segments: how segments are read: ``auto``, ``sampled``, ``full`` or ``listing`` (none).
-    :param full_max_bytes: in ``auto``, an asset whose segments total at most this is read in full.
+    :param request: the validated request, as a dict (templated): a ``HarvestRequest``'s
+        (``ValidateLiveEventOperator``'s XCom, a notification's hand-off) or an ``AssetToVerify``'s
+        (``reverify_vod_asset``); only its bucket, manifest key, window and ``verify_segments`` are read.
+    :param segments: how segments are read: ``auto``, ``sampled``, ``full`` or ``listing`` (none);
+        None (the default): the request's ``verify_segments`` (``auto`` when it has none).
+    :param full_max_bytes: in ``auto``, an asset whose segments total at most this many bytes is
+        read in full (the DAGs pass ``LIVE_TO_VOD_VERIFY_FULL_MAX_MIB``).
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
     """
@@ -43,15 +50,23 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
     operator_extra_links = (S3AssetLink(),)
 
     def __init__(
-        self, *, request: Any, segments: str = "auto", full_max_bytes: int = DEFAULT_FULL_MAX_BYTES, **kwargs: Any
+        self,
+        *,
+        request: Any,
+        segments: str | None = None,
+        full_max_bytes: int = DEFAULT_FULL_MAX_BYTES,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if segments is not None and segments not in MODES:  # a wiring mistake: fail the DAG's parse
+            raise ValueError(f"segments must be None or one of {', '.join(MODES)}, got {segments!r}")
         self.request = request
         self.segments = segments
         self.full_max_bytes = full_max_bytes
 
     def execute(self, context: Any) -> dict[str, Any]:
-        request = HarvestRequest.from_dict(self.request)
+        request = AssetToVerify.from_dict(self.request)
+        segments = self.segments or request.verify_segments
         prefix = asset_prefix(request.manifest_key)
         S3AssetLink.persist(
             context=context,
@@ -61,7 +76,10 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
             bucket=request.s3_bucket,
             prefix=prefix,
         )
-        self.log.info("Verifying %s for %s to %s", request.asset_uri, request.window.start, request.window.end)
+        self.log.info(
+            "Verifying %s for %s to %s; segments: %s (auto: full up to %.0f MiB)",
+            request.asset_uri, request.window.start, request.window.end, segments, self.full_max_bytes / MiB,
+        )  # fmt: skip
         store = S3AssetStore(self.hook.conn, request.s3_bucket)
         started = pendulum.now("UTC")
         report = verify_vod_asset(
@@ -69,7 +87,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
             request.manifest_key,
             request.window.start,
             request.window.end,
-            segments=self.segments,
+            segments=segments,
             full_max_bytes=self.full_max_bytes,
         )
         seconds = (pendulum.now("UTC") - started).total_seconds()
@@ -90,6 +108,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
             "duration_seconds": report.duration_seconds,
             "warnings": [d.to_dict() for d in report.warnings],
             "s3_requests": store.requests,
+            "segments": segments,
             "reads": report.reads.to_dict(),
             "seconds": round(seconds, 3),
         }
