@@ -143,13 +143,7 @@ def validate_harvest_request(
     Every problem names one of :data:`KNOWN_FIELDS`, except when ``params`` is not a
     mapping at all (one problem on ``"params"``).
     """
-    if not isinstance(params, Mapping):
-        message = f"must be a mapping of param names to values, got {show(params)}"
-        raise InvalidParams([FieldProblem("params", message)])
-    problems: list[FieldProblem] = []
-
-    def add(field: str) -> Report:
-        return lambda message: problems.append(FieldProblem(field, message))
+    problems, add = _collector(params)
 
     event_id = _check_id(params.get("event_id"), EVENT_ID, add("event_id"))
     origin = _check_id(params.get("origin_endpoint_id"), RESOURCE_ID, add("origin_endpoint_id"))
@@ -180,6 +174,20 @@ def validate_harvest_request(
     )
 
 
+def _collector(params: object) -> tuple[list[FieldProblem], Callable[[str], Report]]:
+    """The problems of one validation and ``add(field)``, a reporter for each field; ``params`` that
+    is no mapping at all is refused at once, on ``"params"``."""
+    if not isinstance(params, Mapping):
+        message = f"must be a mapping of param names to values, got {show(params)}"
+        raise InvalidParams([FieldProblem("params", message)])
+    problems: list[FieldProblem] = []
+
+    def add(field: str) -> Report:
+        return lambda message: problems.append(FieldProblem(field, message))
+
+    return problems, add
+
+
 def validate_reverify_request(
     params: Mapping[str, object], config: DeploymentConfig, now: pendulum.DateTime
 ) -> AssetToVerify:
@@ -192,13 +200,7 @@ def validate_reverify_request(
     after it starts, be at most the 24-hour harvest limit long, and have ended by ``now``.
     ``verify_segments`` is ``full`` when absent, ``None`` or ``""``. Other keys are ignored.
     """
-    if not isinstance(params, Mapping):
-        message = f"must be a mapping of param names to values, got {show(params)}"
-        raise InvalidParams([FieldProblem("params", message)])
-    problems: list[FieldProblem] = []
-
-    def add(field: str) -> Report:
-        return lambda message: problems.append(FieldProblem(field, message))
+    problems, add = _collector(params)
 
     bucket = _check_bucket(params.get("s3_bucket"), config, add("s3_bucket"))
     manifest_key = _check_asset_key(params.get("manifest_key"), add("manifest_key"))
