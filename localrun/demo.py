@@ -98,7 +98,9 @@ def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:
 
         print(render_summary(summary))
     if verification:
-        print(f"  verify        {verification['s3_requests']} S3 requests, {verification['seconds']} s")
+        reads = verification.get("reads") or {}
+        how = f" ({reads['mode']}: {reads['probed']} probed, {reads['decoded']} decoded)" if reads else ""
+        print(f"  verify        {verification['s3_requests']} S3 requests, {verification['seconds']} s{how}")
     ui = airflow.api.base_url
     print(f"\nAirflow UI: {ui}/dags/{DAG_ID}/runs/{run_id}  (login: admin / {airflow.api.password})")
     print(f"logs: {airflow.log_path}; stop everything with: make stop")
