@@ -167,4 +167,6 @@ def verify_segments_problem(value: object) -> str | None:
     """Why ``value`` is not one of :data:`VERIFY_SEGMENTS` (any value: an enum has no other pitfalls)."""
     if isinstance(value, str) and value in VERIFY_SEGMENTS:
         return None
+    if not isinstance(value, str):  # said as every text field says it, then what it may be
+        return f"must be a string, one of {', '.join(VERIFY_SEGMENTS)}; got {show(value)}"
     return f"must be one of {', '.join(VERIFY_SEGMENTS)}, got {show(value)}"

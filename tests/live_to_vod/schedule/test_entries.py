@@ -182,11 +182,16 @@ def test_verify_segments_is_auto_unless_the_entry_or_the_file_s_defaults_say():
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"), [("everything", "'everything'"), ("listing", "'listing'"), ("on", "bool True")]
+    ("value", "expected"),
+    [
+        ("everything", "must be one of auto, sampled, full, got 'everything'"),
+        ("listing", "must be one of auto, sampled, full, got 'listing'"),
+        ("on", "must be a string, one of auto, sampled, full; got bool True"),  # YAML 1.1 reads `on` as true
+    ],
 )
-def test_a_bad_verify_segments_refuses_the_entry_naming_file_entry_and_field(value, shown):
-    error = assert_refused(entry(verify_segments=value), ("game-1", "verify_segments"), "must be one of")
-    assert str(error) == f"week.yaml: game-1: verify_segments: must be one of auto, sampled, full, got {shown}"
+def test_a_bad_verify_segments_refuses_the_entry_naming_file_entry_and_field(value, expected):
+    error = assert_refused(entry(verify_segments=value), ("game-1", "verify_segments"), "one of auto, sampled, full")
+    assert str(error) == f"week.yaml: game-1: verify_segments: {expected}"
 
 
 def test_a_bad_verify_segments_default_refuses_the_file():
