@@ -168,7 +168,13 @@ def s3_operation(method: str, path: str, query_string: str, environ: dict[str, A
 
 
 def error_response(
-    service: str, code: str, message: str, status: int | None = None, *, request_id: str | None = None
+    service: str,
+    code: str,
+    message: str,
+    status: int | None = None,
+    *,
+    request_id: str | None = None,
+    fields: dict[str, str] | None = None,
 ) -> Response:
     """An error of ``service`` in its protocol's shape; ``status`` None: the code's modeled status (else 400).
 
@@ -177,6 +183,8 @@ def error_response(
     if status is None:
         status = _modeled_statuses(service).get(code, 400)
     body, headers = _PROTOCOLS[protocol(service)].render(service, code, message, status, request_id)
+    if fields and protocol(service) == "rest-json":  # modeled members beside the message
+        body = json.dumps({**json.loads(body), **fields})
     return Response(body, status=status, headers=headers)
 
 

@@ -13,20 +13,24 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+import pendulum
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from werkzeug.wrappers import Response
 
 
 class ServiceError(Exception):
-    """A modeled error: ``code`` is the error shape's name (e.g. ``NotFoundException``)."""
+    """A modeled error: ``code`` is the error shape's name (e.g. ``NotFoundException``); ``fields`` its
+    other modeled members (e.g. MediaPackage v2's ``ValidationExceptionType``), sent in the body."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, **fields: str):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.fields = fields
 
 
 def unprocessable(message: str) -> ServiceError:
@@ -99,10 +103,10 @@ class RestJsonService:
         self.handler = handler
         self.routes = RestRoutes(model)
 
-    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Response:
+    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes, headers: Any = None) -> Response:
         """The operation's answer; raises :class:`ServiceError` for a modeled error."""
         route, path_params = self.routes.match(method, path)
-        params = self._parse(route.operation, path_params, query, body)
+        params = self._parse(route.operation, path_params, query, body, headers or {})
         func: Callable[..., dict[str, Any]] = getattr(self.handler, _snake(route.operation.name))
         result = func(**params) or {}
         return Response(
@@ -114,7 +118,7 @@ class RestJsonService:
     # -- parsing ---------------------------------------------------------------------------------
 
     def _parse(
-        self, op: OperationModel, path_params: dict[str, str], query: dict[str, list[str]], body: bytes
+        self, op: OperationModel, path_params: dict[str, str], query: dict[str, list[str]], body: bytes, headers: Any
     ) -> dict[str, Any]:
         shape = op.input_shape
         if shape is None:
@@ -140,7 +144,8 @@ class RestJsonService:
                     raw = values if member.type_name == "list" else values[-1]
                     params[name] = self._coerce(member, raw, name)
             elif location == "header":
-                continue
+                if headers.get(wire) is not None:
+                    params[name] = self._coerce(member, headers.get(wire), name)
             elif wire in payload:
                 params[name] = self._from_wire(member, payload[wire], name)
         for required in shape.required_members:
@@ -191,6 +196,15 @@ class RestJsonService:
             if not isinstance(value, bool):
                 raise unprocessable(f"{field} must be a boolean, got {value!r}")
             return value
+        if kind == "timestamp":  # rest-json sends epoch seconds; ISO 8601 is accepted too
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise unprocessable(f"{field} must be a timestamp, got {value!r}")
+            try:
+                if isinstance(value, str):
+                    return pendulum.parse(value).in_timezone("UTC")
+                return pendulum.from_timestamp(value, tz="UTC")
+            except Exception:
+                raise unprocessable(f"{field} is not a valid timestamp: {value!r}") from None
         if kind == "string":
             if not isinstance(value, str):
                 raise unprocessable(f"{field} must be a string, got {value!r}")
@@ -219,6 +233,8 @@ class RestJsonService:
             return [self._serialize(shape.member, v) for v in value]
         if kind == "map":
             return {k: self._serialize(shape.value, v) for k, v in value.items()}
+        if kind == "timestamp" and isinstance(value, datetime):
+            return value.timestamp()
         return value
 
 

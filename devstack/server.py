@@ -1,8 +1,8 @@
 """The local AWS media stack: every service on one port.
 
 API requests must be signed (SigV4, with a key of ``DEVSTACK_CREDENTIALS``: ``devstack.sigv4``)
-and are routed by the service in their SigV4 credential scope:
-``mediapackage`` and ``mediapackage-vod`` go to this project's emulators, everything else (S3,
+and are routed by the service in their SigV4 credential scope: ``mediapackage``,
+``mediapackage-vod`` and ``mediapackagev2`` go to this project's emulators, everything else (S3,
 IAM, STS, EventBridge, SQS, ...) to moto's server app running in the same process. Unsigned
 requests are the media plane: ``/in/v2/...`` (live ingest, HTTP PUT with basic auth),
 ``/out/v1/...`` (origin endpoints), ``/vod/out/v1/...`` (VOD playback), and ``/_devstack/...``
@@ -35,6 +35,7 @@ from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPacka
 from devstack.faults import admin as fault_admin
 from devstack.faults import wire as fault_wire
 from devstack.mediapackage import MediaPackage
+from devstack.mediapackagev2 import MediaPackageV2
 from devstack.playlists import media_playlist, multivariant
 from devstack.protocols import emulate, error_response, internal_error
 from devstack.restjson import ServiceError
@@ -73,9 +74,11 @@ class MediaStack:
         self.runner = FaultyHarvestRunner(settings, self.sibling, self.faults)
         self.mediapackage = MediaPackage(settings, self.clock, self.runner)
         self.vod = FaultyMediaPackageVod(settings, self.sibling, self.faults)
+        self.mediapackagev2 = MediaPackageV2(settings)
         self.services = {
             "mediapackage": emulate("mediapackage", self.mediapackage),
             "mediapackage-vod": emulate("mediapackage-vod", self.vod),
+            "mediapackagev2": emulate("mediapackagev2", self.mediapackagev2),
         }
         self.service_locks = {name: threading.Lock() for name in self.services}
         s3_listing.install()  # S3 lists in linear time, as on AWS
@@ -120,9 +123,9 @@ class MediaStack:
                 # Match on the raw path: labels such as ARNs arrive percent-encoded ('/' as %2F).
                 raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path).split("?", 1)[0]
                 query = request.args.to_dict(flat=False)
-                response = handler.handle(request.method, raw_path, query, request.get_data())
+                response = handler.handle(request.method, raw_path, query, request.get_data(), request.headers)
             except ServiceError as exc:
-                response = error_response(service, exc.code, exc.message)
+                response = error_response(service, exc.code, exc.message, fields=exc.fields)
             except Exception as exc:
                 log.exception("%s %s %s failed", service, request.method, request.path)
                 response = error_response(service, internal_error(service).code, str(exc))

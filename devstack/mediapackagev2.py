@@ -1,0 +1,453 @@
+"""MediaPackage v2 (``mediapackagev2``): channel groups, channels, origin endpoints and their policies.
+
+The control plane of v2 as the botocore model and the user guide describe it: resources are
+named (not generated ids) in a hierarchy channel group -> channel -> origin endpoint; creates are
+idempotent by ``ClientToken`` (the same token and request: the same answer; another request:
+``ConflictException`` ``IDEMPOTENT_PARAMETER_MISMATCH``); a name in use is
+``RESOURCE_ALREADY_EXISTS``; a resource with children cannot be deleted (``RESOURCE_IN_USE``);
+quotas: 3 channel groups per account and region, 10 channels per group (AWS's soft defaults).
+Errors carry their modeled type member (``ConflictExceptionType``, ``ResourceTypeNotFound``,
+``ValidationExceptionType``).
+
+Ingest, the origin's manifests and harvest jobs come next (issue 13); until then a channel
+reports its two ingest endpoint URLs and an endpoint its manifest URLs, which nothing serves yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
+
+from devstack.config import Settings
+from devstack.restjson import ServiceError
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,256}$")
+MAX_STARTOVER_SECONDS = 1_209_600  # 14 days
+MAX_CHANNEL_GROUPS = 3
+MAX_CHANNELS_PER_GROUP = 10
+MAX_ORIGIN_ENDPOINTS_PER_CHANNEL = 10
+
+
+def validation(message: str, kind: str | None = None) -> ServiceError:
+    """``kind`` is one of the model's ``ValidationExceptionType`` values; AWS sends none for some checks."""
+    if kind is None:
+        return ServiceError("ValidationException", message)
+    return ServiceError("ValidationException", message, ValidationExceptionType=kind)
+
+
+def conflict(message: str, kind: str) -> ServiceError:
+    return ServiceError("ConflictException", message, ConflictExceptionType=kind)
+
+
+_TYPES = {"ChannelGroup": "CHANNEL_GROUP", "Channel": "CHANNEL", "OriginEndpoint": "ORIGIN_ENDPOINT"}
+
+
+def missing(kind: str, name: str) -> ServiceError:
+    """Not found; ``ResourceTypeNotFound`` only for the kinds the model names (not policies or tags)."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
+    fields = {"ResourceTypeNotFound": _TYPES[kind]} if kind in _TYPES else {}
+    return ServiceError("ResourceNotFoundException", f"{words} {name} does not exist", **fields)
+
+
+@dataclass
+class Resource:
+    """One named resource: its record (the Get answer), policy, children and idempotency token."""
+
+    record: dict[str, Any]
+    request: dict[str, Any]
+    client_token: str | None = None
+    policy: str | None = None
+    children: dict[str, Resource] = field(default_factory=dict)
+
+
+class MediaPackageV2:
+    """The v2 API, one state per region (set per request by the server in ``region``)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.region = "us-east-1"
+        self.groups: dict[str, dict[str, Resource]] = {}  # region -> name -> channel group
+        self.tags: dict[str, dict[str, str]] = {}
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    @property
+    def _groups(self) -> dict[str, Resource]:
+        return self.groups.setdefault(self.region, {})
+
+    def _arn(self, *path: str) -> str:
+        kinds = ("channelGroup", "channel", "originEndpoint")
+        resource = "/".join(f"{kind}/{name}" for kind, name in zip(kinds, path, strict=False))
+        return f"arn:aws:mediapackagev2:{self.region}:{self.settings.account_id}:{resource}"
+
+    @staticmethod
+    def _check_name(what: str, name: str) -> None:
+        if not NAME_PATTERN.match(name):
+            raise validation(f"{what} {name!r} is invalid: use 1 to 256 letters, digits, '_' or '-'")
+
+    def _group(self, name: str) -> Resource:
+        found = self._groups.get(name)
+        if found is None:
+            raise missing("ChannelGroup", name)
+        return found
+
+    def _channel(self, group: str, name: str) -> Resource:
+        found = self._group(group).children.get(name)
+        if found is None:
+            raise missing("Channel", name)
+        return found
+
+    def _endpoint(self, group: str, channel: str, name: str) -> Resource:
+        found = self._channel(group, channel).children.get(name)
+        if found is None:
+            raise missing("OriginEndpoint", name)
+        return found
+
+    @staticmethod
+    def _replay(
+        siblings: dict[str, Resource], name: str, token: str | None, request: dict[str, Any]
+    ) -> Resource | None:
+        """The earlier create this one repeats (same ClientToken), or None for a new create."""
+        existing = siblings.get(name)
+        if existing is None:
+            if token is not None and any(r.client_token == token for r in siblings.values()):
+                raise conflict(
+                    "ClientToken was used for another request; use a new token", "IDEMPOTENT_PARAMETER_MISMATCH"
+                )
+            return None
+        if token is not None and existing.client_token == token:
+            if existing.request != request:
+                raise conflict(
+                    "ClientToken was used with other parameters; use a new token", "IDEMPOTENT_PARAMETER_MISMATCH"
+                )
+            return existing
+        raise conflict(f"{name} already exists", "RESOURCE_ALREADY_EXISTS")
+
+    @staticmethod
+    def _now() -> pendulum.DateTime:
+        return pendulum.now("UTC")
+
+    @staticmethod
+    def _etag() -> str:
+        return secrets.token_hex(16)
+
+    @staticmethod
+    def _page(items: list[dict[str, Any]], max_results: int | None, next_token: str | None) -> dict[str, Any]:
+        if max_results is not None and not 1 <= max_results <= 100:
+            raise validation("MaxResults must be between 1 and 100", "INVALID_PAGINATION_MAX_RESULTS")
+        try:
+            start = int(next_token) if next_token else 0
+        except ValueError:
+            raise validation("NextToken is not valid", "INVALID_PAGINATION_TOKEN") from None
+        size = max_results or 100
+        out: dict[str, Any] = {"Items": items[start : start + size]}
+        if start + size < len(items):
+            out["NextToken"] = str(start + size)
+        return out
+
+    # -- channel groups -------------------------------------------------------------------------
+
+    def create_channel_group(
+        self,
+        ChannelGroupName: str,
+        ClientToken: str | None = None,
+        Description: str | None = None,
+        Tags: dict | None = None,
+    ) -> dict[str, Any]:
+        self._check_name("ChannelGroupName", ChannelGroupName)
+        request = {"Description": Description, "Tags": Tags}
+        with self.lock:
+            replay = self._replay(self._groups, ChannelGroupName, ClientToken, request)
+            if replay is not None:
+                return replay.record
+            if len(self._groups) >= MAX_CHANNEL_GROUPS:
+                raise ServiceError(
+                    "ServiceQuotaExceededException", f"at most {MAX_CHANNEL_GROUPS} channel groups per account"
+                )
+            now = self._now()
+            digest = hashlib.sha256(f"{self.settings.account_id}/{ChannelGroupName}".encode()).hexdigest()[:8]
+            record = {
+                "ChannelGroupName": ChannelGroupName,
+                "Arn": self._arn(ChannelGroupName),
+                "EgressDomain": f"{digest}.egress.{digest}.mediapackagev2.{self.region}.amazonaws.com",
+                "CreatedAt": now,
+                "ModifiedAt": now,
+                "ETag": self._etag(),
+                "Description": Description,
+                "Tags": Tags or {},
+            }
+            self._groups[ChannelGroupName] = Resource(record, request, ClientToken)
+            self.tags[record["Arn"]] = dict(Tags or {})
+            return record
+
+    def get_channel_group(self, ChannelGroupName: str) -> dict[str, Any]:
+        with self.lock:
+            return self._group(ChannelGroupName).record
+
+    def list_channel_groups(self, MaxResults: int | None = None, NextToken: str | None = None) -> dict[str, Any]:
+        with self.lock:
+            items = [
+                {k: g.record[k] for k in ("ChannelGroupName", "Arn", "CreatedAt", "ModifiedAt", "Description")}
+                for _, g in sorted(self._groups.items())
+            ]
+        return self._page(items, MaxResults, NextToken)
+
+    def delete_channel_group(self, ChannelGroupName: str) -> dict[str, Any]:
+        with self.lock:
+            group = self._groups.get(ChannelGroupName)
+            if group is None:
+                return {}  # deletes are idempotent on AWS's v2 API
+            if group.children:
+                raise conflict(
+                    f"channel group {ChannelGroupName} still has channels; delete them first", "RESOURCE_IN_USE"
+                )
+            del self._groups[ChannelGroupName]
+            self.tags.pop(group.record["Arn"], None)
+        return {}
+
+    # -- channels -------------------------------------------------------------------------------
+
+    def create_channel(
+        self,
+        ChannelGroupName: str,
+        ChannelName: str,
+        ClientToken: str | None = None,
+        InputType: str | None = None,
+        Description: str | None = None,
+        InputSwitchConfiguration: dict | None = None,
+        OutputHeaderConfiguration: dict | None = None,
+        Tags: dict | None = None,
+    ) -> dict[str, Any]:
+        self._check_name("ChannelName", ChannelName)
+        request = {"InputType": InputType or "HLS", "Description": Description, "Tags": Tags}
+        with self.lock:
+            group = self._group(ChannelGroupName)
+            replay = self._replay(group.children, ChannelName, ClientToken, request)
+            if replay is not None:
+                return replay.record
+            if len(group.children) >= MAX_CHANNELS_PER_GROUP:
+                raise ServiceError(
+                    "ServiceQuotaExceededException", f"at most {MAX_CHANNELS_PER_GROUP} channels per channel group"
+                )
+            now = self._now()
+            base = f"{self.settings.public_url}/in/v2mp/{ChannelGroupName}/{ChannelName}"
+            record = {
+                "Arn": self._arn(ChannelGroupName, ChannelName),
+                "ChannelName": ChannelName,
+                "ChannelGroupName": ChannelGroupName,
+                "CreatedAt": now,
+                "ModifiedAt": now,
+                "Description": Description,
+                "IngestEndpoints": [{"Id": str(i), "Url": f"{base}/{i}/channel"} for i in (1, 2)],
+                "InputType": request["InputType"],
+                "ETag": self._etag(),
+                "Tags": Tags or {},
+            }
+            group.children[ChannelName] = Resource(record, request, ClientToken)
+            self.tags[record["Arn"]] = dict(Tags or {})
+            return record
+
+    def get_channel(self, ChannelGroupName: str, ChannelName: str) -> dict[str, Any]:
+        with self.lock:
+            return self._channel(ChannelGroupName, ChannelName).record
+
+    def list_channels(
+        self, ChannelGroupName: str, MaxResults: int | None = None, NextToken: str | None = None
+    ) -> dict[str, Any]:
+        with self.lock:
+            keys = ("Arn", "ChannelName", "ChannelGroupName", "CreatedAt", "ModifiedAt", "Description", "InputType")
+            items = [{k: c.record[k] for k in keys} for _, c in sorted(self._group(ChannelGroupName).children.items())]
+        return self._page(items, MaxResults, NextToken)
+
+    def delete_channel(self, ChannelGroupName: str, ChannelName: str) -> dict[str, Any]:
+        with self.lock:
+            group = self._group(ChannelGroupName)
+            channel = group.children.get(ChannelName)
+            if channel is None:
+                return {}
+            if channel.children:
+                raise conflict(
+                    f"channel {ChannelName} still has origin endpoints; delete them first", "RESOURCE_IN_USE"
+                )
+            del group.children[ChannelName]
+            self.tags.pop(channel.record["Arn"], None)
+        return {}
+
+    def put_channel_policy(self, ChannelGroupName: str, ChannelName: str, Policy: str) -> dict[str, Any]:
+        arn = self._arn(ChannelGroupName, ChannelName)
+        _check_policy(Policy, arn)
+        with self.lock:
+            self._channel(ChannelGroupName, ChannelName).policy = Policy
+        return {}
+
+    def get_channel_policy(self, ChannelGroupName: str, ChannelName: str) -> dict[str, Any]:
+        with self.lock:
+            channel = self._channel(ChannelGroupName, ChannelName)
+            if channel.policy is None:
+                raise missing("ChannelPolicy", ChannelName)
+            return {"ChannelGroupName": ChannelGroupName, "ChannelName": ChannelName, "Policy": channel.policy}
+
+    def delete_channel_policy(self, ChannelGroupName: str, ChannelName: str) -> dict[str, Any]:
+        with self.lock:
+            self._channel(ChannelGroupName, ChannelName).policy = None
+        return {}
+
+    # -- origin endpoints -----------------------------------------------------------------------
+
+    def create_origin_endpoint(
+        self,
+        ChannelGroupName: str,
+        ChannelName: str,
+        OriginEndpointName: str,
+        ContainerType: str,
+        ClientToken: str | None = None,
+        Tags: dict | None = None,
+        **settings: Any,
+    ) -> dict[str, Any]:
+        self._check_name("OriginEndpointName", OriginEndpointName)
+        request = {"ContainerType": ContainerType, "Tags": Tags, **settings}
+        startover = settings.get("StartoverWindowSeconds")
+        if startover is not None and not 60 <= startover <= MAX_STARTOVER_SECONDS:
+            raise validation(f"StartoverWindowSeconds must be between 60 and {MAX_STARTOVER_SECONDS}, got {startover}")
+        if settings.get("DashManifests") and ContainerType != "CMAF":
+            raise validation("DASH manifests need the CMAF container type", "TS_CONTAINER_TYPE_WITH_DASH_MANIFEST")
+        names = [
+            m["ManifestName"]
+            for kind in ("HlsManifests", "LowLatencyHlsManifests", "DashManifests")
+            for m in settings.get(kind) or []
+        ]
+        if len(names) != len(set(names)):
+            raise validation("manifest names must be unique within an origin endpoint", "MANIFEST_NAME_COLLISION")
+        for name in names:
+            self._check_name("ManifestName", name)
+        with self.lock:
+            channel = self._channel(ChannelGroupName, ChannelName)
+            replay = self._replay(channel.children, OriginEndpointName, ClientToken, request)
+            if replay is not None:
+                return replay.record
+            if len(channel.children) >= MAX_ORIGIN_ENDPOINTS_PER_CHANNEL:
+                raise ServiceError(
+                    "ServiceQuotaExceededException",
+                    f"at most {MAX_ORIGIN_ENDPOINTS_PER_CHANNEL} origin endpoints per channel",
+                )
+            now = self._now()
+            base = f"{self.settings.public_url}/out/v2mp/{ChannelGroupName}/{ChannelName}/{OriginEndpointName}"
+            record: dict[str, Any] = {
+                "Arn": self._arn(ChannelGroupName, ChannelName, OriginEndpointName),
+                "ChannelGroupName": ChannelGroupName,
+                "ChannelName": ChannelName,
+                "OriginEndpointName": OriginEndpointName,
+                "ContainerType": ContainerType,
+                "Segment": settings.get("Segment") or {"SegmentDurationSeconds": 6, "SegmentName": "segment"},
+                "CreatedAt": now,
+                "ModifiedAt": now,
+                "Description": settings.get("Description"),
+                "StartoverWindowSeconds": startover,
+                "ETag": self._etag(),
+                "Tags": Tags or {},
+            }
+            ext = {"HlsManifests": "m3u8", "LowLatencyHlsManifests": "m3u8", "DashManifests": "mpd"}
+            for kind, suffix in ext.items():
+                record[kind] = [
+                    {**manifest, "Url": f"{base}/{manifest['ManifestName']}.{suffix}"}
+                    for manifest in settings.get(kind) or []
+                ]
+            channel.children[OriginEndpointName] = Resource(record, request, ClientToken)
+            self.tags[record["Arn"]] = dict(Tags or {})
+            return record
+
+    def get_origin_endpoint(self, ChannelGroupName: str, ChannelName: str, OriginEndpointName: str) -> dict[str, Any]:
+        with self.lock:
+            return self._endpoint(ChannelGroupName, ChannelName, OriginEndpointName).record
+
+    def list_origin_endpoints(
+        self, ChannelGroupName: str, ChannelName: str, MaxResults: int | None = None, NextToken: str | None = None
+    ) -> dict[str, Any]:
+        keys = ("Arn", "ChannelGroupName", "ChannelName", "OriginEndpointName", "ContainerType", "CreatedAt")
+        with self.lock:
+            endpoints = sorted(self._channel(ChannelGroupName, ChannelName).children.items())
+            items = [
+                {
+                    **{k: e.record[k] for k in keys},
+                    "ModifiedAt": e.record["ModifiedAt"],
+                    "HlsManifests": [
+                        {"ManifestName": m["ManifestName"], "Url": m["Url"]} for m in e.record["HlsManifests"]
+                    ],
+                    "DashManifests": [
+                        {"ManifestName": m["ManifestName"], "Url": m["Url"]} for m in e.record["DashManifests"]
+                    ],
+                }
+                for _, e in endpoints
+            ]
+        return self._page(items, MaxResults, NextToken)
+
+    def delete_origin_endpoint(self, ChannelGroupName: str, ChannelName: str, OriginEndpointName: str) -> dict:
+        with self.lock:
+            channel = self._channel(ChannelGroupName, ChannelName)
+            endpoint = channel.children.pop(OriginEndpointName, None)
+            if endpoint is not None:
+                self.tags.pop(endpoint.record["Arn"], None)
+        return {}
+
+    def put_origin_endpoint_policy(
+        self, ChannelGroupName: str, ChannelName: str, OriginEndpointName: str, Policy: str, **_: Any
+    ) -> dict[str, Any]:
+        _check_policy(Policy, self._arn(ChannelGroupName, ChannelName, OriginEndpointName))
+        with self.lock:
+            self._endpoint(ChannelGroupName, ChannelName, OriginEndpointName).policy = Policy
+        return {}
+
+    def get_origin_endpoint_policy(
+        self, ChannelGroupName: str, ChannelName: str, OriginEndpointName: str
+    ) -> dict[str, Any]:
+        with self.lock:
+            endpoint = self._endpoint(ChannelGroupName, ChannelName, OriginEndpointName)
+            if endpoint.policy is None:
+                raise missing("OriginEndpointPolicy", OriginEndpointName)
+            return {
+                "ChannelGroupName": ChannelGroupName,
+                "ChannelName": ChannelName,
+                "OriginEndpointName": OriginEndpointName,
+                "Policy": endpoint.policy,
+            }
+
+    def delete_origin_endpoint_policy(
+        self, ChannelGroupName: str, ChannelName: str, OriginEndpointName: str
+    ) -> dict[str, Any]:
+        with self.lock:
+            self._endpoint(ChannelGroupName, ChannelName, OriginEndpointName).policy = None
+        return {}
+
+    # -- tags -----------------------------------------------------------------------------------
+
+    def list_tags_for_resource(self, ResourceArn: str) -> dict[str, Any]:
+        with self.lock:
+            if ResourceArn not in self.tags:
+                raise missing("Resource", ResourceArn)
+            return {"Tags": dict(self.tags[ResourceArn])}
+
+
+def _check_policy(policy: str, arn: str) -> None:
+    """A policy is a JSON IAM policy document whose statements name the resource it is attached to."""
+    try:
+        document = json.loads(policy)
+    except ValueError:
+        raise validation("Policy is not valid JSON", "INVALID_POLICY") from None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        raise validation("Policy has no Statement", "INVALID_POLICY")
+    for statement in statements:
+        resources = statement.get("Resource") if isinstance(statement, dict) else None
+        resources = [resources] if isinstance(resources, str) else resources or []
+        if arn not in resources and "*" not in resources:
+            raise validation(f"every statement must name the resource {arn}", "INVALID_POLICY")
