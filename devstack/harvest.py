@@ -147,28 +147,15 @@ class HarvestRunner:
 
         start_ms = int(job.start.timestamp() * 1000)
         end_ms = int(job.end.timestamp() * 1000)
-        self._wait_for_content(content, end_ms)
+        wait_for_content(content, end_ms, self.settings.harvest_wait_seconds)
         renditions = content.ordered_renditions()
-        if not renditions:
-            raise HarvestFailure(f"channel {record['ChannelId']} has received no content")
-        cuts: list[tuple[Rendition, list[Segment]]] = []
-        with content.lock:
-            for rendition, _ in renditions:
-                segments = rendition.window(start_ms, end_ms)
-                if not segments:
-                    raise HarvestFailure(
-                        f"no content in the window {record['StartTime']} to {record['EndTime']} "
-                        f"for rendition {rendition.name}"
-                    )
-                first, last = segments[0], segments[-1]
-                if first.start_ms > start_ms + 50 or last.end_ms < end_ms - 50:
-                    have_from = pendulum.from_timestamp(first.start_ms / 1000, tz="UTC").to_iso8601_string()
-                    have_to = pendulum.from_timestamp(last.end_ms / 1000, tz="UTC").to_iso8601_string()
-                    raise HarvestFailure(
-                        f"the channel's content covers only {have_from} to {have_to} of the window "
-                        f"{record['StartTime']} to {record['EndTime']} (rendition {rendition.name})"
-                    )
-                cuts.append((rendition, list(segments)))
+        cuts = cut_window(
+            content,
+            [r for r, _ in renditions],
+            (start_ms, end_ms),
+            (record["StartTime"], record["EndTime"]),
+            record["ChannelId"],
+        )
 
         def child_uri(i: int) -> str:
             return f"{stem}_{i}.m3u8"
@@ -203,15 +190,47 @@ class HarvestRunner:
         self.sibling.put_object(bucket, key, body, TS_CONTENT_TYPE)
         return None
 
-    def _wait_for_content(self, content: ChannelContent, end_ms: int) -> None:
-        """The segment holding EndTime may still be on its way from the encoder: give it a moment."""
-        deadline = time.monotonic() + self.settings.harvest_wait_seconds
-        while time.monotonic() < deadline:
-            with content.lock:
-                renditions = list(content.renditions.values())
-                done = not renditions or all(
-                    r.ended or (r.segments and r.segments[-1].end_ms >= end_ms) for r in renditions
-                )
-            if done:
-                return
-            time.sleep(0.2)
+
+def wait_for_content(content: ChannelContent, end_ms: int, seconds: float) -> None:
+    """The segment holding the end may still be on its way from the encoder: give it ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with content.lock:
+            renditions = list(content.renditions.values())
+            done = not renditions or all(
+                r.ended or (r.segments and r.segments[-1].end_ms >= end_ms) for r in renditions
+            )
+        if done:
+            return
+        time.sleep(0.2)
+
+
+def cut_window(
+    content: ChannelContent,
+    renditions: list[Rendition],
+    window_ms: tuple[int, int],
+    window_text: tuple[str, str],
+    channel: str,
+) -> list[tuple[Rendition, list[Segment]]]:
+    """Each rendition's segments from the one holding the start to the one holding the end; a
+    rendition that does not cover the whole window fails the job, naming what it has."""
+    start_ms, end_ms = window_ms
+    start_text, end_text = window_text
+    if not renditions:
+        raise HarvestFailure(f"channel {channel} has received no content")
+    cuts: list[tuple[Rendition, list[Segment]]] = []
+    for rendition in renditions:
+        with content.lock:
+            segments = rendition.window(start_ms, end_ms)
+        if not segments:
+            raise HarvestFailure(f"no content in the window {start_text} to {end_text} for rendition {rendition.name}")
+        first, last = segments[0], segments[-1]
+        if first.start_ms > start_ms + 50 or last.end_ms < end_ms - 50:
+            have_from = pendulum.from_timestamp(first.start_ms / 1000, tz="UTC").to_iso8601_string()
+            have_to = pendulum.from_timestamp(last.end_ms / 1000, tz="UTC").to_iso8601_string()
+            raise HarvestFailure(
+                f"the channel's content covers only {have_from} to {have_to} of the window "
+                f"{start_text} to {end_text} (rendition {rendition.name})"
+            )
+        cuts.append((rendition, list(segments)))
+    return cuts

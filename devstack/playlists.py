@@ -45,8 +45,9 @@ def media_playlist(
     vod: bool,
     pdt_interval_seconds: float | None,
     ended: bool = False,
+    init_uri: str | None = None,
 ) -> str:
-    """A media playlist over ``segments``.
+    """A media playlist over ``segments`` (fragmented MP4 ones name their init segment: ``init_uri``).
 
     ``vod`` writes a finished VOD playlist (PLAYLIST-TYPE VOD, ENDLIST, PDT on the first segment
     and after every discontinuity). Otherwise a live sliding window: PDT every
@@ -80,6 +81,7 @@ def media_playlist(
                 duration=segment.duration,
                 discontinuity=discontinuity,
                 program_date_time=pendulum.from_timestamp(segment.start_ms / 1000, tz="UTC") if with_pdt else None,
+                init_section={"uri": init_uri} if init_uri and index == 0 else None,
             )
         )
     playlist.is_endlist = vod or ended
