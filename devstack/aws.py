@@ -18,6 +18,8 @@ from moto.events.models import events_backends
 from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 
+from devstack.resource_policy import Caller, allows
+
 MEDIAPACKAGE_PRINCIPAL = "mediapackage.amazonaws.com"
 
 
@@ -46,6 +48,19 @@ class Sibling:
 
     def delete_object(self, bucket: str, key: str) -> None:
         self._s3.delete_object(bucket, key)
+
+    def bucket_write_problem(self, bucket: str, prefix: str, caller: Caller, region: str) -> str | None:
+        """Why a service principal cannot write under ``prefix`` of ``bucket`` (its bucket policy), or None."""
+        found = self._s3.buckets.get(bucket)
+        if found is None:
+            return f"S3 bucket {bucket} does not exist"
+        if found.region_name != region:
+            return f"S3 bucket {bucket} is in {found.region_name}, not in {region} with the channel"
+        policy = found.policy.decode() if isinstance(found.policy, bytes) else found.policy
+        resource = f"arn:aws:s3:::{bucket}/{prefix}"
+        if not allows(policy, caller, "s3:PutObject", resource):
+            return f"the bucket policy of {bucket} does not allow {caller.service} s3:PutObject on {resource}*"
+        return None
 
     def get_object(self, bucket: str, key: str) -> tuple[bytes, str] | None:
         if not self.bucket_exists(bucket):

@@ -31,11 +31,13 @@ from devstack.aws import Sibling
 from devstack.clock import RetentionClock
 from devstack.config import Settings
 from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
-from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPackageVod
+from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPackageVod, FaultyV2HarvestRunner
 from devstack.faults import admin as fault_admin
 from devstack.faults import wire as fault_wire
 from devstack.mediapackage import MediaPackage
 from devstack.mediapackagev2 import MediaPackageV2
+from devstack.mediapackagev2.media_plane import PREFIXES as V2_MEDIA_PREFIXES
+from devstack.mediapackagev2.media_plane import V2MediaPlane
 from devstack.playlists import media_playlist, multivariant
 from devstack.protocols import emulate, error_response, internal_error
 from devstack.restjson import ServiceError
@@ -74,7 +76,9 @@ class MediaStack:
         self.runner = FaultyHarvestRunner(settings, self.sibling, self.faults)
         self.mediapackage = MediaPackage(settings, self.clock, self.runner)
         self.vod = FaultyMediaPackageVod(settings, self.sibling, self.faults)
-        self.mediapackagev2 = MediaPackageV2(settings)
+        self.v2_runner = FaultyV2HarvestRunner(settings, self.sibling, self.faults)
+        self.mediapackagev2 = MediaPackageV2(settings, self.clock, self.v2_runner)
+        self.v2_media = V2MediaPlane(self.mediapackagev2, settings)
         self.services = {
             "mediapackage": emulate("mediapackage", self.mediapackage),
             "mediapackage-vod": emulate("mediapackage-vod", self.vod),
@@ -90,6 +94,8 @@ class MediaStack:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         scope = signing_scope(environ)
         path = environ.get("PATH_INFO", "")
+        if path.startswith(V2_MEDIA_PREFIXES):  # v2 ingest checks its own (optional) signature
+            return self._media(Request(environ))(environ, start_response)
         if scope is None and path.startswith(("/in/v2/", "/out/v1/", "/vod/out/v1/", "/_devstack/")):
             return self._media(Request(environ))(environ, start_response)
         if scope is None and path.startswith("/moto-api/"):  # moto's own test controls (reset), like /_devstack
@@ -110,6 +116,7 @@ class MediaStack:
     def close(self) -> None:
         self._stop.set()
         self.runner.stop()
+        self.v2_runner.stop()
 
     # -- API ------------------------------------------------------------------------------------
 
@@ -135,6 +142,9 @@ class MediaStack:
 
     def _media(self, request: Request) -> Response:
         path = request.path
+        served = self.v2_media.handle(request)
+        if served is not None:
+            return served
         if match := INGEST_PATH.match(path):
             return self._ingest(request, match)
         if match := ORIGIN_PATH.match(path):
@@ -151,6 +161,7 @@ class MediaStack:
             body = request.get_json(silent=True) or {}
             now = self.clock.advance(float(body.get("advance_seconds", 0)))
             self.mediapackage.purge_expired()
+            self.mediapackagev2.purge_expired()
             return Response(json.dumps({"retention_clock": now.to_iso8601_string()}), content_type="application/json")
         if path == "/_devstack/faults" or path.startswith("/_devstack/faults/"):
             return fault_admin.handle(self.faults, request)
@@ -241,9 +252,11 @@ class MediaStack:
         """Drop content older than each channel's longest startover window, and expired job records."""
         now_ms = int(time.time() * 1000)
         dropped = 0
-        for content, keep_seconds in self.mediapackage.retention_by_channel():
+        held = self.mediapackage.retention_by_channel() + self.mediapackagev2.retention_by_channel()
+        for content, keep_seconds in held:
             dropped += content.evict(now_ms - keep_seconds * 1000)
         self.mediapackage.purge_expired()
+        self.mediapackagev2.purge_expired()
         return dropped
 
 

@@ -111,3 +111,9 @@ def _header(environ: dict[str, Any], name: str) -> str | None:
     if name == "content-length":
         return environ.get("CONTENT_LENGTH")
     return environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+
+def access_key(environ: dict[str, Any]) -> str | None:
+    """The access key id a SigV4 ``Authorization`` header names (check it with :func:`verify_request`)."""
+    match = AUTHORIZATION.fullmatch(environ.get("HTTP_AUTHORIZATION", "").strip())
+    return match["key"] if match else None

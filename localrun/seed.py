@@ -44,6 +44,16 @@ DEMO = {
     "preroll_seconds": 900,
 }
 
+# MediaPackage v2: named resources, policies instead of roles. One CMAF endpoint with HLS, Low-Latency
+# HLS and DASH manifests, one TS endpoint with HLS.
+DEMO_V2 = {
+    "channel_group": "demo-group",
+    "channel": "demo-v2-channel",
+    "cmaf_endpoint": "demo-cmaf",
+    "ts_endpoint": "demo-ts",
+    "startover_seconds": 86400,
+}
+
 # The seeded roles carry the deployment's own IAM documents (deploy/aws/iam/, also in the
 # CloudFormation template), so the stack's policy checks exercise exactly what AWS gets.
 # $DEVSTACK_IAM_DIR says where they are when the package is installed without the repository.
@@ -71,6 +81,107 @@ def vod_role_policy(bucket: str) -> dict[str, Any]:
     return iam_document("vod-source-role-permissions.json", Partition="aws", BucketName=bucket)
 
 
+def v2_endpoint_policy(account_id: str, region: str, group: str, channel: str, endpoint: str) -> dict[str, Any]:
+    names = {"ChannelGroupName": group, "ChannelName": channel, "OriginEndpointName": endpoint}
+    return iam_document("v2-endpoint-policy.json", Partition="aws", Region=region, AccountId=account_id, **names)
+
+
+def v2_bucket_policy(account_id: str, region: str, bucket: str) -> dict[str, Any]:
+    return iam_document(
+        "v2-bucket-policy.json", Partition="aws", Region=region, AccountId=account_id, BucketName=bucket
+    )
+
+
+def v2_channel_policy(account_id: str, region: str, group: str, channel: str, encoder_arn: str) -> dict[str, Any]:
+    return iam_document(
+        "v2-channel-policy.json",
+        Partition="aws",
+        Region=region,
+        AccountId=account_id,
+        ChannelGroupName=group,
+        ChannelName=channel,
+        EncoderPrincipalArn=encoder_arn,
+    )
+
+
+def encoder_identity(settings: Settings) -> str:
+    """The IAM identity the local stack sees behind its first access key (how the encoder signs)."""
+    key = next(iter(settings.credentials))
+    return f"arn:aws:iam::{settings.account_id}:user/{key}"
+
+
+def seed_v2(settings: Settings, c: dict[str, Any], bucket: str, region: str) -> dict[str, Any]:
+    """The v2 half of the demo: channel group, channel (its policy lets the encoder push), a CMAF and a TS
+    endpoint (their policies let harvest jobs read), and the bucket policy letting harvests write."""
+    v2 = c["mediapackagev2"]
+    demo = dict(DEMO_V2)
+    group, channel_name = demo["channel_group"], demo["channel"]
+    found_or_created(
+        v2.exceptions.ResourceNotFoundException,
+        lambda: v2.get_channel_group(ChannelGroupName=group),
+        lambda: v2.create_channel_group(ChannelGroupName=group, Description="Demo channel group"),
+    )
+    channel = found_or_created(
+        v2.exceptions.ResourceNotFoundException,
+        lambda: v2.get_channel(ChannelGroupName=group, ChannelName=channel_name),
+        lambda: v2.create_channel(ChannelGroupName=group, ChannelName=channel_name, InputType="HLS"),
+    )
+    policy = v2_channel_policy(settings.account_id, region, group, channel_name, encoder_identity(settings))
+    v2.put_channel_policy(ChannelGroupName=group, ChannelName=channel_name, Policy=json.dumps(policy))
+    endpoints = {
+        demo["cmaf_endpoint"]: {
+            "ContainerType": "CMAF",
+            "HlsManifests": [
+                {"ManifestName": "index", "ManifestWindowSeconds": 60, "ProgramDateTimeIntervalSeconds": 2}
+            ],
+            "LowLatencyHlsManifests": [{"ManifestName": "low-latency", "ManifestWindowSeconds": 60}],
+            "DashManifests": [{"ManifestName": "dash", "ManifestWindowSeconds": 60}],
+        },
+        demo["ts_endpoint"]: {
+            "ContainerType": "TS",
+            "HlsManifests": [
+                {"ManifestName": "index", "ManifestWindowSeconds": 60, "ProgramDateTimeIntervalSeconds": 2}
+            ],
+        },
+    }
+    made = {}
+    for name, settings_of in endpoints.items():
+        made[name] = found_or_created(
+            v2.exceptions.ResourceNotFoundException,
+            lambda name=name: v2.get_origin_endpoint(
+                ChannelGroupName=group, ChannelName=channel_name, OriginEndpointName=name
+            ),
+            lambda name=name, settings_of=settings_of: v2.create_origin_endpoint(
+                ChannelGroupName=group,
+                ChannelName=channel_name,
+                OriginEndpointName=name,
+                StartoverWindowSeconds=demo["startover_seconds"],
+                Segment={"SegmentDurationSeconds": 2, "SegmentName": "segment"},
+                **settings_of,
+            ),
+        )
+        endpoint_policy = v2_endpoint_policy(settings.account_id, region, group, channel_name, name)
+        v2.put_origin_endpoint_policy(
+            ChannelGroupName=group,
+            ChannelName=channel_name,
+            OriginEndpointName=name,
+            Policy=json.dumps(endpoint_policy),
+        )
+    c["s3"].put_bucket_policy(Bucket=bucket, Policy=json.dumps(v2_bucket_policy(settings.account_id, region, bucket)))
+    return {
+        **demo,
+        "ingest_url": channel["IngestEndpoints"][0]["Url"],
+        "manifests": {
+            name: [
+                m["Url"]
+                for kind in ("HlsManifests", "LowLatencyHlsManifests", "DashManifests")
+                for m in e.get(kind, [])
+            ]
+            for name, e in made.items()
+        },
+    }
+
+
 def clients(settings: Settings, region: str) -> dict[str, Any]:
     import boto3
 
@@ -78,7 +189,7 @@ def clients(settings: Settings, region: str) -> dict[str, Any]:
     session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=region)
     return {
         name: session.client(name, endpoint_url=settings.public_url)
-        for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "sqs", "events")
+        for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "mediapackagev2", "sqs", "events")
     }
 
 
@@ -161,6 +272,7 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
     )
     c["events"].put_targets(Rule=demo["rule"], Targets=[{"Id": "sqs", "Arn": queue_arn}])
     ingest = channel["HlsIngest"]["IngestEndpoints"][0]
+    v2 = seed_v2(settings, c, bucket, demo["region"])
     result = {
         **demo,
         "endpoint_url": settings.public_url,
@@ -169,6 +281,7 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
         "origin_url": endpoint["Url"],
         "ingest_url": ingest["Url"],
         "queue_url": queue_url,
+        "v2": v2,
     }
     if with_encoder:
         result["encoder_started"] = start_encoder(settings, ingest, preroll_seconds or demo["preroll_seconds"])
@@ -223,6 +336,18 @@ def push_content(mp: Any, demo: dict[str, Any], preroll_seconds: float) -> LiveH
 
     ingest = mp.describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
     encoder = LiveHlsEncoder(ingest["Url"], ingest["Username"], ingest["Password"])
+    encoder.run(preroll_seconds=preroll_seconds, duration_seconds=0)
+    return encoder
+
+
+def push_content_v2(settings: Settings, demo: dict[str, Any], preroll_seconds: float) -> LiveHlsEncoder:
+    """:func:`push_content` for the v2 channel: the encoder signs its pushes (SigV4), as MediaLive does."""
+    from devstack.encoder import LiveHlsEncoder
+    from devstack.encoder.signing import SigV4PushAuth
+
+    key, secret = next(iter(settings.credentials.items()))
+    auth = SigV4PushAuth(key, secret, demo["region"])
+    encoder = LiveHlsEncoder(demo["v2"]["ingest_url"], auth=auth)
     encoder.run(preroll_seconds=preroll_seconds, duration_seconds=0)
     return encoder
 

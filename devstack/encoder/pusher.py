@@ -46,7 +46,8 @@ class LiveHlsEncoder:
 
     ``ingest_url`` is the channel's ingest base (a trailing ``.m3u8`` is tolerated and dropped; any
     ``user:password@`` in it is dropped too -- credentials are sent only as basic auth from ``username``
-    and ``password``). ``playlist_window`` is the number of segments in the live media playlists.
+    and ``password``, or by ``auth``, e.g. :class:`devstack.encoder.signing.SigV4PushAuth` for a v2
+    channel). ``playlist_window`` is the number of segments in the live media playlists.
     ``clock`` returns the current time (default ``pendulum.now("UTC")``). ``factory`` lets several encoders
     share one :class:`SegmentFactory` (its renditions and segment length then apply; ``renditions`` and
     ``segment_seconds`` must be left at their defaults or match it).
@@ -60,9 +61,10 @@ class LiveHlsEncoder:
     def __init__(
         self,
         ingest_url: str,
-        username: str,
-        password: str,
+        username: str | None = None,
+        password: str | None = None,
         *,
+        auth: requests.auth.AuthBase | None = None,
         renditions: Sequence[Rendition] = DEFAULT_RENDITIONS,
         segment_seconds: int = SEGMENT_SECONDS,
         playlist_window: int = 6,
@@ -87,7 +89,8 @@ class LiveHlsEncoder:
         self.basename = self.base_url.rsplit("/", 1)[-1]
         if not self.basename or not urlsplit(self.base_url).netloc:
             raise ValueError(f"ingest URL {self.base_url!r} must end with a name, e.g. .../channel")
-        self._auth = (username, password)
+        # v1 channels: basic auth; v2: the channel policy decides (``auth`` signs, or nothing is sent).
+        self._auth = auth or ((username, password) if username is not None else None)
         self._session = session or requests.Session()
         self._clock = clock or (lambda: pendulum.now("UTC"))
         self._start: pendulum.DateTime | None = None

@@ -10,9 +10,9 @@ and answers some of them, by ``rate`` (seeded) or ``count``, after skipping the 
 * ``latency``: ``seconds`` added before the call is served normally;
 * ``drop``: the connection is closed without a response.
 
-Harvest rules pick jobs by ``job`` (fnmatch on the job ``Id``): ``harvest_fail`` (``message``),
-``harvest_stuck`` (``seconds`` more IN_PROGRESS), ``harvest_damage`` (``damage``, applied to the
-written asset). ``vod_fail`` picks VOD assets by ``asset`` (fnmatch on the asset ``Id``).
+Harvest rules pick jobs by ``job`` (fnmatch on the v1 job ``Id`` or the v2 ``HarvestJobName``):
+``harvest_fail`` (``message``), ``harvest_stuck`` (``seconds`` more IN_PROGRESS), ``harvest_damage``
+(``damage``, applied to the written asset). ``vod_fail`` picks VOD assets by ``asset`` (fnmatch on the asset ``Id``).
 
 Rules come from ``DEVSTACK_FAULTS`` (a JSON list) at start and from ``/_devstack/faults``.
 Every rule counts the calls it ``matched`` and the times it ``fired``.
@@ -20,7 +20,7 @@ Every rule counts the calls it ``matched`` and the times it ``fired``.
 
 from devstack.faults.client import FaultControl
 from devstack.faults.damage import damage_asset
-from devstack.faults.jobs import FaultyHarvestRunner, FaultyMediaPackageVod
+from devstack.faults.jobs import FaultyHarvestRunner, FaultyMediaPackageVod, FaultyV2HarvestRunner
 from devstack.faults.rules import DAMAGES, KINDS, FaultError, FaultRegistry, FaultRule, parse_rule
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "FaultRule",
     "FaultyHarvestRunner",
     "FaultyMediaPackageVod",
+    "FaultyV2HarvestRunner",
     "damage_asset",
     "parse_rule",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from devstack.faults.damage import damage_asset
 from devstack.faults.rules import FaultRegistry
 from devstack.harvest import HarvestFailure, HarvestRunner
+from devstack.mediapackagev2 import harvest as v2
 from devstack.vod import Asset, MediaPackageVod, SourceProblem
 
 
@@ -40,6 +41,37 @@ class FaultyHarvestRunner(HarvestRunner):
             seconds = self._stuck.pop(id(job), 0.0)
         if seconds > 0:
             timer = threading.Timer(seconds, super().complete, (job, failure))
+            timer.daemon = True
+            timer.start()
+            return
+        super().complete(job, failure)
+
+
+class FaultyV2HarvestRunner(v2.HarvestRunner):
+    """The v2 harvest runner with the same harvest faults, picking jobs by ``HarvestJobName``."""
+
+    def __init__(self, settings: Any, sibling: Any, faults: FaultRegistry):
+        super().__init__(settings, sibling)
+        self.faults = faults
+
+    def harvest(self, job: v2.HarvestJob, endpoint: dict[str, Any], content: Any) -> None:
+        failed = self.faults.take({"harvest_fail"}, job.name)
+        if failed is not None:
+            raise HarvestFailure(failed.message or "injected fault: the harvest job failed")
+        super().harvest(job, endpoint, content)
+        damage = self.faults.take({"harvest_damage"}, job.name)
+        if damage is not None:
+            s3 = job.record["Destination"]["S3Destination"]
+            manifests = job.record["HarvestedManifests"]
+            hls = (manifests.get("HlsManifests") or manifests.get("LowLatencyHlsManifests") or [None])[0]
+            if hls is not None:
+                key = f"{s3['DestinationPath'].strip('/')}/{hls['ManifestName']}.m3u8"
+                damage_asset(self.sibling, s3["BucketName"], key, damage.damage or "")
+
+    def complete(self, job: v2.HarvestJob, failure: str | None) -> None:
+        stuck = self.faults.take({"harvest_stuck"}, job.name)
+        if stuck is not None and (stuck.seconds or 0) > 0:
+            timer = threading.Timer(stuck.seconds or 0.0, super().complete, (job, failure))
             timer.daemon = True
             timer.start()
             return

@@ -9,8 +9,9 @@ quotas: 3 channel groups per account and region, 10 channels per group (AWS's so
 Errors carry their modeled type member (``ConflictExceptionType``, ``ResourceTypeNotFound``,
 ``ValidationExceptionType``).
 
-Ingest, the origin's manifests and harvest jobs come next (issue 13); until then a channel
-reports its two ingest endpoint URLs and an endpoint its manifest URLs, which nothing serves yet.
+A channel keeps what its encoders pushed (:class:`devstack.ingest.ChannelContent`, the same HLS
+ingest as v1) once its channel policy let them (:meth:`MediaPackageV2.ingest_allowed`); origin
+endpoints serve it (:mod:`.origin`); harvest jobs are checked here and run by :mod:`.harvest`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,17 @@ from typing import Any
 
 import pendulum
 
+from devstack.clock import RetentionClock
 from devstack.config import Settings
+from devstack.ingest import ChannelContent
+from devstack.mediapackagev2.harvest import (
+    ACTIVE,
+    MAX_ACTIVE_JOBS_PER_GROUP,
+    RETENTION,
+    HarvestJob,
+    check_harvest_request,
+)
+from devstack.resource_policy import Caller, allows
 from devstack.restjson import ServiceError
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,256}$")
@@ -33,6 +44,7 @@ MAX_STARTOVER_SECONDS = 1_209_600  # 14 days
 MAX_CHANNEL_GROUPS = 3
 MAX_CHANNELS_PER_GROUP = 10
 MAX_ORIGIN_ENDPOINTS_PER_CHANNEL = 10
+SERVICE_PRINCIPAL = "mediapackagev2.amazonaws.com"
 
 
 def validation(message: str, kind: str | None = None) -> ServiceError:
@@ -65,17 +77,23 @@ class Resource:
     client_token: str | None = None
     policy: str | None = None
     children: dict[str, Resource] = field(default_factory=dict)
+    content: ChannelContent | None = None  # channels only: what the encoders pushed
 
 
 class MediaPackageV2:
     """The v2 API, one state per region (set per request by the server in ``region``)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, clock: RetentionClock, runner: Any):
         self.settings = settings
+        self.clock = clock
+        self.runner = runner  # devstack.mediapackagev2.harvest.HarvestRunner
         self.lock = threading.RLock()
         self.region = "us-east-1"
         self.groups: dict[str, dict[str, Resource]] = {}  # region -> name -> channel group
         self.tags: dict[str, dict[str, str]] = {}
+        # region -> (group, channel, job name) -> job; ClientTokens are per region (account)
+        self.jobs: dict[str, dict[tuple[str, str, str], HarvestJob]] = {}
+        self.job_tokens: dict[str, dict[str, HarvestJob]] = {}
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -131,6 +149,28 @@ class MediaPackageV2:
             return existing
         raise conflict(f"{name} already exists", "RESOURCE_ALREADY_EXISTS")
 
+    def _create(
+        self,
+        siblings: dict[str, Resource],
+        name: str,
+        token: str | None,
+        request: dict[str, Any],
+        limit: int,
+        what: str,
+        build: Any,
+    ) -> Resource:
+        """Create (or replay, by ClientToken) one resource among ``siblings``; ``build(now)`` makes its record."""
+        with self.lock:
+            replay = self._replay(siblings, name, token, request)
+            if replay is not None:
+                return replay
+            if len(siblings) >= limit:
+                raise ServiceError("ServiceQuotaExceededException", f"at most {limit} {what}")
+            record = build(self._now())
+            created = siblings[name] = Resource(record, request, token)
+            self.tags[record["Arn"]] = dict(request.get("Tags") or {})
+            return created
+
     @staticmethod
     def _now() -> pendulum.DateTime:
         return pendulum.now("UTC")
@@ -164,17 +204,10 @@ class MediaPackageV2:
     ) -> dict[str, Any]:
         self._check_name("ChannelGroupName", ChannelGroupName)
         request = {"Description": Description, "Tags": Tags}
-        with self.lock:
-            replay = self._replay(self._groups, ChannelGroupName, ClientToken, request)
-            if replay is not None:
-                return replay.record
-            if len(self._groups) >= MAX_CHANNEL_GROUPS:
-                raise ServiceError(
-                    "ServiceQuotaExceededException", f"at most {MAX_CHANNEL_GROUPS} channel groups per account"
-                )
-            now = self._now()
+
+        def build(now: pendulum.DateTime) -> dict[str, Any]:
             digest = hashlib.sha256(f"{self.settings.account_id}/{ChannelGroupName}".encode()).hexdigest()[:8]
-            record = {
+            return {
                 "ChannelGroupName": ChannelGroupName,
                 "Arn": self._arn(ChannelGroupName),
                 "EgressDomain": f"{digest}.egress.{digest}.mediapackagev2.{self.region}.amazonaws.com",
@@ -184,9 +217,17 @@ class MediaPackageV2:
                 "Description": Description,
                 "Tags": Tags or {},
             }
-            self._groups[ChannelGroupName] = Resource(record, request, ClientToken)
-            self.tags[record["Arn"]] = dict(Tags or {})
-            return record
+
+        group = self._create(
+            self._groups,
+            ChannelGroupName,
+            ClientToken,
+            request,
+            MAX_CHANNEL_GROUPS,
+            "channel groups per account",
+            build,
+        )
+        return group.record
 
     def get_channel_group(self, ChannelGroupName: str) -> dict[str, Any]:
         with self.lock:
@@ -228,18 +269,10 @@ class MediaPackageV2:
     ) -> dict[str, Any]:
         self._check_name("ChannelName", ChannelName)
         request = {"InputType": InputType or "HLS", "Description": Description, "Tags": Tags}
-        with self.lock:
-            group = self._group(ChannelGroupName)
-            replay = self._replay(group.children, ChannelName, ClientToken, request)
-            if replay is not None:
-                return replay.record
-            if len(group.children) >= MAX_CHANNELS_PER_GROUP:
-                raise ServiceError(
-                    "ServiceQuotaExceededException", f"at most {MAX_CHANNELS_PER_GROUP} channels per channel group"
-                )
-            now = self._now()
-            base = f"{self.settings.public_url}/in/v2mp/{ChannelGroupName}/{ChannelName}"
-            record = {
+
+        def build(now: pendulum.DateTime) -> dict[str, Any]:
+            base = f"{self.settings.public_url}/in/v2mp/{self.region}/{ChannelGroupName}/{ChannelName}"
+            return {
                 "Arn": self._arn(ChannelGroupName, ChannelName),
                 "ChannelName": ChannelName,
                 "ChannelGroupName": ChannelGroupName,
@@ -251,9 +284,22 @@ class MediaPackageV2:
                 "ETag": self._etag(),
                 "Tags": Tags or {},
             }
-            group.children[ChannelName] = Resource(record, request, ClientToken)
-            self.tags[record["Arn"]] = dict(Tags or {})
-            return record
+
+        with self.lock:
+            group = self._group(ChannelGroupName)
+            channel = self._create(
+                group.children,
+                ChannelName,
+                ClientToken,
+                request,
+                MAX_CHANNELS_PER_GROUP,
+                "channels per channel group",
+                build,
+            )
+            if channel.content is None:
+                home = self.settings.home / "v2channels" / self.region / ChannelGroupName / ChannelName
+                channel.content = ChannelContent(home)
+            return channel.record
 
     def get_channel(self, ChannelGroupName: str, ChannelName: str) -> dict[str, Any]:
         with self.lock:
@@ -328,18 +374,10 @@ class MediaPackageV2:
             raise validation("manifest names must be unique within an origin endpoint", "MANIFEST_NAME_COLLISION")
         for name in names:
             self._check_name("ManifestName", name)
-        with self.lock:
-            channel = self._channel(ChannelGroupName, ChannelName)
-            replay = self._replay(channel.children, OriginEndpointName, ClientToken, request)
-            if replay is not None:
-                return replay.record
-            if len(channel.children) >= MAX_ORIGIN_ENDPOINTS_PER_CHANNEL:
-                raise ServiceError(
-                    "ServiceQuotaExceededException",
-                    f"at most {MAX_ORIGIN_ENDPOINTS_PER_CHANNEL} origin endpoints per channel",
-                )
-            now = self._now()
-            base = f"{self.settings.public_url}/out/v2mp/{ChannelGroupName}/{ChannelName}/{OriginEndpointName}"
+
+        def build(now: pendulum.DateTime) -> dict[str, Any]:
+            path = f"{self.region}/{ChannelGroupName}/{ChannelName}/{OriginEndpointName}"
+            base = f"{self.settings.public_url}/out/v2mp/{path}"
             record: dict[str, Any] = {
                 "Arn": self._arn(ChannelGroupName, ChannelName, OriginEndpointName),
                 "ChannelGroupName": ChannelGroupName,
@@ -360,9 +398,20 @@ class MediaPackageV2:
                     {**manifest, "Url": f"{base}/{manifest['ManifestName']}.{suffix}"}
                     for manifest in settings.get(kind) or []
                 ]
-            channel.children[OriginEndpointName] = Resource(record, request, ClientToken)
-            self.tags[record["Arn"]] = dict(Tags or {})
             return record
+
+        with self.lock:
+            channel = self._channel(ChannelGroupName, ChannelName)
+            endpoint = self._create(
+                channel.children,
+                OriginEndpointName,
+                ClientToken,
+                request,
+                MAX_ORIGIN_ENDPOINTS_PER_CHANNEL,
+                "origin endpoints per channel",
+                build,
+            )
+            return endpoint.record
 
     def get_origin_endpoint(self, ChannelGroupName: str, ChannelName: str, OriginEndpointName: str) -> dict[str, Any]:
         with self.lock:
@@ -425,6 +474,221 @@ class MediaPackageV2:
         with self.lock:
             self._endpoint(ChannelGroupName, ChannelName, OriginEndpointName).policy = None
         return {}
+
+    # -- harvest jobs ---------------------------------------------------------------------------
+
+    def create_harvest_job(
+        self,
+        ChannelGroupName: str,
+        ChannelName: str,
+        OriginEndpointName: str,
+        HarvestedManifests: dict[str, Any],
+        ScheduleConfiguration: dict[str, Any],
+        Destination: dict[str, Any],
+        ClientToken: str | None = None,
+        HarvestJobName: str | None = None,
+        Description: str | None = None,
+        Tags: dict | None = None,
+    ) -> dict[str, Any]:
+        request = {
+            "Endpoint": [ChannelGroupName, ChannelName, OriginEndpointName],
+            "HarvestedManifests": HarvestedManifests,
+            "ScheduleConfiguration": {k: str(v) for k, v in ScheduleConfiguration.items()},
+            "Destination": Destination,
+            "HarvestJobName": HarvestJobName,
+            "Description": Description,
+            "Tags": Tags,
+        }
+        if HarvestJobName is not None:
+            self._check_name("HarvestJobName", HarvestJobName)
+        with self.lock:
+            self.purge_expired()
+            tokens = self.job_tokens.setdefault(self.region, {})
+            if ClientToken is not None and ClientToken in tokens:
+                earlier = tokens[ClientToken]
+                if earlier.request != request:
+                    raise conflict(
+                        "ClientToken was used with other parameters; use a new token", "IDEMPOTENT_PARAMETER_MISMATCH"
+                    )
+                return dict(earlier.record)
+            endpoint = self._endpoint(ChannelGroupName, ChannelName, OriginEndpointName)
+            name = HarvestJobName or f"HarvestJob_{secrets.token_hex(8)}"
+            jobs = self.jobs.setdefault(self.region, {})
+            if (ChannelGroupName, ChannelName, name) in jobs:
+                raise conflict(
+                    f"harvest job {name} already exists on channel {ChannelName} (names are kept 15 days "
+                    "after a job ends)",
+                    "RESOURCE_ALREADY_EXISTS",
+                )
+            start, end = check_harvest_request(
+                endpoint.record, HarvestedManifests, ScheduleConfiguration, Destination, now=self._now()
+            )
+            self._check_harvest_access(endpoint, Destination)
+            active = [j for (g, _, _), j in jobs.items() if g == ChannelGroupName and j.record["Status"] in ACTIVE]
+            if len(active) >= MAX_ACTIVE_JOBS_PER_GROUP:
+                raise validation(
+                    f"channel group {ChannelGroupName} has {len(active)} harvest jobs queued or in progress "
+                    f"(at most {MAX_ACTIVE_JOBS_PER_GROUP})",
+                    "TOO_MANY_IN_PROGRESS_HARVEST_JOBS",
+                )
+            now = self._now()
+            record = {
+                "ChannelGroupName": ChannelGroupName,
+                "ChannelName": ChannelName,
+                "OriginEndpointName": OriginEndpointName,
+                "Destination": Destination,
+                "HarvestJobName": name,
+                "HarvestedManifests": HarvestedManifests,
+                "Description": Description,
+                "ScheduleConfiguration": {"StartTime": start, "EndTime": end},
+                "Arn": f"{endpoint.record['Arn']}/harvestJob/{name}",
+                "CreatedAt": now,
+                "ModifiedAt": now,
+                "Status": "QUEUED",
+                "ETag": self._etag(),
+                "Tags": Tags or {},
+            }
+            channel = self._channel(ChannelGroupName, ChannelName)
+            job = HarvestJob(record, self.region, request, start, end)
+            jobs[(ChannelGroupName, ChannelName, name)] = job
+            if ClientToken is not None:
+                tokens[ClientToken] = job
+            self.tags[record["Arn"]] = dict(Tags or {})
+            response = dict(record)
+        self.runner.submit(job, dict(endpoint.record), channel.content)
+        return response
+
+    def _check_harvest_access(self, endpoint: Resource, destination: dict[str, Any]) -> None:
+        """The endpoint policy lets MediaPackage read; the bucket policy lets it write (checked at create)."""
+        arn = endpoint.record["Arn"]
+        caller = Caller(service=SERVICE_PRINCIPAL, context=self._service_context(arn))
+        for action in ("mediapackagev2:HarvestObject", "mediapackagev2:GetObject"):
+            if not allows(endpoint.policy, caller, action, arn):
+                raise validation(
+                    f"the origin endpoint policy of {endpoint.record['OriginEndpointName']} does not allow "
+                    f"{SERVICE_PRINCIPAL} {action} on {arn}",
+                    "HARVEST_JOB_CUSTOMER_ENDPOINT_READ_ACCESS_DENIED",
+                )
+        bucket, path = destination["S3Destination"]["BucketName"], destination["S3Destination"]["DestinationPath"]
+        problem = self.runner.sibling.bucket_write_problem(bucket, f"{path.strip('/')}/", caller, self.region)
+        if problem:
+            raise validation(problem, "HARVEST_JOB_UNABLE_TO_WRITE_TO_S3_DESTINATION")
+
+    def _service_context(self, source_arn: str) -> dict[str, str]:
+        return {"aws:sourceaccount": self.settings.account_id, "aws:sourcearn": source_arn}
+
+    def _job(self, group: str, channel: str, endpoint: str, name: str) -> HarvestJob:
+        self.purge_expired()
+        job = self.jobs.get(self.region, {}).get((group, channel, name))
+        if job is None or job.record["OriginEndpointName"] != endpoint:
+            raise missing("HarvestJob", name)
+        return job
+
+    def get_harvest_job(
+        self, ChannelGroupName: str, ChannelName: str, OriginEndpointName: str, HarvestJobName: str
+    ) -> dict[str, Any]:
+        with self.lock:
+            return dict(self._job(ChannelGroupName, ChannelName, OriginEndpointName, HarvestJobName).record)
+
+    def list_harvest_jobs(
+        self,
+        ChannelGroupName: str,
+        ChannelName: str | None = None,
+        OriginEndpointName: str | None = None,
+        Status: str | None = None,
+        MaxResults: int | None = None,
+        NextToken: str | None = None,
+    ) -> dict[str, Any]:
+        with self.lock:
+            self.purge_expired()
+            self._group(ChannelGroupName)
+            jobs = sorted(
+                (j for (g, _, _), j in self.jobs.get(self.region, {}).items() if g == ChannelGroupName),
+                key=lambda j: (j.record["CreatedAt"], j.record["HarvestJobName"]),
+            )
+            items = [
+                dict(j.record)
+                for j in jobs
+                if ChannelName in (None, j.record["ChannelName"])
+                and OriginEndpointName in (None, j.record["OriginEndpointName"])
+                and Status in (None, j.record["Status"])
+            ]
+        return self._page(items, MaxResults, NextToken)
+
+    def cancel_harvest_job(
+        self,
+        ChannelGroupName: str,
+        ChannelName: str,
+        OriginEndpointName: str,
+        HarvestJobName: str,
+        ETag: str | None = None,
+    ) -> dict[str, Any]:
+        with self.lock:
+            job = self._job(ChannelGroupName, ChannelName, OriginEndpointName, HarvestJobName)
+            if ETag is not None and ETag != job.record["ETag"]:
+                raise conflict("the harvest job changed since you read it (ETag)", "CONFLICTING_OPERATION")
+            if job.record["Status"] not in ACTIVE:
+                raise validation(
+                    f"harvest job {HarvestJobName} is {job.record['Status']}: only QUEUED or IN_PROGRESS jobs "
+                    "can be cancelled",
+                    "HARVEST_JOB_INELIGIBLE_FOR_CANCELLATION",
+                )
+            job.cancel(self._etag())
+        return {}
+
+    def purge_expired(self) -> None:
+        """Jobs are kept 15 days after they end (on the retention clock); then their name is free again."""
+        now = self.clock.now()
+        with self.lock:
+            for jobs in self.jobs.values():
+                for key in [
+                    k for k, j in jobs.items() if j.record["Status"] not in ACTIVE and now - j.end >= RETENTION
+                ]:
+                    job = jobs.pop(key)
+                    self.tags.pop(job.record["Arn"], None)
+                    for tokens in self.job_tokens.values():
+                        for token in [t for t, held in tokens.items() if held is job]:
+                            del tokens[token]
+
+    # -- media plane ----------------------------------------------------------------------------
+
+    def channel_at(self, region: str, group: str, channel: str) -> Resource | None:
+        with self.lock:
+            found = self.groups.get(region, {}).get(group)
+            return found.children.get(channel) if found is not None else None
+
+    def ingest_allowed(self, channel: Resource, caller: Caller) -> bool:
+        """The channel policy decides who may push (``mediapackagev2:PutObject`` on the channel)."""
+        return allows(channel.policy, caller, "mediapackagev2:PutObject", channel.record["Arn"])
+
+    def origin_target(
+        self, region: str, group: str, channel: str, endpoint: str
+    ) -> tuple[dict[str, Any], ChannelContent] | None:
+        with self.lock:
+            found = self.channel_at(region, group, channel)
+            if found is None or endpoint not in found.children or found.content is None:
+                return None
+            return found.children[endpoint].record, found.content
+
+    def retention_by_channel(self) -> list[tuple[ChannelContent, int]]:
+        """Each channel's content with how many seconds of it must be kept (its longest window)."""
+        with self.lock:
+            out = []
+            for groups in self.groups.values():
+                for group in groups.values():
+                    for channel in group.children.values():
+                        keep = 120
+                        for endpoint in channel.children.values():
+                            record = endpoint.record
+                            windows = [
+                                m.get("ManifestWindowSeconds") or 60
+                                for kind in ("HlsManifests", "LowLatencyHlsManifests", "DashManifests")
+                                for m in record.get(kind) or []
+                            ]
+                            keep = max(keep, record.get("StartoverWindowSeconds") or 0, *windows)
+                        if channel.content is not None:
+                            out.append((channel.content, keep))
+            return out
 
     # -- tags -----------------------------------------------------------------------------------
 

@@ -38,8 +38,24 @@ DOCUMENTS = {
     "vod-source-role-trust.json",
     "vod-source-role-permissions.json",
     "airflow-worker-policy.json",
+    # MediaPackage v2 has no roles: resource policies on the endpoint, the bucket and the channel.
+    "v2-endpoint-policy.json",
+    "v2-bucket-policy.json",
+    "v2-channel-policy.json",
 }
-PLACEHOLDERS = {"Partition", "Region", "AccountId", "BucketName", "HarvestRoleName", "VodSourceRoleName", "QueueName"}
+PLACEHOLDERS = {
+    "Partition",
+    "Region",
+    "AccountId",
+    "BucketName",
+    "HarvestRoleName",
+    "VodSourceRoleName",
+    "QueueName",
+    "ChannelGroupName",
+    "ChannelName",
+    "OriginEndpointName",
+    "EncoderPrincipalArn",
+}
 # The only actions with Resource "*": AWS defines no resource type for them (Service Authorization
 # Reference, MediaPackage and MediaPackage VOD: CreateHarvestJob and CreateAsset list none).
 NO_RESOURCE_LEVEL_PERMISSIONS = {"mediapackage:CreateHarvestJob", "mediapackage-vod:CreateAsset"}

@@ -6,9 +6,11 @@ segments, writes PDT with a +0000 offset and ends with ENDLIST: the ingest path 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import time
 
 import pendulum
 import pytest
@@ -62,3 +64,58 @@ def test_ffmpeg_push_then_harvest(ffmpeg, stack, aws):
     assert report.segment_count == 4  # [2,4) through [8,10): segment-accurate at both ends
     (variant,) = report.renditions
     assert variant.codecs and variant.codecs.startswith("avc1.") and "mp4a.40.2" in variant.codecs
+
+
+def test_ffmpeg_push_to_a_v2_channel_then_harvest(ffmpeg, stack, aws):
+    """ffmpeg cannot sign: the v2 channel policy lets it in by source address only."""
+    demo = seed(stack.stack.settings, with_encoder=False)
+    v2 = aws["mediapackagev2"]
+    group, channel = demo["v2"]["channel_group"], demo["v2"]["channel"]
+    channel_arn = v2.get_channel(ChannelGroupName=group, ChannelName=channel)["Arn"]
+    by_address = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "mediapackagev2:PutObject",
+                "Resource": channel_arn,
+                "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}},
+            }
+        ],
+    }
+    v2.put_channel_policy(ChannelGroupName=group, ChannelName=channel, Policy=json.dumps(by_address))
+    began = pendulum.now("UTC")
+    command = [
+        ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-t", "12",
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+        "-c:a", "aac",
+        "-f", "hls", "-hls_time", "2", "-hls_list_size", "3",
+        "-hls_flags", "program_date_time+delete_segments", "-method", "PUT", demo["v2"]["ingest_url"] + ".m3u8",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+    start, end = began.add(seconds=3), began.add(seconds=9)
+    v2.create_harvest_job(
+        ChannelGroupName=group,
+        ChannelName=channel,
+        OriginEndpointName=demo["v2"]["ts_endpoint"],
+        HarvestJobName="ffmpeg-game",
+        HarvestedManifests={"HlsManifests": [{"ManifestName": "index"}]},
+        ScheduleConfiguration={"StartTime": start, "EndTime": end},
+        Destination={"S3Destination": {"BucketName": demo["bucket"], "DestinationPath": "ffmpeg-v2"}},
+    )
+    names = {"ChannelGroupName": group, "ChannelName": channel, "OriginEndpointName": demo["v2"]["ts_endpoint"]}
+    deadline = pendulum.now("UTC").add(seconds=30)
+    job = v2.get_harvest_job(**names, HarvestJobName="ffmpeg-game")
+    while job["Status"] in ("QUEUED", "IN_PROGRESS") and pendulum.now("UTC") < deadline:
+        time.sleep(0.2)
+        job = v2.get_harvest_job(**names, HarvestJobName="ffmpeg-game")
+    assert job["Status"] == "COMPLETED", job.get("ErrorMessage")
+    report = verify_vod_asset(S3AssetStore(aws["s3"], demo["bucket"]), "ffmpeg-v2/index.m3u8", start, end)
+    assert report.ok, report.summary()
+    assert report.segment_count == 4  # ffmpeg segments start on its own clock: whole segments around the window
