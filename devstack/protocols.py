@@ -189,13 +189,24 @@ def error_response(
 
 
 def throttling_error(service: str) -> WireError:
-    """The throttling answer of ``service``'s protocol: one botocore's retry handler counts as throttling."""
-    return _PROTOCOLS[protocol(service)].throttling
+    """The throttling answer of ``service``: its modeled 429 error where it has one (MediaPackage v1
+    ``TooManyRequestsException``, v2 ``ThrottlingException``), else its protocol's; botocore's retry
+    handler counts either as throttling."""
+    default = _PROTOCOLS[protocol(service)].throttling
+    return _modeled_error(service, 429, default)
 
 
 def internal_error(service: str) -> WireError:
-    """The 5xx answer of ``service``'s protocol: transient, retried by botocore."""
-    return _PROTOCOLS[protocol(service)].internal
+    """The 5xx answer of ``service``: its modeled 500 error where it has one, else its protocol's;
+    transient, retried by botocore."""
+    return _modeled_error(service, 500, _PROTOCOLS[protocol(service)].internal)
+
+
+def _modeled_error(service: str, status: int, default: WireError) -> WireError:
+    if protocol(service) != "rest-json":  # the stack's other protocols answer with their services' own codes
+        return default
+    codes = sorted(code for code, modeled in _modeled_statuses(service).items() if modeled == status)
+    return WireError(codes[0], status, default.message) if codes else default
 
 
 @functools.cache

@@ -3,10 +3,12 @@
 A rule picks calls by ``service`` and ``operation`` (botocore names, ``*`` and fnmatch patterns)
 and answers some of them, by ``rate`` (seeded) or ``count``, after skipping the first ``after``:
 
-* ``throttle``: the service's throttling error (mediapackage/-vod ``TooManyRequestsException``
-  429, S3 ``SlowDown`` 503, JSON services ``ThrottlingException`` 400, query services
-  ``Throttling`` 400), which botocore's retry handlers classify as throttling;
-* ``error``: a 5xx (``InternalServerErrorException`` / S3 ``InternalError`` / ``InternalFailure``);
+* ``throttle``: the service's throttling error (its modeled 429: mediapackage/-vod
+  ``TooManyRequestsException``, mediapackagev2 ``ThrottlingException``; S3 ``SlowDown`` 503, JSON
+  services ``ThrottlingException`` 400, query services ``Throttling`` 400), which botocore's retry
+  handlers classify as throttling;
+* ``error``: a 5xx (the modeled 500: ``InternalServerErrorException``, v2 ``InternalServerException``;
+  S3 ``InternalError``; ``InternalFailure``);
 * ``latency``: ``seconds`` added before the call is served normally;
 * ``drop``: the connection is closed without a response.
 

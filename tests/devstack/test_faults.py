@@ -72,6 +72,21 @@ def test_throttle_is_the_modeled_429(stack, faults):
     assert faults.get(rule["id"])["fired"] == 1
 
 
+def test_mediapackage_v2_faults_answer_with_its_own_modeled_errors(stack, faults):
+    v2 = client(stack, "mediapackagev2")
+    faults.add("throttle", service="mediapackagev2", operation="ListChannelGroups", count=1)
+    with pytest.raises(v2.exceptions.ThrottlingException) as raised:
+        v2.list_channel_groups()
+    assert error_of(raised.value) == ("ThrottlingException", 429)
+    faults.add("error", service="mediapackagev2", operation="ListChannelGroups", count=1)
+    with pytest.raises(v2.exceptions.InternalServerException) as raised:
+        v2.list_channel_groups()
+    assert error_of(raised.value) == ("InternalServerException", 500)
+    faults.add("throttle", service="mediapackagev2", count=2)
+    retried = client(stack, "mediapackagev2", THREE_ATTEMPTS).list_channel_groups()
+    assert retried["ResponseMetadata"]["RetryAttempts"] == 2  # botocore counts it as throttling
+
+
 def test_throttle_is_retried_by_standard_mode(stack, faults):
     mp = client(stack, "mediapackage", THREE_ATTEMPTS)
     rule = faults.add("throttle", service="mediapackage", operation="ListChannels", count=2)
