@@ -45,7 +45,9 @@ def test_action_and_resource_must_match_with_wildcards_and_actions_ignore_case()
     document = policy(allow("*", action="MediaPackageV2:Put*", resource=CHANNEL.replace("channel/c", "channel/*")))
     assert allows(document, ANONYMOUS, "mediapackagev2:PutObject", CHANNEL)
     assert not allows(document, ANONYMOUS, "mediapackagev2:GetObject", CHANNEL)
-    assert not allows(document, ANONYMOUS, "mediapackagev2:PutObject", CHANNEL.replace("channelGroup/g/", "channelGroup/h/"))
+    assert not allows(
+        document, ANONYMOUS, "mediapackagev2:PutObject", CHANNEL.replace("channelGroup/g/", "channelGroup/h/")
+    )
 
 
 def test_explicit_deny_wins_and_no_policy_denies():

@@ -17,9 +17,10 @@ id: ``playlist-content-type`` (an error when nothing says the object is a playli
 when its ``.m3u8`` name does) and ``discontinuity-sequence`` (an error when the tag comes too late,
 a warning when it is missing).
 
-**What comes next.** DASH manifest checks go in a ``dash`` stage (``verification/dash.py``) and
-checks of MediaConvert MP4 outputs in ``mp4`` (``verification/mp4.py``): each adds a
-:class:`Stage` and its rules (``DASH-1``..., ``MP4-1``...) to :data:`RULES`, and its checks here.
+**DASH.** :data:`DASH_RULES` (``DASH-1`` to ``DASH-5``) are the checklist of a harvested DASH
+manifest; the ``dash`` stage expands it into renditions, so the HLS segment, window, size and
+decode checks apply to it too. Checks of MediaConvert MP4 outputs will go in an ``mp4`` stage
+(``verification/mp4.py``) with rules of their own (``MP4-1``...).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from live_to_vod.verification import limits
 
 __all__ = [
     "CHECKS",
+    "DASH_RULES",
     "ERROR",
     "ROBUSTNESS",
     "RULES",
@@ -176,6 +178,50 @@ RULES: tuple[Rule, ...] = (
 )
 _RULE = {rule.number: rule for rule in RULES}
 
+
+def _dash(number: int, title: str, rule: str, unchecked: str = "") -> Rule:
+    return Rule("DASH", number, title, rule, unchecked)
+
+
+#: The checklist for a harvested DASH manifest (MediaPackage v2), beside the HLS one. A DASH
+#: manifest is expanded into the same renditions and segments as a playlist, so the segment,
+#: window, size, structure and decode checks of the HLS rules apply to it too.
+DASH_STATIC = _dash(
+    1,
+    "static presentation",
+    "A harvested DASH manifest is an MPD an MPD library can read (within the playlist byte limit), of type "
+    "static, with a mediaPresentationDuration and one Period.",
+)
+DASH_ADDRESSING = _dash(
+    2,
+    "explicit addressing",
+    "Every Representation is addressed by a SegmentTemplate with a timescale and a SegmentTimeline (no "
+    "open-ended repeat), and initialization and media templates that use only $RepresentationID$, $Number$, "
+    "$Time$ and $Bandwidth$ and name objects inside the asset prefix.",
+)
+DASH_OBJECTS = _dash(
+    3,
+    "every object exists",
+    "Each Representation's init segment and every media segment its timeline expands to are in the one "
+    "listing and not empty.",
+    "enforced by the segment checks (`missing-init-segment`, `missing-segment`, `zero-byte-segment`) on the "
+    "expanded timeline",
+)
+DASH_TIMELINE = _dash(
+    4,
+    "continuous timeline",
+    "Each timeline runs without gaps or overlaps (every S starts where the one before it ends), and the "
+    "mediaPresentationDuration is the timeline's span within one segment.",
+)
+DASH_WINDOW = _dash(
+    5,
+    "the window, on the wall clock",
+    "Timeline times are wall-clock (seconds since 1970 times the timescale: MediaPackage v2's epoch-locked "
+    "output), so every Representation covers the requested window segment-accurately, as HLS-16 asks of a "
+    "rendition.",
+)
+DASH_RULES: tuple[Rule, ...] = (DASH_STATIC, DASH_ADDRESSING, DASH_OBJECTS, DASH_TIMELINE, DASH_WINDOW)
+
 #: For checks that enforce no numbered rule: caps on hostile input, verifier faults, housekeeping.
 ROBUSTNESS = Rule(
     "HLS",
@@ -220,10 +266,17 @@ DECODE = Stage(
 )
 VERIFIER = Stage("verifier", "The whole asset", "What the orchestration finds about the asset as a whole.")
 #: In the order the verifier runs them (URIs are checked wherever one is read).
+DASH = Stage(
+    "dash",
+    "DASH manifests",
+    "A harvested MPD, read with mpegdash and expanded into renditions and segment objects for the stages below.",
+)
+
 STAGES: tuple[Stage, ...] = (
     URIS,
     PLAYLISTS,
     PARENT,
+    DASH,
     MEDIA_PLAYLIST,
     SEGMENTS,
     WINDOW,
@@ -704,6 +757,53 @@ UNREFERENCED_OBJECT = _check(
     VERIFIER,
 )
 
+# --------------------------------------------------------------------------- dash
+DASH_UNREADABLE = _check(
+    "dash-unreadable",
+    ERROR,
+    "The MPD is not well-formed XML an MPD library can read, or is not UTF-8; nothing in it is checked.",
+    DASH_STATIC,
+    DASH,
+)
+DASH_NOT_STATIC = _check(
+    "dash-not-static",
+    ERROR,
+    "The MPD is not type static, has no mediaPresentationDuration, or not exactly one Period: a player "
+    "treats it as live or cannot place it.",
+    DASH_STATIC,
+    DASH,
+)
+DASH_ADDRESSING_UNSUPPORTED = _check(
+    "dash-addressing",
+    ERROR,
+    "A Representation has no SegmentTemplate with a timescale and a SegmentTimeline, an S repeats without "
+    "end (r=-1), or a template uses another identifier: its segments cannot all be named.",
+    DASH_ADDRESSING,
+    DASH,
+)
+DASH_TIMELINE_GAP = _check(
+    "dash-timeline-gap",
+    ERROR,
+    "An S of a SegmentTimeline starts later (a gap) or earlier (an overlap) than the one before it ends.",
+    DASH_TIMELINE,
+    DASH,
+)
+DASH_DURATION_MISMATCH = _check(
+    "dash-duration-mismatch",
+    ERROR,
+    "The mediaPresentationDuration differs from a Representation's timeline span by more than one segment.",
+    DASH_TIMELINE,
+    DASH,
+)
+DASH_NOT_WALL_CLOCK = _check(
+    "dash-not-wall-clock",
+    WARNING,
+    "A timeline's times are not wall-clock (before 2001 in seconds since 1970): the window cannot be "
+    "checked from the manifest.",
+    DASH_WINDOW,
+    DASH,
+)
+
 #: Every check, in the order the page lists them.
 CHECKS: tuple[Check, ...] = tuple(_checks)
 
@@ -737,8 +837,9 @@ def render_page() -> str:
         "<!-- Generated from include/live_to_vod/verification/catalog.py: do not edit by hand. -->",
         f"<!-- Regenerate with `{PAGE_COMMAND}`. -->",
         "",
-        "What `verify_vod_asset` (`include/live_to_vod/verification/`) reports about a harvested HLS VOD "
-        "asset. Each defect names its check id, where it is (object key, segment number and URI) and the "
+        "What `verify_vod_asset` (`include/live_to_vod/verification/`) reports about a harvested VOD asset: "
+        "an HLS multivariant playlist (TS or CMAF segments) or a DASH manifest. Each defect names its check "
+        "id, where it is (object key, segment number and URI) and the "
         "numbers. An error fails the verify task; a warning is reported and does not. At most "
         f"{limits.MAX_DEFECTS_PER_CHECK} defects of one check are listed per playlist, the rest counted in one more.",
         "",
@@ -751,7 +852,8 @@ def render_page() -> str:
         if f"`{check.id}`" not in ids:
             ids.append(f"`{check.id}`")
     rule_rows = [
-        (rule.name, rule.rule, ", ".join(enforced.get(rule, [])) or rule.unchecked) for rule in (*RULES, ROBUSTNESS)
+        (rule.name, rule.rule, ", ".join(enforced.get(rule, [])) or rule.unchecked)
+        for rule in (*RULES, *DASH_RULES, ROBUSTNESS)
     ]
     lines += _table(("rule", "what it asks", "checks"), rule_rows)
     for stage in STAGES:
@@ -760,8 +862,8 @@ def render_page() -> str:
         lines += _table(("check", "severity", "what it means", "rule"), rows)
     lines += [
         "",
-        f"{len(CHECKS)} checks, {len({c.id for c in CHECKS})} ids. DASH and MP4 checks will each come with a "
-        "stage of their own (`dash`, `mp4`). How segments are read (sampled and full modes): "
+        f"{len(CHECKS)} checks, {len({c.id for c in CHECKS})} ids. MP4 checks (MediaConvert outputs) will come "
+        "with a stage of their own (`mp4`). How segments are read (sampled and full modes): "
         "[verification.md](verification.md).",
     ]
     return "\n".join(lines) + "\n"

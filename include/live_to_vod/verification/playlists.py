@@ -151,6 +151,13 @@ def read_playlist(ctx: Context, key: str, what: str, missing_check: Check) -> st
     return text
 
 
+def fetch_text(ctx: Context, key: str, what: str, missing_check: Check) -> str | None:
+    """Fetch and decode a manifest that is not a playlist (a DASH MPD): the same size and UTF-8 rules."""
+    ctx.referenced.add(key)
+    fetched = _fetch(ctx, key, what, missing_check)
+    return None if fetched is None else _decode(ctx.defects, fetched.body, key, what, playlist=False)
+
+
 def _fetch(ctx: Context, key: str, what: str, missing_check: Check) -> FetchedObject | None:
     """The object, when listed and within the byte limit (read ranged: never more than one byte over)."""
     add = ctx.defects.add
@@ -172,8 +179,8 @@ def _fetch(ctx: Context, key: str, what: str, missing_check: Check) -> FetchedOb
     return fetched
 
 
-def _decode(defects: DefectLog, body: bytes, key: str, what: str) -> str | None:
-    """The playlist's text: not empty, UTF-8 (a BOM reported and skipped), first line #EXTM3U."""
+def _decode(defects: DefectLog, body: bytes, key: str, what: str, *, playlist: bool = True) -> str | None:
+    """The text: not empty, UTF-8 (a BOM reported and skipped), and for a playlist first line #EXTM3U."""
     add = defects.add
     if not body:
         add(catalog.EMPTY_PLAYLIST, key, f"{what} is empty (0 bytes)")
@@ -187,7 +194,7 @@ def _decode(defects: DefectLog, body: bytes, key: str, what: str) -> str | None:
         add(catalog.NOT_UTF8, key, f"{what} is not valid UTF-8 (bad byte at offset {exc.start}); not a playlist")
         return None
     first_line = text.split("\n", 1)[0].strip()
-    if first_line != "#EXTM3U":
+    if playlist and first_line != "#EXTM3U":
         add(catalog.EXTM3U, key, f"{what} does not start with #EXTM3U (first line: '{clip(first_line, 60)}')")
         return None
     return text

@@ -10,21 +10,26 @@
    (``full``); ``auto`` is ``full`` for an asset of at most ``full_max_bytes``;
 7. objects no playlist names.
 
+A DASH manifest (a key ending ``.mpd``) replaces steps 2 and 3 with :mod:`.dash`, which expands
+each Representation into a rendition and its segment objects; steps 4 to 7 are the same.
+
 Each stage runs guarded: a bug that hostile input triggers becomes a ``verifier-error`` defect
 and the other stages still run. Store errors other than a missing key propagate unchanged.
-DASH (``dash.py``) and MP4 (``mp4.py``) stages will be added here.
+MP4 outputs (``mp4.py``) will be a stage of their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import m3u8
 import pendulum
 
 from live_to_vod.text import clip
 from live_to_vod.verification import catalog
 from live_to_vod.verification.context import Context
+from live_to_vod.verification.dash import check_dash_manifest
 from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES, DEFAULT_MAX_SEGMENT_BYTES, MAX_PLAYLIST_BYTES
 from live_to_vod.verification.media_playlist import check_media_playlist
 from live_to_vod.verification.parent import check_parent
@@ -33,7 +38,7 @@ from live_to_vod.verification.sampling import MODES, plan_reads
 from live_to_vod.verification.sizes import check_segment_sizes
 from live_to_vod.verification.store import AssetReader, AssetStore, StoreFailure
 from live_to_vod.verification.structure import read_segments
-from live_to_vod.verification.uris import dirname
+from live_to_vod.verification.uris import dirname, resolve
 from live_to_vod.verification.window import check_across_renditions, check_window
 
 __all__ = ["verify_vod_asset"]
@@ -50,8 +55,9 @@ def verify_vod_asset(
     max_playlist_bytes: int = MAX_PLAYLIST_BYTES,
     pdt_tolerance_seconds: float = 0.05,
     max_segment_bytes: int = DEFAULT_MAX_SEGMENT_BYTES,
+    companions: Sequence[str] = (),
 ) -> VerificationReport:
-    """Verify the HLS VOD asset whose parent manifest is ``manifest_key``.
+    """Verify the VOD asset whose manifest is ``manifest_key``: an HLS parent, or a DASH MPD (``.mpd``).
 
     ``[window_start, window_end)`` is the requested harvest window. The prefix
     (the manifest's "directory") is listed once; playlists are fetched (at most
@@ -60,8 +66,10 @@ def verify_vod_asset(
     ``sampled`` (the first and last of each rendition, a spread between them and every
     segment the listing finds odd), ``full`` (every one, decoded), ``auto`` (``full`` when the
     asset's segments total at most ``full_max_bytes``, else ``sampled``) or ``listing`` (none).
-    A segment is decoded only when at most ``max_segment_bytes``. Problems with the asset are
-    returned as defects; only store failures other than ``KeyError`` raise.
+    A segment is decoded only when at most ``max_segment_bytes``. ``companions`` are the other
+    manifests one harvest wrote beside this one over the same segments (a MediaPackage v2 job's
+    HLS, LL-HLS and DASH manifests): they and the playlists they name are not leftovers. Problems
+    with the asset are returned as defects; only store failures other than ``KeyError`` raise.
     """
     if segments not in MODES:
         raise ValueError(f"segments must be one of {', '.join(MODES)}, got {segments!r}")
@@ -85,15 +93,18 @@ def verify_vod_asset(
         max_segment_bytes=max_segment_bytes,
     )
     try:
-        return _run(ctx, segments, full_max_bytes)
+        return _run(ctx, segments, full_max_bytes, tuple(companions))
     except StoreFailure as failure:
         raise failure.original from None
 
 
-def _run(ctx: Context, segments: str, full_max_bytes: int) -> VerificationReport:
+def _run(ctx: Context, segments: str, full_max_bytes: int, companions: tuple[str, ...]) -> VerificationReport:
     manifest_key, prefix = ctx.manifest_key, ctx.prefix
     ctx.reader.list()
-    _guard(ctx, manifest_key, "checking the parent manifest", check_parent, ctx)
+    if manifest_key.endswith(".mpd"):
+        _guard(ctx, manifest_key, "checking the DASH manifest", check_dash_manifest, ctx)
+    else:
+        _guard(ctx, manifest_key, "checking the parent manifest", check_parent, ctx)
     for rendition in ctx.renditions:
         if rendition.key is not None and not rendition.checked:
             rendition.checked = True
@@ -110,6 +121,7 @@ def _run(ctx: Context, segments: str, full_max_bytes: int) -> VerificationReport
     for rendition in timed:
         plan = plan_reads(rendition, segments, len(timed))
         _guard(ctx, rendition.label(), "reading segments", read_segments, ctx, rendition, plan)
+    _guard(ctx, prefix or manifest_key, "reading the companion manifests", _note_companions, ctx, companions)
     _guard(ctx, prefix or manifest_key, "listing unreferenced objects", _check_unreferenced, ctx)
     return VerificationReport(
         manifest_key=manifest_key,
@@ -137,6 +149,27 @@ def _guard(ctx: Context, location: str, what: str, func: Callable[..., Any], *ar
             f"the verifier could not finish {what}: {type(exc).__name__}: {clip(exc, 300)}",
         )
         return None
+
+
+def _note_companions(ctx: Context, companions: tuple[str, ...]) -> None:
+    """Mark the companion manifests, and the playlists an HLS one names, as referenced (one GET each)."""
+    for key in companions:
+        if not key.startswith(ctx.prefix) or key not in ctx.objects:
+            continue
+        ctx.referenced.add(key)
+        if not key.endswith(".m3u8"):
+            continue  # an MPD names only the segments this asset shares
+        fetched = ctx.reader.get(key, ctx.max_playlist_bytes)
+        if fetched is None:
+            continue
+        try:
+            parent = m3u8.loads(fetched.body.decode("utf-8", errors="replace"))
+        except Exception:  # noqa: BLE001 - a broken companion is verified on its own
+            continue
+        for uri in [p.uri for p in parent.playlists] + [m.uri for m in parent.media if m.uri]:
+            child, _, _ = resolve(dirname(key), uri or "", ctx.prefix)
+            if child is not None:
+                ctx.referenced.add(child)
 
 
 def _check_unreferenced(ctx: Context) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import live_to_vod.verification as verification
 from live_to_vod.verification import catalog
-from live_to_vod.verification.catalog import CHECKS, ERROR, ROBUSTNESS, RULES, STAGES, WARNING, Check
+from live_to_vod.verification.catalog import CHECKS, DASH_RULES, ERROR, ROBUSTNESS, RULES, STAGES, WARNING, Check
 from tests.support.verification_checks_page import PAGE, main
 
 PACKAGE = Path(verification.__file__).parent
@@ -81,7 +81,7 @@ def test_every_check_is_well_formed():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", check.id), check.id
         assert check.severity in (ERROR, WARNING), check
         assert check.meaning.endswith(".") and not check.meaning[0].islower(), check.id
-        assert check.checklist_item in (*RULES, ROBUSTNESS), check.id
+        assert check.checklist_item in (*RULES, *DASH_RULES, ROBUSTNESS), check.id
         assert check.stage in STAGES, check.id
     assert len(CHECKS) == len(CONSTANTS) == len(set(CHECKS))
 
