@@ -413,3 +413,16 @@ def test_harvest_faults_apply_to_v2_jobs(demo, aws, stack):
     v2.create_harvest_job(**job_request(demo, "doomed-1", start, start.add(seconds=10)))
     job = wait_for(v2, "doomed-1")
     assert (job["Status"], job["ErrorMessage"]) == ("FAILED", "injected: no content")
+
+
+def test_the_encoder_cli_signs_its_pushes_to_a_v2_channel(stack, monkeypatch):
+    from devstack.encoder.cli import main
+
+    demo = seed(stack.stack.settings, with_encoder=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local-stack")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local-stack")
+    main(["--ingest-url", demo["v2"]["ingest_url"], "--sigv4", "us-east-1", "--preroll", "6", "--duration", "0"])
+    channel = stack.stack.mediapackagev2.channel_at("us-east-1", GROUP, CHANNEL)
+    assert [len(r.segments) for r in channel.content.renditions.values()] == [3, 3, 3, 3]
+    with pytest.raises(Exception, match="403"):  # unsigned: the seeded policy names the encoder's identity
+        main(["--ingest-url", demo["v2"]["ingest_url"], "--unsigned", "--preroll", "2", "--duration", "0"])
