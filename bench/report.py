@@ -134,6 +134,13 @@ def harvest_vs_copy(records: list[Record]) -> str:
     return table(["date", "objects", "bytes", "harvest", "copy loop", "ratio"], rows)
 
 
+def verify_targets(requests: int, max_requests: int, ratio_bound: str, ratio_met: bool) -> str:
+    """The two targets of a verify run: the request budget, and a ratio (``ratio_bound``: ``<= 1.5x``)."""
+    return (
+        f"targets: <= {max_requests} requests {verdict(requests <= max_requests)}, {ratio_bound} {verdict(ratio_met)}"
+    )
+
+
 def verify_asset(records: list[Record]) -> str:
     """The runs before the sampled mode (first and last segment decoded), against the HEAD loop."""
     records = [record for record in records if "verify_mode" not in record["result"]]
@@ -147,11 +154,11 @@ def verify_asset(records: list[Record]) -> str:
         if "verify_playlists" in r:
             gets += f": {plural(r['verify_playlists'], 'playlist')}, "
             gets += plural(r["verify_segments_decoded"], "decoded segment")
-        requests_met = r["verify_requests"] <= r["target_verify_requests_max"]
-        ratio_met = r["ratio_baseline_over_verify"] >= r["target_ratio_min"]
-        targets = (
-            f"targets: <= {r['target_verify_requests_max']} requests {verdict(requests_met)}, "
-            f">= {r['target_ratio_min']:g}x {verdict(ratio_met)}"
+        targets = verify_targets(
+            r["verify_requests"],
+            r["target_verify_requests_max"],
+            f">= {r['target_ratio_min']:g}x",
+            r["ratio_baseline_over_verify"] >= r["target_ratio_min"],
         )
         rows.append(
             [
@@ -176,11 +183,11 @@ def verify_asset_modes(records: list[Record]) -> str:
     rows = []
     for record in newest_first(records):
         r, now = record["result"], id(record) in current
-        requests_met = r["verify_requests"] <= r["target_verify_requests_max"]
-        ratio_met = r["ratio_verify_over_listing_only"] <= r["target_ratio_max"]
-        targets = (
-            f"targets: <= {r['target_verify_requests_max']} requests {verdict(requests_met)}, "
-            f"<= {r['target_ratio_max']:g}x {verdict(ratio_met)}"
+        targets = verify_targets(
+            r["verify_requests"],
+            r["target_verify_requests_max"],
+            f"<= {r['target_ratio_max']:g}x",
+            r["ratio_verify_over_listing_only"] <= r["target_ratio_max"],
         )
         head = (
             f"{plural(r['baseline_requests'], 'request')}, {r['baseline_seconds']:.1f} s "
@@ -208,6 +215,38 @@ def verify_asset_modes(records: list[Record]) -> str:
         ["date", "objects", "sampled verify", "listing only", "ratio", "full mode, per hour of content", "HEAD loop"],
         rows,
     )
+
+
+FORMAT_NAMES = {"cmaf_hls": "HLS over CMAF", "dash": "DASH"}
+
+
+def verify_asset_formats(records: list[Record]) -> str:
+    """The same window and ladder as MediaPackage v2 CMAF harvests: each manifest against its own listing pass."""
+    records = [record for record in records if "formats" in record["result"]]
+    config = lambda r: (r["hours"], r["renditions"])  # noqa: E731
+    current = current_ids(records, config)
+    rows = []
+    for record in newest_first(records):
+        r, now = record["result"], id(record) in current
+        for name, f in r["formats"].items():
+            targets = verify_targets(
+                f["requests"],
+                r["target_verify_requests_max"],
+                f"<= {r['target_ratio_max']:g}x",
+                f["ratio_over_listing_only"] <= r["target_ratio_max"],
+            )
+            rows.append(
+                [
+                    record["date"],
+                    f"{FORMAT_NAMES.get(name, name)} ({r['hours']:g} h x {r['renditions']})",
+                    bold(plural(f["requests"], "request"), now and r["full_size"])
+                    + f" ({plural(f['list_requests'], 'list page')}, {f['probed']} probed, {f['decoded']} decoded), "
+                    f"{f['seconds']:.1f} s",
+                    f"{f['listing_only_seconds']:.1f} s",
+                    with_notes(bold(f"{f['ratio_over_listing_only']:.2f}x", now), targets, record.get("remark")),
+                ]
+            )
+    return table(["date", "manifest", "sampled verify", "listing only", "ratio"], rows)
 
 
 def walls(runs: list[dict]) -> str:
@@ -383,6 +422,7 @@ TABLES: dict[tuple[str, str | None], Callable[[list[Record]], str]] = {
     ("harvest_vs_copy", None): harvest_vs_copy,
     ("verify_asset", None): verify_asset,
     ("verify_asset", "modes"): verify_asset_modes,
+    ("verify_asset", "formats"): verify_asset_formats,
     ("orchestration_overhead", None): orchestration_overhead,
     ("orchestration_overhead", "tasks"): orchestration_overhead_tasks,
     ("dag_parse_schedule", None): dag_parse_schedule,

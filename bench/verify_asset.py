@@ -18,7 +18,11 @@ one-HEAD-per-segment loop, in the same run, and the full mode's cost per hour of
    ``segments="listing"`` (the baseline: the listing and the playlists, no segment read), then
    ``segments="sampled"`` (the default for an asset this size), then ``segments="full"`` on the
    short asset. Each must report OK.
-4. Unless ``--no-head-loop``: GET and parse the same playlists with m3u8, then ``HeadObject``
+4. Unless ``--no-cmaf``: the same window and ladder as a MediaPackage v2 CMAF harvest (an init and
+   fragmented-MP4 segments per rendition, in the stack's v2 layout, shared by an HLS manifest with
+   ``EXT-X-MAP`` and a static DASH MPD), each manifest verified listing-only then sampled, with
+   the other as its companion. The same targets hold for each.
+5. Unless ``--no-head-loop``: GET and parse the same playlists with m3u8, then ``HeadObject``
    every segment sequentially (the naive existence check; ~16 min at full size).
 
 Targets: the sampled mode makes <= 400 S3 requests (24 h x 6 renditions: 260 listing pages, 7
@@ -130,6 +134,73 @@ def build_asset(
     }
 
 
+CMAF_PREFIX = "bench-cmaf/"
+CMAF_HLS_KEY = CMAF_PREFIX + "index.m3u8"
+DASH_KEY = CMAF_PREFIX + "dash.mpd"
+
+
+def _patch_offsets(fragment: bytes) -> tuple[int, int]:
+    """Where a CMAF fragment holds its mfhd sequence number and its tfdt decode time."""
+    return fragment.index(b"mfhd") + 8, fragment.index(b"tfdt") + 8
+
+
+def build_cmaf_asset(sibling, renditions, start: pendulum.DateTime, end: pendulum.DateTime) -> dict:
+    """The same ladder and window as a MediaPackage v2 CMAF harvest: one init and fragments per
+    rendition, shared by an HLS manifest (``EXT-X-MAP``) and a DASH manifest, in the stack's v2
+    layout (``devstack.mediapackagev2.origin``). Each rendition's fragment is made once by
+    ``devstack.cmaf`` and its sequence number and decode time patched per segment."""
+    import struct
+
+    from devstack import cmaf
+    from devstack.content_types import HLS_CONTENT_TYPE
+    from devstack.encoder import FPS, SegmentFactory
+    from devstack.ingest import Rendition as StackRendition
+    from devstack.ingest import Segment, Variant
+    from devstack.mediapackagev2 import origin
+    from devstack.mediapackagev2.harvest import DASH_CONTENT_TYPE, MP4_CONTENT_TYPE
+
+    factory = SegmentFactory(renditions, segment_seconds=SEGMENT_SECONDS)
+    layout = origin.Layout("CMAF", "segment")
+    first_ms = int(start.timestamp()) // SEGMENT_SECONDS * SEGMENT_SECONDS * 1000
+    count = math.ceil((end.timestamp() * 1000 - first_ms) / (SEGMENT_SECONDS * 1000))
+    variants, tracks, objects, total_bytes = [], [], 0, 0
+    for i, rendition in enumerate(renditions, start=1):
+        body = factory.segment(rendition, 0)
+        track = cmaf.describe(body)
+        fragment = bytearray(cmaf.media_segment(body, 1, 0))
+        seq_at, time_at = _patch_offsets(bytes(fragment))
+        sibling.put_object(BUCKET, CMAF_PREFIX + layout.init(i), cmaf.init_segment(body), MP4_CONTENT_TYPE)
+        segments = []
+        for n in range(count):
+            segment = Segment(1 + n, first_ms + n * SEGMENT_SECONDS * 1000, float(SEGMENT_SECONDS), Path("/dev/null"),
+                              len(fragment), False, 0)  # fmt: skip
+            struct.pack_into(">I", fragment, seq_at, segment.seq)
+            struct.pack_into(">Q", fragment, time_at, origin.decode_time(segment, track.timescale))
+            sibling.put_object(BUCKET, CMAF_PREFIX + layout.segment(i, segment), bytes(fragment), MP4_CONTENT_TYPE)
+            segments.append(segment)
+        stack_rendition = StackRendition(f"index_{i}.m3u8", Path("/dev/null"))
+        child = origin.hls_media(layout, i, stack_rendition, segments, vod=True, pdt_interval_seconds=None)
+        sibling.put_object(BUCKET, f"{CMAF_PREFIX}index_{i}.m3u8", child.encode(), HLS_CONTENT_TYPE)
+        peak, average = factory.bitrates(rendition)
+        attributes = {
+            "bandwidth": peak,
+            "average_bandwidth": average,
+            "codecs": track.codecs,
+            "resolution": f"{rendition.width}x{rendition.height}",
+            "frame_rate": float(FPS),
+        }
+        variant = Variant("stream", attributes)
+        variants.append((stack_rendition, variant))
+        tracks.append(origin.DashTrack(i, variant, track, segments))
+        objects += count + 2
+        total_bytes += count * len(fragment) + len(child)
+    parent = origin.hls_multivariant(variants, "index")
+    sibling.put_object(BUCKET, CMAF_HLS_KEY, parent.encode(), HLS_CONTENT_TYPE)
+    mpd = origin.dash_mpd(layout, tracks, static=True)
+    sibling.put_object(BUCKET, DASH_KEY, mpd.encode(), DASH_CONTENT_TYPE)
+    return {"objects": objects + 2, "segments": count * len(renditions), "bytes": total_bytes + len(parent) + len(mpd)}
+
+
 def timed_store(s3, bucket: str):
     """An S3AssetStore that also adds up the seconds spent in ListObjectsV2 calls."""
     from live_to_vod.verification import S3AssetStore
@@ -193,6 +264,7 @@ def main() -> int:
     parser.add_argument("--renditions", type=int, default=6, help=f"video renditions, 1-{len(LADDER)}")
     parser.add_argument("--full-hours", type=float, default=0.25, help="length of the asset read in full mode")
     parser.add_argument("--no-head-loop", action="store_true", help="skip the HEAD-per-segment loop (~16 min at 24 h)")
+    parser.add_argument("--no-cmaf", action="store_true", help="skip the CMAF asset (HLS over CMAF and DASH)")
     args = parser.parse_args()
     if not 0 < args.hours <= 24 or not 1 <= args.renditions <= len(LADDER) or not 0 < args.full_hours <= 24:
         parser.error(f"--hours and --full-hours must be in (0, 24], --renditions in 1..{len(LADDER)}")
@@ -267,6 +339,43 @@ def main() -> int:
             flush=True,
         )
 
+        formats = {}
+        if not args.no_cmaf:
+            from live_to_vod.verification import verify_vod_asset
+
+            # The same window and ladder as a v2 CMAF harvest: HLS over CMAF and DASH on shared segments.
+            t0 = time.perf_counter()
+            cmaf_asset = build_cmaf_asset(sibling, renditions, start, end)
+            print(f"built the CMAF asset ({cmaf_asset['objects']:,} objects) in {time.perf_counter() - t0:.1f} s")
+            sum(1 for _ in timed_store(s3, BUCKET).list_objects(CMAF_PREFIX))  # unmeasured, as above
+            for name, key in (("cmaf_hls", CMAF_HLS_KEY), ("dash", DASH_KEY)):
+                other = DASH_KEY if key == CMAF_HLS_KEY else CMAF_HLS_KEY
+                measured = {}
+                for mode in ("listing", "sampled"):
+                    mode_store = timed_store(s3, BUCKET)
+                    t0 = time.perf_counter()
+                    mode_report = verify_vod_asset(mode_store, key, start, end, segments=mode, companions=[other])
+                    measured[mode] = (mode_report, time.perf_counter() - t0, mode_store)
+                    if not mode_report.ok or mode_report.segment_count != cmaf_asset["segments"]:
+                        print(f"{name} {mode}: {mode_report.summary()}")
+                        return 1
+                (_, listing_s, _), (sampled, sampled_s, sampled_store) = measured["listing"], measured["sampled"]
+                formats[name] = {
+                    "requests": sampled_store.requests,
+                    "list_requests": sampled_store.list_requests,
+                    "get_requests": sampled_store.get_requests,
+                    "decoded": sampled.reads.decoded,
+                    "probed": sampled.reads.probed,
+                    "seconds": round(sampled_s, 2),
+                    "listing_only_seconds": round(listing_s, 2),
+                    "ratio_over_listing_only": round(sampled_s / listing_s, 2),
+                }
+                print(
+                    f"{name}: OK, {sampled_store.requests} S3 requests ({sampled_store.list_requests} list pages), "
+                    f"{sampled_s:.1f} s = {sampled_s / listing_s:.2f}x its listing-only pass ({listing_s:.1f} s)",
+                    flush=True,
+                )
+
         baseline = None
         baseline_seconds = None
         if not args.no_head_loop:
@@ -312,6 +421,8 @@ def main() -> int:
             "full_size": full_size,
             "note": "boto3 client and local stack share this process (one GIL) in every measurement",
         }
+        if formats:
+            result["formats"] = formats
         if baseline is not None and baseline_seconds is not None:
             result |= {
                 "baseline_requests": baseline["requests"],
@@ -325,6 +436,14 @@ def main() -> int:
         requests_ok = store.requests <= MAX_VERIFY_REQUESTS
         ratio = verify_seconds / listing_seconds
         ratio_ok = ratio <= MAX_RATIO
+        for name, measured in formats.items():
+            met = measured["requests"] <= MAX_VERIFY_REQUESTS and measured["ratio_over_listing_only"] <= MAX_RATIO
+            print(
+                f"{name}: {measured['requests']} requests, {measured['ratio_over_listing_only']:.2f}x its listing-only "
+                f"pass (targets {'met' if met else 'MISSED'})"
+            )
+            requests_ok = requests_ok and measured["requests"] <= MAX_VERIFY_REQUESTS
+            ratio_ok = ratio_ok and measured["ratio_over_listing_only"] <= MAX_RATIO
         print(
             f"sampled verify: {store.requests} requests, {verify_seconds:.1f} s = {ratio:.2f}x the listing-only "
             f"pass ({listing_seconds:.1f} s); full mode: {full_seconds / args.full_hours:.0f} s and "
