@@ -21,6 +21,7 @@ from typing import Any
 
 import m3u8
 import pendulum
+from werkzeug.wrappers import Response
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,21 @@ class ChannelContent:
         with self.lock:
             starts = [r.starts[0] for r in self.renditions.values() if r.starts]
             return max(starts) if starts else None
+
+
+def ingest_request(content: ChannelContent, ingest_id: str, method: str, name: str, body: bytes) -> Response:
+    """An authorized encoder request on one ingest endpoint (v1 and v2 alike): PUT/POST stores, DELETE acknowledges."""
+    if method in ("PUT", "POST"):
+        try:
+            content.put(ingest_id, name, body)
+        except Exception as exc:
+            log.warning("ingest of %s refused: %s", name, exc)
+            return Response(f"cannot ingest {name}: {exc}\n", status=400)
+        return Response(status=201)
+    if method == "DELETE":
+        content.delete(ingest_id, name)
+        return Response(status=204)
+    return Response(status=405)
 
 
 def _basename(uri: str) -> str:

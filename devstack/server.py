@@ -34,6 +34,7 @@ from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPackageVod, FaultyV2HarvestRunner
 from devstack.faults import admin as fault_admin
 from devstack.faults import wire as fault_wire
+from devstack.ingest import ingest_request
 from devstack.mediapackage import MediaPackage
 from devstack.mediapackagev2 import MediaPackageV2
 from devstack.mediapackagev2.media_plane import PREFIXES as V2_MEDIA_PREFIXES
@@ -186,18 +187,7 @@ class MediaStack:
         channel, ingest = target
         if not ingest_authorized(request.headers.get("Authorization"), ingest):
             return unauthorized()
-        name = match["file"]
-        if request.method == "PUT" or request.method == "POST":
-            try:
-                channel.content.put(ingest["Id"], name, body)
-            except Exception as exc:
-                log.warning("ingest of %s refused: %s", name, exc)
-                return Response(f"cannot ingest {name}: {exc}\n", status=400)
-            return Response(status=201)
-        if request.method == "DELETE":
-            channel.content.delete(ingest["Id"], name)
-            return Response(status=204)
-        return Response(status=405)
+        return ingest_request(channel.content, ingest["Id"], request.method, match["file"], body)
 
     def _origin(self, request: Request, match: re.Match[str]) -> Response:
         found = self.mediapackage.origin_target(match["hash"])

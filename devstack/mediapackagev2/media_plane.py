@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from devstack.config import Settings
 from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
+from devstack.ingest import ingest_request
 from devstack.mediapackagev2 import origin
 from devstack.mediapackagev2.harvest import DASH_CONTENT_TYPE, MP4_CONTENT_TYPE
 from devstack.mediapackagev2.service import MediaPackageV2
@@ -81,18 +82,7 @@ class V2MediaPlane:
                 f"on {channel.record['Arn']}\n",
                 status=403,
             )
-        name = match["file"]
-        if request.method in ("PUT", "POST"):
-            try:
-                channel.content.put(match["ingest"], name, body)
-            except Exception as exc:
-                log.warning("v2 ingest of %s refused: %s", name, exc)
-                return Response(f"cannot ingest {name}: {exc}\n", status=400)
-            return Response(status=201)
-        if request.method == "DELETE":
-            channel.content.delete(match["ingest"], name)
-            return Response(status=204)
-        return Response(status=405)
+        return ingest_request(channel.content, match["ingest"], request.method, match["file"], body)
 
     # -- origin ---------------------------------------------------------------------------------
 
