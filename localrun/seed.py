@@ -104,6 +104,23 @@ def v2_channel_policy(account_id: str, region: str, group: str, channel: str, en
     )
 
 
+def ingest_by_address(channel_arn: str, cidr: str) -> dict[str, Any]:
+    """A v2 channel policy for an encoder that cannot sign (ffmpeg): anyone pushing from ``cidr``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowUnsignedPushesFromTheEncodersAddress",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "mediapackagev2:PutObject",
+                "Resource": channel_arn,
+                "Condition": {"IpAddress": {"aws:SourceIp": cidr}},
+            }
+        ],
+    }
+
+
 def encoder_identity(settings: Settings) -> str:
     """The IAM identity the local stack sees behind its first access key (how the encoder signs)."""
     key = next(iter(settings.credentials))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import struct
 import subprocess
 
@@ -15,6 +13,7 @@ import pytest
 from devstack import cmaf
 from devstack.encoder.pattern import FPS, video_frame
 from devstack.encoder.segments import DEFAULT_RENDITIONS, SegmentFactory
+from tests.support.media_tools import media_tool
 
 EPOCH_MS = 1_800_000_000_000  # a wall-clock start, as the origin passes it: tfdt beyond 32 bits
 FIRST = 5  # segments FIRST.. of the encoder's stream: any run of segments, not only the first
@@ -171,12 +170,7 @@ def test_a_segment_without_media_is_refused():
 
 @pytest.fixture
 def ffprobe() -> str:
-    path = shutil.which("ffprobe")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("ffprobe is missing: .ci/run installs Debian's ffmpeg so this test runs in CI")
-        pytest.skip("Debian's ffprobe is not installed (apt-get install ffmpeg)")
-    return path
+    return media_tool("ffprobe")
 
 
 @pytest.mark.ffmpeg

@@ -7,28 +7,21 @@ segments, writes PDT with a +0000 offset and ends with ENDLIST: the ingest path 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import time
 
 import pendulum
 import pytest
 
 from live_to_vod.verification import S3AssetStore, verify_vod_asset
-from localrun.seed import create_harvest_job, seed, wait_for_harvest_job
+from localrun.seed import create_harvest_job, ingest_by_address, seed, wait_for_harvest_job
+from tests.support.media_tools import ffmpeg_push, media_tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.ffmpeg]
 
 
 @pytest.fixture
 def ffmpeg() -> str:
-    path = shutil.which("ffmpeg")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("ffmpeg is missing: .ci/run installs Debian's ffmpeg so this test runs in CI")
-        pytest.skip("ffmpeg is not installed (apt-get install ffmpeg)")
-    return path
+    return media_tool("ffmpeg")
 
 
 def test_ffmpeg_push_then_harvest(ffmpeg, stack, aws):
@@ -37,18 +30,7 @@ def test_ffmpeg_push_then_harvest(ffmpeg, stack, aws):
     ingest = mp.describe_channel(Id=demo["channel_id"])["HlsIngest"]["IngestEndpoints"][0]
     target = ingest["Url"].replace("http://", f"http://{ingest['Username']}:{ingest['Password']}@") + ".m3u8"
     began = pendulum.now("UTC")
-    command = [
-        ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
-        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", "12",
-        "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-        "-c:a", "aac",
-        "-f", "hls", "-hls_time", "2", "-hls_list_size", "3",
-        "-hls_flags", "program_date_time+delete_segments", "-method", "PUT", target,
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    ffmpeg_push(ffmpeg, target)
 
     content = stack.stack.mediapackage.regions["us-east-1"].channels[demo["channel_id"]].content
     (rendition,) = content.renditions.values()
@@ -72,32 +54,10 @@ def test_ffmpeg_push_to_a_v2_channel_then_harvest(ffmpeg, stack, aws):
     v2 = aws["mediapackagev2"]
     group, channel = demo["v2"]["channel_group"], demo["v2"]["channel"]
     channel_arn = v2.get_channel(ChannelGroupName=group, ChannelName=channel)["Arn"]
-    by_address = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "mediapackagev2:PutObject",
-                "Resource": channel_arn,
-                "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}},
-            }
-        ],
-    }
-    v2.put_channel_policy(ChannelGroupName=group, ChannelName=channel, Policy=json.dumps(by_address))
+    policy = json.dumps(ingest_by_address(channel_arn, "127.0.0.1/32"))
+    v2.put_channel_policy(ChannelGroupName=group, ChannelName=channel, Policy=policy)
     began = pendulum.now("UTC")
-    command = [
-        ffmpeg, "-hide_banner", "-loglevel", "error", "-re",
-        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", "12",
-        "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-        "-c:a", "aac",
-        "-f", "hls", "-hls_time", "2", "-hls_list_size", "3",
-        "-hls_flags", "program_date_time+delete_segments", "-method", "PUT", demo["v2"]["ingest_url"] + ".m3u8",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    ffmpeg_push(ffmpeg, demo["v2"]["ingest_url"] + ".m3u8")
 
     start, end = began.add(seconds=3), began.add(seconds=9)
     v2.create_harvest_job(

@@ -19,7 +19,7 @@ from mpegdash.parser import MPEGDASHParser
 
 from devstack.encoder import LiveHlsEncoder
 from devstack.faults import FaultControl
-from localrun.seed import push_content_v2, seed
+from localrun.seed import ingest_by_address, push_content_v2, seed
 
 pytestmark = pytest.mark.slow
 
@@ -115,18 +115,7 @@ def test_the_channel_policy_decides_who_may_push(stack, aws):
         push_content_v2(settings, demo, preroll_seconds=4)
 
     # An encoder that cannot sign: allowed by source address only.
-    by_address = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "mediapackagev2:PutObject",
-                "Resource": channel_arn,
-                "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}},
-            }
-        ],
-    }
+    by_address = ingest_by_address(channel_arn, "127.0.0.0/8")
     v2.put_channel_policy(ChannelGroupName=GROUP, ChannelName=CHANNEL, Policy=json.dumps(by_address))
     LiveHlsEncoder(url).run(preroll_seconds=4, duration_seconds=0)
 
