@@ -69,6 +69,9 @@ WORKER_RESOURCES = {
     "mediapackage-vod:DescribeAsset": "arn:${Partition}:mediapackage-vod:${Region}:${AccountId}:assets/*",
     "mediapackage-vod:DeleteAsset": "arn:${Partition}:mediapackage-vod:${Region}:${AccountId}:assets/*",
     "mediapackage-vod:TagResource": "arn:${Partition}:mediapackage-vod:${Region}:${AccountId}:assets/*",
+    "mediapackagev2:CreateHarvestJob": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
+    "mediapackagev2:GetHarvestJob": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
+    "mediapackagev2:CancelHarvestJob": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
     "s3:GetObject": "arn:${Partition}:s3:::${BucketName}/*",
     "s3:ListBucket": "arn:${Partition}:s3:::${BucketName}",
     "sqs:ReceiveMessage": "arn:${Partition}:sqs:${Region}:${AccountId}:${QueueName}",
@@ -206,7 +209,13 @@ def test_the_roles_allow_what_mediapackage_documents_for_live_to_vod_and_vod_ing
 # -- the workers' policy = the calls the code makes ---------------------------------------------
 
 # client name -> IAM prefix; S3 and SQS operations map to actions of other names.
-CLIENTS = {"mediapackage": "mediapackage", "mediapackage-vod": "mediapackage-vod", "s3": "s3", "sqs": "sqs"}
+CLIENTS = {
+    "mediapackage": "mediapackage",
+    "mediapackage-vod": "mediapackage-vod",
+    "mediapackagev2": "mediapackagev2",
+    "s3": "s3",
+    "sqs": "sqs",
+}
 OTHER_NAMES = {
     "s3": {"get_object": "s3:GetObject", "list_objects_v2": "s3:ListBucket", "list_objects": "s3:ListBucket"},
     "sqs": {"receive_message": "sqs:ReceiveMessage", "delete_message_batch": "sqs:DeleteMessage"},
@@ -214,7 +223,7 @@ OTHER_NAMES = {
 
 
 def aws_calls_in(paths: list[Path]) -> dict[str, set[str]]:
-    """IAM action -> the files calling it: every ``.<operation>(`` of the four clients' operations."""
+    """IAM action -> the files calling it: every ``.<operation>(`` of the clients' operations."""
     session = get_session()
     operations = {
         client: {xform_name(op): op for op in session.get_service_model(client).operation_names} for client in CLIENTS

@@ -25,7 +25,7 @@ class ResourceConflict(Exception):
     """An id the pipeline derives is taken by a resource it did not ask for; nothing was created."""
 
 
-class _WaiterStateMixin:
+class WaiterStateMixin:
     """Evaluates one Describe response against a waiter's acceptors.
 
     The waiter JSON is the single definition of "done", "failed" and "keep waiting": the sync
@@ -60,7 +60,7 @@ class _WaiterStateMixin:
         return "retry"
 
 
-class MediaPackageHook(_WaiterStateMixin, AwsBaseHook):
+class MediaPackageHook(WaiterStateMixin, AwsBaseHook):
     """Interact with AWS Elemental MediaPackage (v1): origin endpoints and harvest jobs.
 
     A thin wrapper: ``hook.conn`` is the boto3 ``mediapackage`` client. Waiters:
@@ -137,7 +137,7 @@ class MediaPackageHook(_WaiterStateMixin, AwsBaseHook):
         raise ResourceConflict(f"{MAX_HARVEST_ATTEMPTS} harvest jobs for this event failed; giving up")
 
 
-class MediaPackageVodHook(_WaiterStateMixin, AwsBaseHook):
+class MediaPackageVodHook(WaiterStateMixin, AwsBaseHook):
     """Interact with AWS Elemental MediaPackage VOD: packaging groups and assets.
 
     ``hook.conn`` is the boto3 ``mediapackage-vod`` client. Waiters: ``asset_playable``.

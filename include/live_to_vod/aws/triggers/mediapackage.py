@@ -20,7 +20,13 @@ from airflow.triggers.base import TriggerEvent
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook, MediaPackageVodHook
 
-__all__ = ["EVENT_STATUSES", "HarvestJobTrigger", "VodAssetPlayableTrigger", "harvest_failed_message"]
+__all__ = [
+    "EVENT_STATUSES",
+    "HarvestJobTrigger",
+    "MediaPackageWaiter",
+    "VodAssetPlayableTrigger",
+    "harvest_failed_message",
+]
 
 #: Every status a trigger's event can carry.
 EVENT_STATUSES = frozenset({"success", "failure", "timeout", "error"})
@@ -40,8 +46,8 @@ def harvest_failed_message(job_id: str, reason: str | None = None) -> str:
     )
 
 
-class _MediaPackageWaiter:
-    """What both triggers add to the provider's waiter trigger: one resource id, and events that
+class MediaPackageWaiter:
+    """What the MediaPackage triggers add to the provider's waiter trigger: one resource id, and events that
     tell a failure (the waiter's failure acceptor) from a timeout and an error."""
 
     subject: str  # what is waited for, in words: "harvest job", "VOD asset"
@@ -51,12 +57,21 @@ class _MediaPackageWaiter:
     attempts: int
     waiter_delay: float
 
-    def _wait_for(self, resource_id: str, id_field: str, failure_message: str, **common: Any) -> None:
+    def _wait_for(
+        self,
+        resource_id: str,
+        id_field: str,
+        failure_message: str,
+        *,
+        serialized_fields: dict[str, Any] | None = None,
+        waiter_args: dict[str, Any] | None = None,
+        **common: Any,
+    ) -> None:
         AwsBaseWaiterTrigger.__init__(
             self,  # type: ignore[arg-type]
-            serialized_fields={id_field: resource_id},
+            serialized_fields=serialized_fields or {id_field: resource_id},
             waiter_name=self.waiter_name,
-            waiter_args={"Id": resource_id},
+            waiter_args=waiter_args or {"Id": resource_id},
             failure_message=failure_message,
             status_message=f"{self.subject} {resource_id} is",
             status_queries=self.status_queries,
@@ -81,7 +96,7 @@ class _MediaPackageWaiter:
         return TriggerEvent({"status": status, "message": message, RETURN_KEY: self.return_value})
 
 
-class HarvestJobTrigger(_MediaPackageWaiter, AwsBaseWaiterTrigger):
+class HarvestJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
     """Waits for a MediaPackage harvest job to leave ``IN_PROGRESS``.
 
     :param harvest_job_id: the harvest job's ``Id``.
@@ -122,7 +137,7 @@ class HarvestJobTrigger(_MediaPackageWaiter, AwsBaseWaiterTrigger):
         )
 
 
-class VodAssetPlayableTrigger(_MediaPackageWaiter, AwsBaseWaiterTrigger):
+class VodAssetPlayableTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
     """Waits for every egress endpoint of a MediaPackage VOD asset to be ``PLAYABLE``.
 
     :param asset_id: the asset's ``Id``.
