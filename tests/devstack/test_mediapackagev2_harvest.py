@@ -11,9 +11,11 @@ import urllib.error
 import urllib.request
 
 import av
+import boto3
 import m3u8
 import pendulum
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from mpegdash.parser import MPEGDASHParser
 
@@ -234,7 +236,7 @@ def test_a_ts_harvest_copies_the_ingested_segments(demo, aws):
     assert s3.get_object(Bucket=demo["bucket"], Key="v2/ts-1/segment_1_11.ts")["ContentType"] == "video/MP2T"
 
 
-def test_every_create_time_rule_is_enforced_and_creates_nothing(demo, aws):
+def test_every_create_time_rule_is_enforced_and_creates_nothing(demo, aws, stack):
     v2, s3 = aws["mediapackagev2"], aws["s3"]
     start = demo["encoder"].start.add(seconds=20)
     end = start.add(seconds=10)
@@ -292,6 +294,20 @@ def test_every_create_time_rule_is_enforced_and_creates_nothing(demo, aws):
         v2.create_harvest_job(**ts)
     assert rejection(excinfo) == ("ValidationException", "HARVEST_JOB_UNABLE_TO_WRITE_TO_S3_DESTINATION")
     assert "s3:PutObject" in str(excinfo.value)
+
+    # botocore refuses an empty DestinationPath itself; a client that skips its validation reaches AWS's check.
+    unvalidated = boto3.client(
+        "mediapackagev2",
+        endpoint_url=stack.url,
+        region_name="us-east-1",
+        aws_access_key_id="local-stack",
+        aws_secret_access_key="local-stack",
+        config=Config(parameter_validation=False),
+    )
+    incomplete = {"S3Destination": {"BucketName": demo["bucket"], "DestinationPath": ""}}
+    with pytest.raises(ClientError) as excinfo:
+        unvalidated.create_harvest_job(**job_request(demo, "bad", start, end, Destination=incomplete))
+    assert rejection(excinfo) == ("ValidationException", "HARVEST_JOB_S3_DESTINATION_MISSING_OR_INCOMPLETE")
 
     assert v2.list_harvest_jobs(ChannelGroupName=GROUP)["Items"] == []
     assert keys(s3, demo["bucket"], "v2/") == []
