@@ -175,7 +175,7 @@ def build_cmaf_asset(sibling, renditions, start: pendulum.DateTime, end: pendulu
             segment = Segment(1 + n, first_ms + n * SEGMENT_SECONDS * 1000, float(SEGMENT_SECONDS), Path("/dev/null"),
                               len(fragment), False, 0)  # fmt: skip
             struct.pack_into(">I", fragment, seq_at, segment.seq)
-            struct.pack_into(">Q", fragment, time_at, origin.decode_time(segment, track.timescale))
+            struct.pack_into(">Q", fragment, time_at, segment.start_ms * track.timescale // 1000)
             sibling.put_object(BUCKET, CMAF_PREFIX + layout.segment(i, segment), bytes(fragment), MP4_CONTENT_TYPE)
             segments.append(segment)
         stack_rendition = StackRendition(f"index_{i}.m3u8", Path("/dev/null"))
@@ -191,7 +191,9 @@ def build_cmaf_asset(sibling, renditions, start: pendulum.DateTime, end: pendulu
         }
         variant = Variant("stream", attributes)
         variants.append((stack_rendition, variant))
-        tracks.append(origin.DashTrack(i, variant, track, segments))
+        # Video only: every fragment is the same 2 s of samples, on the 2-second marks of the wall clock.
+        times = [s.start_ms * track.timescale // 1000 for s in segments]
+        tracks.append(origin.DashTrack(i, variant, track, segments, times, [SEGMENT_SECONDS * track.timescale] * count))
         objects += count + 2
         total_bytes += count * len(fragment) + len(child)
     parent = origin.hls_multivariant(variants, "index")

@@ -59,6 +59,8 @@ class Rendition:
     ended: bool = False
     codecs: str | None = None  # probed when the encoder sent no multivariant playlist
     resolution: str | None = None
+    # (PDT ms, first PTS) of the first segment a v2 CMAF endpoint packaged: fixes the media clock to the wall clock.
+    media_anchor: tuple[int, int] | None = None
 
     def window(self, start_ms: int, end_ms: int) -> list[Segment]:
         """Segments overlapping [start_ms, end_ms): the one containing start_ms through the one containing end_ms."""

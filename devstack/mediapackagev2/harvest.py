@@ -253,8 +253,10 @@ class HarvestRunner:
                 self._put(job, bucket, f"{prefix}{name}.m3u8", parent.encode(), HLS_CONTENT_TYPE)
         for wanted in manifests.get("DashManifests") or []:
             dash = [
-                origin.DashTrack(i, variant, track, segments)
-                for i, ((_, variant), (_, segments), track) in enumerate(zip(renditions, cuts, tracks, strict=True), 1)
+                origin.DashTrack(i, variant, track, segments, *origin.media_times(rendition, segments, track.timescale))
+                for i, ((_, variant), (rendition, segments), track) in enumerate(
+                    zip(renditions, cuts, tracks, strict=True), 1
+                )
             ]
             body = origin.dash_mpd(layout, dash, static=True)
             self._put(job, bucket, f"{prefix}{wanted['ManifestName']}.mpd", body.encode(), DASH_CONTENT_TYPE)
@@ -274,19 +276,21 @@ class HarvestRunner:
     ) -> list[Any]:
         """Every rendition's segments (and CMAF init), once for all manifests; the CMAF track of each."""
         tracks: list[Any] = []
-        copies: list[tuple[str, Segment, Any]] = []
-        for i, (_, segments) in enumerate(cuts, start=1):
+        copies: list[tuple[str, Segment, int | None]] = []
+        for i, (rendition, segments) in enumerate(cuts, start=1):
             track = origin.track_of(segments[0]) if layout.is_cmaf else None
             tracks.append(track)
-            if layout.is_cmaf:
+            times: list[int | None] = [None] * len(segments)
+            if track is not None:
                 self._put(job, bucket, f"{prefix}{layout.init(i)}", origin.init_bytes(segments[0]), MP4_CONTENT_TYPE)
-            copies.extend((f"{prefix}{layout.segment(i, s)}", s, track) for s in segments)
+                times = list(origin.media_times(rendition, segments, track.timescale)[0])
+            copies.extend((f"{prefix}{layout.segment(i, s)}", s, t) for s, t in zip(segments, times, strict=True))
         kind = MP4_CONTENT_TYPE if layout.is_cmaf else TS_CONTENT_TYPE
 
-        def copy(item: tuple[str, Segment, Any]) -> str | None:
-            key, segment, track = item
+        def copy(item: tuple[str, Segment, int | None]) -> str | None:
+            key, segment, decode_time = item
             try:
-                body = origin.segment_bytes(layout, segment, track)
+                body = origin.segment_bytes(layout, segment, decode_time)
             except FileNotFoundError:
                 return f"segment {segment.path.name} left the startover window during the harvest"
             self._put(job, bucket, key, body, kind)

@@ -112,11 +112,12 @@ class V2MediaPlane:
                     for rendition, _ in renditions
                 ]
             if kind == "DashManifests":
-                tracks = [
-                    origin.DashTrack(i, variant, origin.track_of(segments[0]), segments)
-                    for i, ((_, variant), (_, segments)) in enumerate(zip(renditions, live, strict=True), 1)
-                    if segments
-                ]
+                tracks = []
+                for i, ((_, variant), (rendition, segments)) in enumerate(zip(renditions, live, strict=True), 1):
+                    if segments:
+                        track = origin.track_of(segments[0])
+                        times = origin.media_times(rendition, segments, track.timescale)
+                        tracks.append(origin.DashTrack(i, variant, track, segments, *times))
                 body = origin.dash_mpd(layout, tracks, static=False, window_seconds=window_ms / 1000)
                 return Response(body, content_type=DASH_CONTENT_TYPE, headers={"Cache-Control": "max-age=2"})
             if child is None:
@@ -148,8 +149,11 @@ class V2MediaPlane:
         try:
             if seq is None:
                 return Response(origin.init_bytes(segment), content_type=MP4_CONTENT_TYPE)
-            track = origin.track_of(segment) if layout.is_cmaf else None
-            body = origin.segment_bytes(layout, segment, track)
+            decode_time = None
+            if layout.is_cmaf:
+                track = origin.track_of(segment)
+                decode_time = origin.media_times(rendition, [segment], track.timescale)[0][0]
+            body = origin.segment_bytes(layout, segment, decode_time)
         except FileNotFoundError:
             return Response("not found\n", status=404)
         return Response(body, content_type=MP4_CONTENT_TYPE if layout.is_cmaf else TS_CONTENT_TYPE)

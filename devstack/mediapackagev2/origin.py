@@ -13,9 +13,10 @@ rendered over the same files, so manifests of one endpoint (and of one harvest j
 | segment | ``{SegmentName}_{i}_{n}.ts`` or ``.mp4`` (``n``: the rendition's media sequence number) |
 | CMAF init segment | ``{SegmentName}_{i}_init.mp4`` |
 
-CMAF timestamps are the wall clock (epoch-locked): a segment's decode time is its program date
-time in the track's timescale, so every rendition, the live DASH timeline and the harvested one
-agree. Playlists are written with m3u8, MPDs with mpegdash (both maintained libraries).
+CMAF timestamps are the wall clock (epoch-locked): a segment's decode time is its first PTS placed
+on the wall clock (:func:`media_times`), in the track's timescale, so every rendition, the live
+DASH timeline and the harvested one agree, without gaps between fragments. Playlists are
+written with m3u8, MPDs with mpegdash (both maintained libraries).
 """
 
 from __future__ import annotations
@@ -101,13 +102,14 @@ def init_bytes(segment: Segment) -> bytes:
     return _init_for(str(segment.path), segment.size)
 
 
-def segment_bytes(layout: Layout, segment: Segment, track: cmaf.Track | None) -> bytes:
-    """The segment as the endpoint's container carries it (raises FileNotFoundError once evicted)."""
+def segment_bytes(layout: Layout, segment: Segment, decode_time: int | None = None) -> bytes:
+    """The segment as the endpoint's container carries it: TS as ingested, or a CMAF fragment at
+    ``decode_time`` (:func:`media_times`). Raises FileNotFoundError once it was evicted."""
     body = segment.path.read_bytes()
     if not layout.is_cmaf:
         return body
-    assert track is not None
-    return cmaf.media_segment(body, segment.seq, decode_time(segment, track.timescale))
+    assert decode_time is not None
+    return cmaf.media_segment(body, segment.seq, decode_time)
 
 
 def track_of(segment: Segment) -> cmaf.Track:
@@ -120,8 +122,41 @@ def _track_for(path: str, size: int) -> cmaf.Track:
         return cmaf.describe(f.read())
 
 
-def decode_time(segment: Segment, timescale: int) -> int:
-    return segment.start_ms * timescale // 1000
+@functools.lru_cache(maxsize=8192)
+def _span_for(path: str, size: int) -> cmaf.Span:
+    with open(path, "rb") as f:
+        return cmaf.span(f.read())
+
+
+_PTS_WRAP = 1 << 33  # MPEG-TS timestamps are 33 bits at 90 kHz: they wrap every ~26.5 h
+_TS_CLOCK = 90_000
+
+
+def media_times(rendition: Rendition, segments: Sequence[Segment], timescale: int) -> tuple[list[int], list[int]]:
+    """Each segment's decode time and duration in ``timescale``, on the wall clock.
+
+    The media clock, not the playlist's: a segment's time is its first PTS, placed on the wall
+    clock by one anchor per rendition (the PDT and PTS of the first segment this stack packaged,
+    kept for the rendition's life so live and harvested timelines agree). Audio segments do not
+    start on exact 2-second marks (AAC frames are 1,024 samples), so PDT alone would leave
+    millisecond gaps and overlaps between fragments; PTS leaves none. A PTS that disagrees with
+    the PDT by more than a second (an encoder restart) falls back to the PDT.
+    """
+    times, durations = [], []
+    for segment in segments:
+        span = _span_for(str(segment.path), segment.size)
+        if rendition.media_anchor is None:
+            rendition.media_anchor = (segment.start_ms, span.pts)
+        anchor_ms, anchor_pts = rendition.media_anchor
+        expected = (segment.start_ms - anchor_ms) * (_TS_CLOCK // 1000)
+        ticks = (span.pts - anchor_pts) % _PTS_WRAP
+        ticks += round((expected - ticks) / _PTS_WRAP) * _PTS_WRAP
+        if abs(ticks - expected) > _TS_CLOCK:
+            times.append(segment.start_ms * timescale // 1000)
+        else:
+            times.append((anchor_ms * (_TS_CLOCK // 1000) + ticks) * timescale // _TS_CLOCK)
+        durations.append(span.duration)
+    return times, durations
 
 
 # -- HLS ----------------------------------------------------------------------------------------
@@ -157,33 +192,31 @@ def hls_media(
 
 @dataclass(frozen=True)
 class DashTrack:
+    """One Representation: its segments with their decode times and durations in the track's timescale."""
+
     index: int
     variant: Variant
     track: cmaf.Track
     segments: Sequence[Segment]
+    times: Sequence[int]
+    durations: Sequence[int]
 
 
 def _seconds(value: float) -> str:
     return f"PT{value:.3f}S"
 
 
-def _timeline(segments: Sequence[Segment], timescale: int) -> SegmentTimeline:
-    """S elements with ``r`` runs; a gap (discontinuity) starts a new ``t``."""
+def _timeline(times: Sequence[int], durations: Sequence[int]) -> SegmentTimeline:
+    """S elements with ``r`` runs; a new ``t`` only where the timeline jumps (a gap in the content)."""
     entries: list[S] = []
     expected: int | None = None
-    for i, segment in enumerate(segments):
-        t = decode_time(segment, timescale)
-        following = segments[i + 1] if i + 1 < len(segments) else None
-        if following is not None and not following.discontinuity:
-            d = decode_time(following, timescale) - t
-        else:
-            d = round(segment.duration * timescale)
+    for t, d in zip(times, durations, strict=True):
         last = entries[-1] if entries else None
         if last is not None and t == expected and d == last.d:
             last.r = (last.r or 0) + 1
         else:
             entry = S()
-            entry.t = t if t != expected else None  # a new t only where the timeline jumps
+            entry.t = t if t != expected else None
             entry.d = d
             entries.append(entry)
         expected = t + d
@@ -253,8 +286,8 @@ def dash_mpd(
         template.media = f"{layout.segment_name}_$RepresentationID$_$Number$.mp4"
         template.start_number = item.segments[0].seq
         if static:
-            template.presentation_time_offset = decode_time(item.segments[0], item.track.timescale)
-        template.segment_timelines = [_timeline(item.segments, item.track.timescale)]
+            template.presentation_time_offset = item.times[0]
+        template.segment_timelines = [_timeline(item.times, item.durations)]
         representation.segment_templates = [template]
         adaptation.representations.append(representation)
     period.adaptation_sets = list(sets.values())

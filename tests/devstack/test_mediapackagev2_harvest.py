@@ -21,6 +21,7 @@ from mpegdash.parser import MPEGDASHParser
 
 from devstack.encoder import LiveHlsEncoder
 from devstack.faults import FaultControl
+from live_to_vod.verification import S3AssetStore, verify_vod_asset
 from localrun.seed import ingest_by_address, push_content_v2, seed
 
 pytestmark = pytest.mark.slow
@@ -213,6 +214,15 @@ def test_a_cmaf_harvest_writes_every_manifest_over_shared_segments_and_notifies(
                     "$Number$", str(number)
                 )
                 assert key in written
+
+    # Every harvested manifest verifies, its companions not counted as leftovers; audio fragments run
+    # back to back on the media clock (whole AAC frames), so the DASH timeline has no gap.
+    store = S3AssetStore(s3, demo["bucket"])
+    manifests = ["v2/game-1/index.m3u8", "v2/game-1/low-latency.m3u8", "v2/game-1/dash.mpd"]
+    for key in manifests:
+        others = [m for m in manifests if m != key]
+        report = verify_vod_asset(store, key, start, end, segments="sampled", companions=others)
+        assert report.ok and not report.defects, report.summary()
 
     deadline = time.monotonic() + 20
     messages: list = []

@@ -5,12 +5,14 @@ renders over them (epoch-locked timeline, ``presentationTimeOffset`` at the firs
 from __future__ import annotations
 
 import functools
+import tempfile
 from pathlib import Path
 
 import pendulum
 
 from devstack import cmaf
 from devstack.encoder.segments import DEFAULT_RENDITIONS, SegmentFactory
+from devstack.ingest import Rendition as StackRendition
 from devstack.ingest import Segment, Variant
 from devstack.mediapackagev2 import origin
 from live_to_vod.verification import verify_vod_asset
@@ -30,6 +32,7 @@ RENDITIONS = (DEFAULT_RENDITIONS[0], DEFAULT_RENDITIONS[-1])
 def _built() -> tuple[tuple[str, bytes, str], ...]:
     factory = SegmentFactory()
     layout = origin.Layout("CMAF", "segment")
+    store = Path(tempfile.mkdtemp(prefix="dash-asset-"))  # the origin reads ingested segments from files
     objects: list[tuple[str, bytes, str]] = []
     tracks = []
     for index, rendition in enumerate(RENDITIONS, start=1):
@@ -38,13 +41,16 @@ def _built() -> tuple[tuple[str, bytes, str], ...]:
         track = cmaf.describe(ts[0])
         objects.append((PREFIX + layout.init(index), cmaf.init_segment(ts[0]), "video/mp4"))
         for n, body in enumerate(ts):
-            start_ms = int(T0.timestamp() * 1000) + n * 2000
-            segment = Segment(100 + n, start_ms, 2.0, Path("unused"), len(body), False, 0)
-            segments.append(segment)
-            media = cmaf.media_segment(body, segment.seq, origin.decode_time(segment, track.timescale))
+            path = store / f"{rendition.name}_{n}.ts"
+            path.write_bytes(body)
+            segments.append(Segment(100 + n, int(T0.timestamp() * 1000) + n * 2000, 2.0, path, len(body), False, 0))
+        times, durations = origin.media_times(StackRendition(rendition.name, store), segments, track.timescale)
+        for segment, decode_time in zip(segments, times, strict=True):
+            media = origin.segment_bytes(layout, segment, decode_time)
             objects.append((PREFIX + layout.segment(index, segment), media, "video/mp4"))
         bandwidth = sum(factory.bitrates(rendition)) // 2 or rendition.bitrate
-        tracks.append(origin.DashTrack(index, Variant("stream", {"bandwidth": bandwidth}), track, segments))
+        variant = Variant("stream", {"bandwidth": bandwidth})
+        tracks.append(origin.DashTrack(index, variant, track, segments, times, durations))
     mpd = origin.dash_mpd(layout, tracks, static=True)
     objects.append((MPD, mpd.encode(), "application/dash+xml"))
     return tuple(objects)

@@ -273,7 +273,8 @@ def _fill(
 ) -> None:
     first = entries[0].time
     rendition.segments = len(entries)
-    rendition.target_duration = math.ceil(max(e.duration for e in entries) / timescale)
+    # As HLS rounds it (RFC 8216 4.3.3.1): audio segments of whole AAC frames run a few ms over 2 s.
+    rendition.target_duration = max(1, math.floor(max(e.duration for e in entries) / timescale + 0.5))
     epoch = 0
     previous_end: int | None = None
     for index, entry in enumerate(entries):
