@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from types import SimpleNamespace
 
+import botocore.session
 import pytest
 from botocore import parsers
 from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, TransientRetryableChecker
@@ -20,7 +21,7 @@ from devstack.protocols import (
     throttling_error,
 )
 
-SERVICES = ["mediapackage", "mediapackage-vod", "s3", "sqs", "events", "iam", "sts", "ec2"]
+SERVICES = ["mediapackage", "mediapackage-vod", "mediapackagev2", "s3", "sqs", "events", "iam", "sts", "ec2"]
 
 
 def parsed(service: str, response) -> dict:
@@ -71,6 +72,28 @@ def test_the_fault_errors_are_what_botocore_retries(service):
         http = SimpleNamespace(status_code=response.status_code)
         context = RetryContext(attempt_number=1, parsed_response=parsed(service, response), http_response=http)
         assert checker.is_retryable(context), (service, error)
+
+
+@pytest.mark.parametrize(
+    ("service", "throttling", "internal"),
+    [
+        ("mediapackage", "TooManyRequestsException", "InternalServerErrorException"),
+        ("mediapackage-vod", "TooManyRequestsException", "InternalServerErrorException"),
+        ("mediapackagev2", "ThrottlingException", "InternalServerException"),
+    ],
+)
+def test_rest_json_faults_are_each_service_s_own_modeled_errors(service, throttling, internal):
+    assert (throttling_error(service).code, throttling_error(service).status) == (throttling, 429)
+    assert (internal_error(service).code, internal_error(service).status) == (internal, 500)
+    client = botocore.session.get_session().create_client(
+        service, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    for error in (throttling_error(service), internal_error(service)):
+        response = error_response(service, error.code, error.message)  # no status: the modeled one
+        assert response.status_code == error.status
+        code = parsed(service, response)["Error"]["Code"]
+        # What botocore raises for the parsed code: the service's modeled exception, not a bare ClientError.
+        assert client.exceptions.from_code(code) is getattr(client.exceptions, error.code)
 
 
 def test_only_rest_json_services_are_emulated():
