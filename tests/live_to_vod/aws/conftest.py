@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from devstack.faults import FaultControl
@@ -22,3 +24,19 @@ def pipeline(stack, aws, airflow_db, tmp_path) -> Pipeline:
 @pytest.fixture
 def faults(stack) -> FaultControl:
     return FaultControl(stack.url)
+
+
+@pytest.fixture
+def aws_connection(stack, monkeypatch) -> None:
+    """``aws_default`` for the hooks, pointing at this test's stack (as a deployment's env would)."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "local-stack",
+                "password": "local-stack",
+                "extra": {"endpoint_url": stack.url, "region_name": "us-east-1"},
+            }
+        ),
+    )

@@ -32,7 +32,6 @@ jobs, no VOD assets and an empty bucket.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import tempfile
 import unicodedata
@@ -104,14 +103,6 @@ class AwsRequests:
 
     def snapshot(self) -> tuple[int, int, int]:
         return len(self.calls), self.sends, self.received()
-
-
-@pytest.fixture
-def aws_connection(stack, monkeypatch) -> None:
-    """``aws_default`` for the hooks, pointing at this test's stack (as a deployment's env would)."""
-    extra = {"endpoint_url": stack.url, "region_name": "us-east-1"}
-    connection = {"conn_type": "aws", "login": "local-stack", "password": "local-stack", "extra": extra}
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(connection))
 
 
 @pytest.fixture

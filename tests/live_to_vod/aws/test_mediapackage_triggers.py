@@ -75,22 +75,6 @@ def create_job(mp: Any, media: dict[str, Any], job_id: str, **destination: str) 
 
 
 @pytest.fixture
-def aws_connection(stack, monkeypatch) -> None:
-    """``aws_default`` for the hooks, pointing at this test's stack (as a deployment's env would)."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "local-stack",
-                "password": "local-stack",
-                "extra": {"endpoint_url": stack.url, "region_name": "us-east-1"},
-            }
-        ),
-    )
-
-
-@pytest.fixture
 def demo(stack, aws_connection) -> dict[str, Any]:
     """The seeded setup (bucket, roles, channel, endpoint, VOD group), no content pushed."""
     return seed(stack.stack.settings, with_encoder=False)

@@ -4,7 +4,6 @@ exactly-once find-or-create and its cancel, and the deferrable trigger's events 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
@@ -22,21 +21,6 @@ from localrun.seed import DEMO_V2, push_content_v2, seed
 ENDPOINT = V2Endpoint(DEMO_V2["channel_group"], DEMO_V2["channel"], DEMO_V2["cmaf_endpoint"])
 MANIFESTS = {"HlsManifests": [{"ManifestName": "index"}], "DashManifests": [{"ManifestName": "dash"}]}
 FAST = {"waiter_delay": 0.05, "waiter_max_attempts": 1200}
-
-
-@pytest.fixture
-def aws_connection(stack, monkeypatch) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "local-stack",
-                "password": "local-stack",
-                "extra": {"endpoint_url": stack.url, "region_name": "us-east-1"},
-            }
-        ),
-    )
 
 
 @pytest.fixture
