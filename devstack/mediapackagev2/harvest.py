@@ -28,7 +28,7 @@ from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
 from devstack.harvest import HarvestFailure, cut_window, wait_for_content
 from devstack.ingest import ChannelContent, Rendition, Segment
 from devstack.mediapackagev2 import origin
-from devstack.restjson import ServiceError
+from devstack.mediapackagev2.errors import validation
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,6 @@ class HarvestJob:
             self.cancelled.set()
 
 
-def _validation(message: str, kind: str) -> ServiceError:
-    return ServiceError("ValidationException", message, ValidationExceptionType=kind)
-
-
 def _iso(moment: pendulum.DateTime) -> str:
     return moment.in_timezone("UTC").to_iso8601_string()
 
@@ -97,42 +93,42 @@ def check_harvest_request(
     """The create-time rules of the user guide; returns the window (start, end)."""
     requested = [(kind, m.get("ManifestName", "")) for kind in MANIFEST_KINDS for m in manifests.get(kind) or []]
     if not requested:
-        raise _validation("HarvestedManifests names no manifest", "NUM_MANIFESTS_LOW")
+        raise validation("HarvestedManifests names no manifest", "NUM_MANIFESTS_LOW")
     for kind, name in requested:
         defined = next((m for m in endpoint.get(kind) or [] if m["ManifestName"] == name), None)
         if defined is None:
-            raise _validation(
+            raise validation(
                 f"{kind} {name!r} is not a manifest of origin endpoint {endpoint['OriginEndpointName']}",
                 "HARVESTED_MANIFEST_NOT_FOUND_ON_ENDPOINT",
             )
         filters = defined.get("FilterConfiguration") or {}
         used = [f for f in WINDOW_FILTERS if filters.get(f) is not None]
         if used:
-            raise _validation(
+            raise validation(
                 f"manifest {name!r} has {', '.join(used)} in its FilterConfiguration; a harvested manifest "
                 "may carry only a manifest (rendition) filter",
                 "HARVESTED_MANIFEST_HAS_START_END_FILTER_CONFIGURATION",
             )
     start, end = schedule["StartTime"], schedule["EndTime"]
     if end <= start:
-        raise _validation(
+        raise validation(
             f"EndTime {_iso(end)} is not after StartTime {_iso(start)}", "END_TIME_EARLIER_THAN_START_TIME"
         )
     if end - start > MAX_WINDOW:
-        raise _validation(
+        raise validation(
             f"the window {_iso(start)} to {_iso(end)} is longer than 24 hours", "INVALID_HARVEST_JOB_DURATION"
         )
     if start > now:
-        raise _validation(f"StartTime {_iso(start)} is in the future (now {_iso(now)})", "MEMBER_INVALID")
+        raise validation(f"StartTime {_iso(start)} is in the future (now {_iso(now)})", "MEMBER_INVALID")
     startover = endpoint.get("StartoverWindowSeconds")
     if not startover:
-        raise _validation(
+        raise validation(
             f"origin endpoint {endpoint['OriginEndpointName']} has no startover window: nothing can be harvested",
             "MEMBER_INVALID",
         )
     earliest = now - pendulum.duration(seconds=startover)
     if start < earliest:
-        raise _validation(
+        raise validation(
             f"StartTime {_iso(start)} is outside the startover window of origin endpoint "
             f"{endpoint['OriginEndpointName']} ({startover} s: nothing before {_iso(earliest)} is kept)",
             "MEMBER_INVALID",
@@ -140,7 +136,7 @@ def check_harvest_request(
     s3 = (destination or {}).get("S3Destination") or {}
     for member in ("BucketName", "DestinationPath"):
         if not s3.get(member):
-            raise _validation(
+            raise validation(
                 f"Destination.S3Destination.{member} is required", "HARVEST_JOB_S3_DESTINATION_MISSING_OR_INCOMPLETE"
             )
     return start, end

@@ -29,6 +29,7 @@ import pendulum
 from devstack.clock import RetentionClock
 from devstack.config import Settings
 from devstack.ingest import ChannelContent
+from devstack.mediapackagev2.errors import conflict, missing, validation
 from devstack.mediapackagev2.harvest import (
     ACTIVE,
     MAX_ACTIVE_JOBS_PER_GROUP,
@@ -45,27 +46,6 @@ MAX_CHANNEL_GROUPS = 3
 MAX_CHANNELS_PER_GROUP = 10
 MAX_ORIGIN_ENDPOINTS_PER_CHANNEL = 10
 SERVICE_PRINCIPAL = "mediapackagev2.amazonaws.com"
-
-
-def validation(message: str, kind: str | None = None) -> ServiceError:
-    """``kind`` is one of the model's ``ValidationExceptionType`` values; AWS sends none for some checks."""
-    if kind is None:
-        return ServiceError("ValidationException", message)
-    return ServiceError("ValidationException", message, ValidationExceptionType=kind)
-
-
-def conflict(message: str, kind: str) -> ServiceError:
-    return ServiceError("ConflictException", message, ConflictExceptionType=kind)
-
-
-_TYPES = {"ChannelGroup": "CHANNEL_GROUP", "Channel": "CHANNEL", "OriginEndpoint": "ORIGIN_ENDPOINT"}
-
-
-def missing(kind: str, name: str) -> ServiceError:
-    """Not found; ``ResourceTypeNotFound`` only for the kinds the model names (not policies or tags)."""
-    words = re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
-    fields = {"ResourceTypeNotFound": _TYPES[kind]} if kind in _TYPES else {}
-    return ServiceError("ResourceNotFoundException", f"{words} {name} does not exist", **fields)
 
 
 @dataclass
