@@ -99,44 +99,29 @@ def test_client_token_makes_a_create_idempotent_and_refuses_another_request(v2):
     assert excinfo.value.response["ConflictExceptionType"] == "RESOURCE_ALREADY_EXISTS"
 
 
+def ts_endpoint(v2, **settings):
+    """CreateOriginEndpoint of a TS endpoint ``ts`` on the fixture's channel, with ``settings``."""
+    names = {"ChannelGroupName": "sports", "ChannelName": "court-1", "OriginEndpointName": "ts"}
+    return v2.create_origin_endpoint(**names, ContainerType="TS", **settings)
+
+
 def test_quotas_and_endpoint_rules(v2, channel):
     for name in ("g2", "g3"):
         v2.create_channel_group(ChannelGroupName=name)
     with pytest.raises(v2.exceptions.ServiceQuotaExceededException):
         v2.create_channel_group(ChannelGroupName="g4")
     with pytest.raises(v2.exceptions.ValidationException) as excinfo:
-        v2.create_origin_endpoint(
-            ChannelGroupName="sports",
-            ChannelName="court-1",
-            OriginEndpointName="ts",
-            ContainerType="TS",
-            DashManifests=[{"ManifestName": "dash"}],
-        )
+        ts_endpoint(v2, DashManifests=[{"ManifestName": "dash"}])
     assert excinfo.value.response["ValidationExceptionType"] == "TS_CONTAINER_TYPE_WITH_DASH_MANIFEST"
     with pytest.raises(v2.exceptions.ValidationException, match="StartoverWindowSeconds must be between"):
-        v2.create_origin_endpoint(
-            ChannelGroupName="sports",
-            ChannelName="court-1",
-            OriginEndpointName="ts",
-            ContainerType="TS",
-            StartoverWindowSeconds=1_209_601,
-        )
+        ts_endpoint(v2, StartoverWindowSeconds=1_209_601)
     with pytest.raises(v2.exceptions.ValidationException) as excinfo:
-        v2.create_origin_endpoint(
-            ChannelGroupName="sports",
-            ChannelName="court-1",
-            OriginEndpointName="ts",
-            ContainerType="TS",
-            HlsManifests=[{"ManifestName": "index"}],
-            LowLatencyHlsManifests=[{"ManifestName": "index"}],
-        )
+        ts_endpoint(v2, HlsManifests=[{"ManifestName": "index"}], LowLatencyHlsManifests=[{"ManifestName": "index"}])
     assert excinfo.value.response["ValidationExceptionType"] == "MANIFEST_NAME_COLLISION"
 
 
 def test_policies_are_stored_and_must_name_their_resource(v2, channel):
-    endpoint = v2.create_origin_endpoint(
-        ChannelGroupName="sports", ChannelName="court-1", OriginEndpointName="ts", ContainerType="TS"
-    )
+    endpoint = ts_endpoint(v2)
     names = {"ChannelGroupName": "sports", "ChannelName": "court-1", "OriginEndpointName": "ts"}
     with pytest.raises(v2.exceptions.ResourceNotFoundException):
         v2.get_origin_endpoint_policy(**names)
