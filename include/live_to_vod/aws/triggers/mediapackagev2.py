@@ -82,10 +82,8 @@ class V2HarvestJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
             try:
                 await client.cancel_harvest_job(**self.endpoint.names(), HarvestJobName=self.return_value)
             except ClientError as exc:
-                kind = exc.response.get("ValidationExceptionType")
-                if kind == "HARVEST_JOB_INELIGIBLE_FOR_CANCELLATION" or exc.response["Error"]["Code"] in (
-                    "ResourceNotFoundException",
-                ):
+                ineligible = exc.response.get("ValidationExceptionType") == "HARVEST_JOB_INELIGIBLE_FOR_CANCELLATION"
+                if ineligible or exc.response["Error"]["Code"] == "ResourceNotFoundException":
                     return  # it ended (or expired) first: nothing to stop
                 raise
         self.log.warning("Cancelled harvest job %s on %s: its task was stopped", self.return_value, self.endpoint.ref)
