@@ -3,6 +3,8 @@
 ``CreateAsset`` ingests an HLS multivariant playlist from S3 with the source role, like AWS:
 each egress endpoint goes ``QUEUED`` -> ``PROCESSING`` -> ``PLAYABLE``, or ``FAILED`` when the
 source is missing, is not a VOD multivariant playlist, is encrypted, or the role cannot read it.
+Like AWS, only HLS over MPEG-TS is ingested (AWS also takes MP4 through a .smil manifest, which the
+local stack does not): a rendition of fMP4 (CMAF) segments (``#EXT-X-MAP``, .mp4/.m4s) fails the asset.
 Ingested assets are copied into the data dir and played back over HTTP at their egress ``Url``.
 The local stack packages HLS only: egress endpoints of DASH, CMAF or MSS configurations end ``FAILED``.
 """
@@ -358,6 +360,8 @@ class MediaPackageVod:
         tmp.rename(asset.directory)
 
     def _copy_children(self, bucket: str, prefix: str, children: list[str], write: Any) -> None:
+        # Every rendition is checked before any segment is copied: a bad one fails the asset at once.
+        playlists = []
         for uri in dict.fromkeys(children):
             child_key = _inside(prefix, uri)
             child = self._read_playlist(bucket, child_key)
@@ -365,6 +369,13 @@ class MediaPackageVod:
                 raise SourceProblem(f"{uri} is encrypted: MediaPackage VOD cannot ingest encrypted assets")
             if child.playlist_type != "vod" and not child.is_endlist:
                 raise SourceProblem(f"{uri} is not a VOD playlist (no EXT-X-ENDLIST)")
+            if _is_fmp4(child):
+                raise SourceProblem(
+                    f"{uri} has fMP4 (CMAF) segments: MediaPackage VOD ingests HLS over MPEG-TS"
+                    " or MP4 through a .smil manifest"
+                )
+            playlists.append((child_key, child))
+        for child_key, child in playlists:
             for segment in child.segments:
                 segment_key = _inside(posixpath.dirname(child_key), segment.uri)
                 found = self.sibling.get_object(bucket, segment_key)
@@ -402,6 +413,13 @@ class MediaPackageVod:
         if asset.directory.resolve() not in path.parents or not path.is_file():
             return None
         return path
+
+
+def _is_fmp4(playlist: m3u8.M3U8) -> bool:
+    """An EXT-X-MAP init segment or .mp4/.m4s segments: HLS over fragmented MP4, which AWS refuses."""
+    if playlist.segment_map or any(segment.init_section for segment in playlist.segments):
+        return True
+    return any((segment.uri or "").split("?")[0].lower().endswith((".mp4", ".m4s")) for segment in playlist.segments)
 
 
 def _inside(prefix: str, uri: str) -> str:

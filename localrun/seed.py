@@ -283,8 +283,12 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
     queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     c["events"].put_rule(
         Name=demo["rule"],
+        # v1 and v2 harvest jobs, as the CloudFormation template's rule.
         EventPattern=json.dumps(
-            {"source": ["aws.mediapackage"], "detail-type": ["MediaPackage HarvestJob Notification"]}
+            {
+                "source": ["aws.mediapackage", "aws.mediapackagev2"],
+                "detail-type": ["MediaPackage HarvestJob Notification", "MediaPackageV2 HarvestJob Notification"],
+            }
         ),
     )
     c["events"].put_targets(Rule=demo["rule"], Targets=[{"Id": "sqs", "Arn": queue_arn}])

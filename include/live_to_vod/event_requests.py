@@ -15,7 +15,7 @@ import pendulum
 
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.field_rules import manifest_key_problems
-from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.harvest_request import HarvestRequest, V2Endpoint
 from live_to_vod.manifest_keys import output_manifest_key
 from live_to_vod.outputs import OutputPlanError, plan_outputs
 from live_to_vod.schedule import ScheduledEvent
@@ -38,9 +38,14 @@ def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pen
     requests: dict[str, HarvestRequest] = {}
     problems = []
     for endpoint in event.endpoints:
+        v2 = V2Endpoint.from_ref(endpoint)
+        source: dict[str, Any] = {"origin_endpoint_id": endpoint}
+        if v2 is not None:
+            source = {"channel_group": v2.channel_group, "channel": v2.channel, "origin_endpoint": v2.origin_endpoint}
+            source["manifests"] = list(event.manifests)
         params = {
             "event_id": event.event_id,
-            "origin_endpoint_id": endpoint,
+            **source,
             "start_time": event.start.isoformat(),
             "end_time": event.end.isoformat(),
             **dict(event.destination),

@@ -25,6 +25,7 @@ __all__ = [
     "VERIFY_SEGMENTS",
     "IdRule",
     "bucket_name_problems",
+    "endpoint_ref_problem",
     "manifest_key_problems",
     "role_arn_problem",
     "verify_segments_problem",
@@ -56,6 +57,26 @@ class IdRule:
 
 
 _ID_ALPHABET = "an ASCII letter, digit, underscore or hyphen"
+
+
+def endpoint_ref_problem(text: str) -> str | None:
+    """Why ``text`` names no origin endpoint: a MediaPackage v1 id, or v2's
+    ``channel-group/channel/origin-endpoint`` (each name an id; a v1 id never holds a ``/``)."""
+    if "/" not in text:
+        return RESOURCE_ID.problem(text)
+    names = text.split("/")
+    if len(names) != 3:
+        return (
+            f"names a MediaPackage v2 endpoint as channel-group/channel/origin-endpoint (three names), "
+            f"got {len(names)} parts: {show(text)}"
+        )
+    for part, name in zip(("channel group", "channel", "origin endpoint"), names, strict=True):
+        problem = RESOURCE_ID.problem(name)
+        if problem:
+            return f"the v2 {part} name {problem}"
+    return None
+
+
 EVENT_ID = IdRule(re.compile(rf"[A-Za-z0-9_-]{{1,{EVENT_ID_MAX}}}", re.ASCII), EVENT_ID_MAX, _ID_ALPHABET)
 #: MediaPackage ids: origin endpoints, packaging groups, harvest jobs, VOD assets.
 RESOURCE_ID = IdRule(re.compile(rf"[A-Za-z0-9_-]{{1,{RESOURCE_ID_MAX}}}", re.ASCII), RESOURCE_ID_MAX, _ID_ALPHABET)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import string
 from datetime import datetime
 
-from live_to_vod.field_rules import RESOURCE_ID
+from live_to_vod.field_rules import endpoint_ref_problem
 from live_to_vod.naming import output_folders
 from live_to_vod.text import show
 
@@ -97,7 +97,8 @@ def output_manifest_key(template_key: str, *, endpoint: str | None, output: str)
         raise ValueError(f"the manifest key {template_key[:80]!r} names no manifest file")
     pieces = [folder] if folder else []
     if endpoint is not None:
-        if RESOURCE_ID.problem(endpoint) is not None:
+        # A v1 id, or a v2 ``group/channel/endpoint`` (three folders).
+        if endpoint_ref_problem(endpoint) is not None:
             raise ValueError(f"{endpoint[:80]!r} is not an origin endpoint id")
         pieces.append(endpoint)
     pieces.extend(output_folders(output))

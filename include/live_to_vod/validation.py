@@ -32,7 +32,7 @@ from live_to_vod.field_rules import (
     role_arn_problem,
     verify_segments_problem,
 )
-from live_to_vod.harvest_request import AssetToVerify, HarvestRequest, HarvestWindow
+from live_to_vod.harvest_request import AssetToVerify, HarvestRequest, HarvestWindow, V2Endpoint
 from live_to_vod.limits import MAX_HARVEST_DURATION
 from live_to_vod.manifest_keys import TemplateError, render_manifest_key
 from live_to_vod.text import show
@@ -41,6 +41,7 @@ from live_to_vod.times import EXAMPLE_TIME, aws_time, duration_text, parse_utc_t
 __all__ = [
     "KNOWN_FIELDS",
     "REVERIFY_DEFAULT_SEGMENTS",
+    "V2_SOURCE_FIELDS",
     "REVERIFY_FIELDS",
     "FieldProblem",
     "InvalidParams",
@@ -53,6 +54,10 @@ __all__ = [
 KNOWN_FIELDS: tuple[str, ...] = (
     "event_id",
     "origin_endpoint_id",
+    "channel_group",
+    "channel",
+    "origin_endpoint",
+    "manifests",
     "start_time",
     "end_time",
     "s3_bucket",
@@ -61,6 +66,8 @@ KNOWN_FIELDS: tuple[str, ...] = (
     "packaging_group_id",
     "verify_segments",
 )
+#: The fields naming a MediaPackage v2 source (instead of ``origin_endpoint_id``, a v1 one).
+V2_SOURCE_FIELDS: tuple[str, ...] = ("channel_group", "channel", "origin_endpoint")
 
 #: The params of a re-verification (``reverify_vod_asset``): an asset already in S3 and its window.
 REVERIFY_FIELDS: tuple[str, ...] = ("s3_bucket", "manifest_key", "start_time", "end_time", "verify_segments")
@@ -132,8 +139,12 @@ def validate_harvest_request(
 ) -> HarvestRequest:
     """Check ``params`` against ``config`` and return the request, or raise :class:`InvalidParams`.
 
+    The source is either ``origin_endpoint_id`` (MediaPackage v1) or ``channel_group``,
+    ``channel`` and ``origin_endpoint`` (v2) with optional ``manifests`` (a list of manifest
+    names, or one comma-separated string; empty: every HLS and DASH manifest of the endpoint).
     Optional params (``s3_bucket``, ``manifest_key``, ``role_arn``) fall back to the config
-    when absent, ``None`` or ``""``. ``packaging_group_id`` falls back when absent or
+    when absent, ``None`` or ``""``; a v2 source takes no ``role_arn`` (MediaPackage v2 writes
+    with the bucket policy). ``packaging_group_id`` falls back when absent or
     ``None``; an explicit ``""`` means no VOD hand-off for this run, whatever the default
     (``packaging_group_id=None`` in the request), as does no group after the fallback.
     ``verify_segments`` is ``auto`` when absent, ``None`` or ``""``.
@@ -146,13 +157,20 @@ def validate_harvest_request(
     problems, add = _collector(params)
 
     event_id = _check_id(params.get("event_id"), EVENT_ID, add("event_id"))
-    origin = _check_id(params.get("origin_endpoint_id"), RESOURCE_ID, add("origin_endpoint_id"))
+    origin, v2_endpoint, kind = _check_source(params, add)
+    manifests = _check_manifests(params.get("manifests"), kind != "v1", add("manifests"))
     start = _check_time(params.get("start_time"), add("start_time"))
     end = _check_time(params.get("end_time"), add("end_time"))
     window = _check_window(start, end, config, pendulum.instance(now), add("end_time"), max_duration)
     bucket = _check_bucket(params.get("s3_bucket"), config, add("s3_bucket"))
-    manifest_key = _check_manifest_key(params.get("manifest_key"), config, event_id, origin, start, add("manifest_key"))
-    role_arn = _check_role_arn(params.get("role_arn"), config, add("role_arn"))
+    key_endpoint = v2_endpoint.origin_endpoint if v2_endpoint else origin
+    manifest_key = _check_manifest_key(
+        params.get("manifest_key"), config, event_id, key_endpoint, start, add("manifest_key")
+    )
+    if kind != "v2":
+        role_arn = _check_role_arn(params.get("role_arn"), config, add("role_arn"))
+    else:
+        role_arn = _check_no_role(params.get("role_arn"), add("role_arn"))
     group, vod_role = _check_packaging(params, config, add("packaging_group_id"))
     verify_segments = _check_verify_segments(
         params.get("verify_segments"), DEFAULT_VERIFY_SEGMENTS, add("verify_segments")
@@ -160,18 +178,90 @@ def validate_harvest_request(
 
     if problems:
         raise InvalidParams(problems)
-    assert event_id and origin and window and bucket and manifest_key and role_arn  # guaranteed by no problems
+    assert event_id and (origin or v2_endpoint) and window and bucket and manifest_key  # guaranteed by no problems
     return HarvestRequest(
         event_id=event_id,
         origin_endpoint_id=origin,
         window=window,
         s3_bucket=bucket,
         manifest_key=manifest_key,
-        role_arn=role_arn,
+        role_arn=role_arn or "",
         packaging_group_id=group,
         vod_source_role_arn=vod_role,
         verify_segments=verify_segments or DEFAULT_VERIFY_SEGMENTS,
+        v2_endpoint=v2_endpoint,
+        manifests=manifests,
     )
+
+
+def _given(value: object) -> bool:
+    return value is not None and value != ""
+
+
+def _check_source(
+    params: Mapping[str, object], add: Callable[[str], Report]
+) -> tuple[str | None, V2Endpoint | None, str | None]:
+    """(v1 id, v2 endpoint, which kind was asked for: ``v1``, ``v2`` or None when unclear): exactly
+    one of the two kinds of source."""
+    v1_given = _given(params.get("origin_endpoint_id"))
+    v2_given = [f for f in V2_SOURCE_FIELDS if _given(params.get(f))]
+    if v1_given and v2_given:
+        add("origin_endpoint_id")(
+            f"give either origin_endpoint_id (a MediaPackage v1 endpoint) or channel_group, channel and "
+            f"origin_endpoint (a v2 endpoint), not both (got origin_endpoint_id and {', '.join(v2_given)})"
+        )
+        return None, None, None
+    if not v2_given:
+        if not v1_given:
+            add("origin_endpoint_id")(
+                "is required: the MediaPackage v1 origin endpoint id, or channel_group, channel and "
+                "origin_endpoint for a v2 endpoint"
+            )
+            return None, None, None
+        return _check_id(params.get("origin_endpoint_id"), RESOURCE_ID, add("origin_endpoint_id")), None, "v1"
+    names = []
+    for field in V2_SOURCE_FIELDS:
+        if not _given(params.get(field)):
+            add(field)(f"is required for a MediaPackage v2 source (with {', '.join(v2_given)})")
+            names.append(None)
+        else:
+            names.append(_check_id(params.get(field), RESOURCE_ID, add(field)))
+    if any(n is None for n in names):
+        return None, None, "v2"
+    return None, V2Endpoint(*names), "v2"  # type: ignore[arg-type]  # all str, checked above
+
+
+def _check_manifests(value: object, v2: bool, report: Report) -> tuple[str, ...]:
+    """The v2 manifest names asked for: a list of names or one comma-separated string; empty: all."""
+    if value is None or value == "" or value == []:
+        return ()
+    if not v2:
+        report("names MediaPackage v2 manifests; a v1 origin endpoint harvests its one HLS manifest: leave it empty")
+        return ()
+    if isinstance(value, str):
+        value = [name.strip() for name in value.split(",")]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        report(f"must be a list of manifest names (or one comma-separated string), got {show(value)}")
+        return ()
+    names: list[str] = []
+    for i, name in enumerate(value):
+        problem = RESOURCE_ID.problem(name)
+        if problem:
+            report(f"#{i + 1}: {problem}")
+        elif name in names:
+            report(f"names {show(name)} twice")
+        else:
+            names.append(name)
+    return tuple(names)
+
+
+def _check_no_role(value: object, report: Report) -> None:
+    if _given(value):
+        report(
+            "MediaPackage v2 writes the harvest with the bucket's policy, not a role: leave role_arn empty "
+            "for a v2 source (the bucket policy must allow mediapackagev2.amazonaws.com s3:PutObject)"
+        )
+    return None
 
 
 def _collector(params: object) -> tuple[list[FieldProblem], Callable[[str], Report]]:

@@ -24,6 +24,8 @@ from botocore import xform_name
 from botocore.session import get_session
 from cfnlint.decode import decode
 
+from devstack import harvest as v1_harvest
+from devstack.mediapackagev2 import harvest as v2_harvest
 from live_to_vod.config import ENV_VARIABLES  # every LIVE_TO_VOD_* variable the settings read
 from localrun import seed as local_seed
 
@@ -72,8 +74,11 @@ WORKER_RESOURCES = {
     "mediapackagev2:CreateHarvestJob": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
     "mediapackagev2:GetHarvestJob": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
     "mediapackagev2:CancelHarvestJob": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
+    "mediapackagev2:GetOriginEndpoint": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
+    "mediapackagev2:GetOriginEndpointPolicy": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
     "s3:GetObject": "arn:${Partition}:s3:::${BucketName}/*",
     "s3:ListBucket": "arn:${Partition}:s3:::${BucketName}",
+    "s3:GetBucketPolicy": "arn:${Partition}:s3:::${BucketName}",
     "sqs:ReceiveMessage": "arn:${Partition}:sqs:${Region}:${AccountId}:${QueueName}",
     "sqs:DeleteMessage": "arn:${Partition}:sqs:${Region}:${AccountId}:${QueueName}",
 }
@@ -217,7 +222,12 @@ CLIENTS = {
     "sqs": "sqs",
 }
 OTHER_NAMES = {
-    "s3": {"get_object": "s3:GetObject", "list_objects_v2": "s3:ListBucket", "list_objects": "s3:ListBucket"},
+    "s3": {
+        "get_object": "s3:GetObject",
+        "list_objects_v2": "s3:ListBucket",
+        "list_objects": "s3:ListBucket",
+        "get_bucket_policy": "s3:GetBucketPolicy",
+    },
     "sqs": {"receive_message": "sqs:ReceiveMessage", "delete_message_batch": "sqs:DeleteMessage"},
 }
 
@@ -250,6 +260,12 @@ def test_the_worker_policy_allows_exactly_the_aws_calls_the_code_makes():
     code.append(Path(importlib.import_module("airflow.providers.amazon.aws.triggers.sqs").__file__))
     calls = aws_calls_in(code)
     assert {"mediapackage:CreateHarvestJob", "mediapackage-vod:CreateAsset", "sqs:ReceiveMessage"} <= set(calls)
+    # Validate reads a v2 endpoint, its policy and the bucket policy.
+    assert {
+        "mediapackagev2:GetOriginEndpoint",
+        "mediapackagev2:GetOriginEndpointPolicy",
+        "s3:GetBucketPolicy",
+    } <= set(calls)
     # CreateAsset with Tags also authorizes mediapackage-vod:TagResource (tag on create).
     assert "Tags=" in (ROOT / "include" / "live_to_vod" / "aws" / "hooks" / "mediapackage.py").read_text()
     expected = set(calls) | {"mediapackage-vod:TagResource", "iam:PassRole"}
@@ -380,11 +396,13 @@ def test_harvest_notifications_reach_the_queue_from_the_rule_only(template, valu
     assert resources["NotificationDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == f"{queue_arn}-dlq"
     rule = resources["HarvestNotificationRule"]["Properties"]
-    # The pattern the local media stack's seed puts on its rule.
+    # v1 and v2 notifications (what the local stack emits for each), the pattern the seed puts on its rule.
     assert rule["EventPattern"] == {
-        "source": ["aws.mediapackage"],
-        "detail-type": ["MediaPackage HarvestJob Notification"],
+        "source": ["aws.mediapackage", "aws.mediapackagev2"],
+        "detail-type": ["MediaPackage HarvestJob Notification", "MediaPackageV2 HarvestJob Notification"],
     }
+    assert {v1_harvest.EVENT_SOURCE, v2_harvest.EVENT_SOURCE} == set(rule["EventPattern"]["source"])
+    assert {v1_harvest.EVENT_DETAIL_TYPE, v2_harvest.EVENT_DETAIL_TYPE} == set(rule["EventPattern"]["detail-type"])
     assert [t["Arn"] for t in rule["Targets"]] == [queue_arn]
     [allow] = resources["NotificationQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}

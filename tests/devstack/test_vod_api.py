@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 
 import m3u8
@@ -173,6 +174,59 @@ def test_asset_failures(aws, vod, group, source):
         assert urllib.request.urlopen  # the Url of a failed asset plays nothing
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(asset["EgressEndpoints"][0]["Url"])
+
+
+CMAF_CHILD = """#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-TARGETDURATION:2
+#EXT-X-PLAYLIST-TYPE:VOD
+#EXT-X-MAP:URI="init_1.mp4"
+#EXTINF:2.000,
+index_1_00001.m4s
+#EXTINF:2.000,
+index_1_00002.m4s
+#EXT-X-ENDLIST
+"""
+
+
+def test_fmp4_source_fails_before_any_segment_is_copied(aws, stack, vod, group, source, monkeypatch):
+    """AWS ingests HLS over MPEG-TS (or MP4 through .smil): fMP4/CMAF renditions fail the asset."""
+    s3 = aws["s3"]
+    put_asset(s3, "cmaf", PARENT, CMAF_CHILD)
+    for name in ("init_1.mp4", "index_1_00001.m4s", "index_1_00002.m4s"):
+        s3.put_object(Bucket=BUCKET, Key=f"cmaf/{name}", Body=b"\0\0\0\x18ftypiso6", ContentType="video/mp4")
+    # No EXT-X-MAP, but .mp4 segments: fragmented MP4 all the same.
+    put_asset(s3, "mp4", PARENT, CHILD.replace(".ts", ".mp4"))
+    # A TS rendition listed before the fMP4 one: its segments must not be read either.
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="mixed/index.m3u8",
+        Body=(PARENT + '#EXT-X-STREAM-INF:BANDWIDTH=900000,CODECS="avc1.64001f"\nindex_2.m3u8\n').encode(),
+    )
+    s3.put_object(Bucket=BUCKET, Key="mixed/index_1.m3u8", Body=CHILD.encode())
+    s3.put_object(Bucket=BUCKET, Key="mixed/index_2.m3u8", Body=CMAF_CHILD.replace("index_1", "index_2").encode())
+    backend = stack.stack.vod
+    read: list[str] = []
+    get_object = backend.sibling.get_object
+    monkeypatch.setattr(backend.sibling, "get_object", lambda b, k: read.append(k) or get_object(b, k))
+    for asset_id in ("cmaf", "mp4", "mixed"):
+        vod.create_asset(
+            Id=asset_id,
+            PackagingGroupId="pg",
+            SourceArn=f"arn:aws:s3:::{BUCKET}/{asset_id}/index.m3u8",
+            SourceRoleArn=source,
+        )
+    expected = {"cmaf": "index_1.m3u8", "mp4": "index_1.m3u8", "mixed": "index_2.m3u8"}
+    for asset_id, rendition in expected.items():
+        asset = wait_settled(vod, asset_id)
+        assert [e["Status"] for e in asset["EgressEndpoints"]] == ["FAILED"], asset_id
+        assert backend.assets[("us-east-1", asset_id)].failure == (
+            f"{rendition} has fMP4 (CMAF) segments: MediaPackage VOD ingests HLS over MPEG-TS"
+            " or MP4 through a .smil manifest"
+        )
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(asset["EgressEndpoints"][0]["Url"])
+    assert all(k.endswith(".m3u8") for k in read), read
 
 
 def test_create_asset_rejects_bad_input(vod, group, source):

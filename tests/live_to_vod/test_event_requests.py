@@ -83,6 +83,10 @@ def test_a_manual_run_is_one_output_the_whole_window():
         "packaging_group_id": "vod-group",
         "vod_source_role_arn": VOD_ROLE,
         "verify_segments": "auto",  # not asked for: auto
+        "v2_endpoint": None,
+        "manifests": [],
+        "harvested_manifests": None,
+        "container_type": None,
         "output": "full",
     }
     assert_requests([unit])

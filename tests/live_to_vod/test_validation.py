@@ -15,6 +15,7 @@ from live_to_vod.text import type_name
 from live_to_vod.validation import (
     KNOWN_FIELDS,
     REVERIFY_FIELDS,
+    V2_SOURCE_FIELDS,
     FieldProblem,
     InvalidParams,
     parse_time,
@@ -318,7 +319,7 @@ def test_origin_endpoint_id_rule():
     assert validate_harvest_request(params(origin_endpoint_id="e" * 256), CONFIG, NOW)
     assert "1 to 256 characters" in only_problem(params(origin_endpoint_id="e" * 257), "origin_endpoint_id")
     assert only_problem(params(origin_endpoint_id="ep/1"), "origin_endpoint_id").endswith("'/' at position 2")
-    assert only_problem(params(origin_endpoint_id=None), "origin_endpoint_id") == "is required"
+    assert only_problem(params(origin_endpoint_id=None), "origin_endpoint_id").startswith("is required")
 
 
 # ----------------------------------------------------------------------------- bucket
@@ -662,7 +663,9 @@ def test_the_verify_task_reads_a_harvest_request_s_dict_as_the_asset_to_verify()
     assert asset == AssetToVerify("live-archive", "thanksgiving-game/index.m3u8", request.window, "sampled")
     assert asset.asset_uri == request.asset_uri
     assert AssetToVerify.from_dict(asset.to_dict()) == asset
-    assert set(asset.to_dict()) < set(request.to_dict())  # the same key names
+    # The same key names, but companions (a v1 request has none; a v2 one derives them from its manifests).
+    assert set(asset.to_dict()) - {"companions"} < set(request.to_dict())
+    assert asset.companions == ()
     old = {k: v for k, v in request.to_dict().items() if k != "verify_segments"}
     assert AssetToVerify.from_dict(old).verify_segments == "auto"
 
@@ -686,10 +689,59 @@ def test_all_problems_are_collected_in_field_order():
     with pytest.raises(InvalidParams) as caught:
         validate_harvest_request(p, config, NOW)
     error = caught.value
-    assert error.fields == KNOWN_FIELDS
+    v1_fields = tuple(f for f in KNOWN_FIELDS if f not in (*V2_SOURCE_FIELDS, "manifests"))
+    assert error.fields == v1_fields
     lines = str(error).splitlines()
     assert len(lines) == len(error.problems)
     assert all(line.split(": ", 1)[0] in KNOWN_FIELDS for line in lines)
+
+
+def test_v2_problems_are_collected_in_field_order():
+    p = {
+        "event_id": "ev",
+        "channel_group": "a b",
+        "channel": "c/d",
+        "origin_endpoint": 7,
+        "manifests": ["hls", "hls"],
+        "start_time": "2026-11-26T19:00:00-05:00",
+        "end_time": "2026-11-26T22:30:00-05:00",
+        "role_arn": ROLE,
+    }
+    with pytest.raises(InvalidParams) as caught:
+        validate_harvest_request(p, CONFIG, NOW)
+    assert caught.value.fields == ("channel_group", "channel", "origin_endpoint", "manifests", "role_arn")
+
+
+V2_PARAMS = {"channel_group": "sports", "channel": "game-1", "origin_endpoint": "cmaf"}
+
+
+def test_a_v2_source_is_a_channel_group_channel_and_origin_endpoint():
+    p = {k: v for k, v in params().items() if k != "origin_endpoint_id"} | V2_PARAMS
+    request = validate_harvest_request(p | {"manifests": "hls, dash"}, CONFIG, NOW)
+    assert request.origin_endpoint_id is None
+    assert request.endpoint_ref == "sports/game-1/cmaf"
+    assert request.manifests == ("hls", "dash")
+    assert request.role_arn == ""  # v2 writes with the bucket policy: the deployment's role is not used
+    assert HarvestRequest.from_dict(request.to_dict()) == request
+    every = validate_harvest_request(p | {"manifests": []}, CONFIG, NOW)
+    assert every.manifests == ()  # empty: every HLS and DASH manifest of the endpoint
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        (V2_PARAMS, "origin_endpoint_id", "not both (got origin_endpoint_id and channel_group, channel"),
+        ({"origin_endpoint_id": None, "channel_group": "sports", "channel": "c"}, "origin_endpoint", "is required for"),
+        ({"manifests": ["hls"]}, "manifests", "a v1 origin endpoint harvests its one HLS manifest"),
+        ({"origin_endpoint_id": None, **V2_PARAMS, "manifests": {"a": 1}}, "manifests", "must be a list"),
+        ({"origin_endpoint_id": None, **V2_PARAMS, "manifests": ["hls", "a b"]}, "manifests", "#2:"),
+        ({"origin_endpoint_id": None, **V2_PARAMS, "role_arn": ROLE}, "role_arn", "bucket's policy, not a role"),
+    ],
+)
+def test_v2_source_rules_name_the_field(changes, field, words):
+    p = params() | changes
+    message = only_problem({k: v for k, v in p.items() if v is not None}, field)
+    assert words in message
 
 
 def test_invalid_params_is_a_value_error_and_pickles():
@@ -715,6 +767,12 @@ _VALID = params() | {
     "role_arn": ROLE,
     "packaging_group_id": "",
     "verify_segments": "sampled",
+}
+_VALID_V2 = {k: v for k, v in _VALID.items() if k not in ("origin_endpoint_id", "role_arn")} | {
+    "channel_group": "sports",
+    "channel": "game-1",
+    "origin_endpoint": "cmaf",
+    "manifests": ["hls", "dash"],
 }
 _HUGE = st.sampled_from(["x" * 2_000_000, "é" * 100_000, "{" * 50_000, "/" * 100_000, "9" * 100_000])
 _VALUES = st.one_of(
@@ -746,8 +804,11 @@ _VALUES = st.one_of(
             "full",
             "sampled",
             "Full",
+            "hls, dash",
+            "sports",
         ]
     ),
+    st.lists(st.sampled_from(["hls", "dash", "hls", "a b", ""]), max_size=3),
 )
 _KEYS = st.one_of(st.sampled_from(KNOWN_FIELDS), st.text(max_size=10))
 _CONFIGS = st.sampled_from(
@@ -764,12 +825,14 @@ _CONFIGS = st.sampled_from(
 @st.composite
 def _param_dicts(draw):
     if draw(st.booleans()):
-        base = dict(_VALID)  # mostly valid: exercise the success path and single-field failures
+        base = dict(
+            draw(st.sampled_from([_VALID, _VALID_V2]))
+        )  # mostly valid: exercise the success path and single-field failures
         for key in draw(st.lists(st.sampled_from(KNOWN_FIELDS), max_size=3, unique=True)):
             if draw(st.booleans()):
                 base[key] = draw(_VALUES)
             else:
-                base.pop(key)
+                base.pop(key, None)
     else:
         base = draw(st.dictionaries(_KEYS, _VALUES, max_size=10))
     base.update(draw(st.dictionaries(st.text(max_size=10), _VALUES, max_size=3)))  # Airflow's extra keys
@@ -800,6 +863,14 @@ def test_validation_returns_a_revalidating_request_or_invalid_params(p, config):
         "packaging_group_id": request.packaging_group_id or "",
         "verify_segments": request.verify_segments,
     }
+    if request.v2_endpoint is not None:
+        event("v2")
+        again.update(
+            channel_group=request.v2_endpoint.channel_group,
+            channel=request.v2_endpoint.channel,
+            origin_endpoint=request.v2_endpoint.origin_endpoint,
+            manifests=list(request.manifests),
+        )
     assert validate_harvest_request(again, config, NOW) == request
     assert HarvestRequest.from_dict(request.to_dict()) == request
 

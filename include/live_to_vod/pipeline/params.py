@@ -54,10 +54,37 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
             EVENT_ID.json_schema_pattern,
         ),
         "origin_endpoint_id": _text(
-            "Origin endpoint",
-            "The MediaPackage (v1) HLS origin endpoint to harvest; it needs a startover window.",
+            "Origin endpoint (v1)",
+            "A MediaPackage v1 HLS origin endpoint id to harvest (it needs a startover window). "
+            "For a MediaPackage v2 endpoint leave it empty and fill the v2 fields below.",
             "Event",
             RESOURCE_ID.json_schema_pattern,
+        ),
+        "channel_group": _text(
+            "Channel group (v2)",
+            "The v2 endpoint's channel group.",
+            "MediaPackage v2 source",
+            RESOURCE_ID.json_schema_pattern,
+        ),
+        "channel": _text(
+            "Channel (v2)", "The v2 endpoint's channel.", "MediaPackage v2 source", RESOURCE_ID.json_schema_pattern
+        ),
+        "origin_endpoint": _text(
+            "Origin endpoint (v2)",
+            "The v2 origin endpoint's name (TS or CMAF container, with a startover window).",
+            "MediaPackage v2 source",
+            RESOURCE_ID.json_schema_pattern,
+        ),
+        "manifests": Param(
+            default=None,
+            type=["null", "array"],
+            items={"type": "string", "pattern": RESOURCE_ID.json_schema_pattern},
+            title="Manifests (v2)",
+            description=(
+                "The endpoint's manifests to harvest, one name per line (HLS, Low-Latency HLS or DASH). "
+                "Empty: every HLS and DASH manifest of the endpoint."
+            ),
+            section="MediaPackage v2 source",
         ),
         "start_time": _text("Start", f"ISO 8601 with an offset, e.g. {EXAMPLE_TIME}.", "Event", format="date-time"),
         "end_time": _text(
@@ -75,7 +102,8 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
         ),
         "role_arn": _text(
             "Harvest role ARN",
-            "Role MediaPackage assumes to write to S3. " + _default(config.harvest_role_arn),
+            "Role MediaPackage v1 assumes to write to S3 (v2 writes with the bucket policy: leave empty). "
+            + _default(config.harvest_role_arn),
             "Destination",
         ),
         "packaging_group_id": _text(

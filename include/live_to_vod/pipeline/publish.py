@@ -18,8 +18,9 @@ class PublishHarvestedAssetOperator(BaseOperator):
     """Emit an Airflow asset event for ``s3://bucket/prefix/index.m3u8`` and log a run summary.
 
     The event goes through the ``harvested-vod-assets`` asset alias (asset URIs are only known
-    at run time) and carries the event, window, duration, renditions, segment count, bytes and
-    VOD playback URLs as its ``extra``, so downstream DAGs can be scheduled on harvested assets.
+    at run time) and carries the event, window, every harvested manifest (a v2 job writes
+    several: HLS, DASH...), duration, renditions, segment count, bytes and VOD playback URLs (or
+    why it was not handed off) as its ``extra``, so downstream DAGs can be scheduled on harvested assets.
 
     Returns the summary (also the asset event's extra).
 
@@ -44,11 +45,13 @@ class PublishHarvestedAssetOperator(BaseOperator):
         vod = self.vod if isinstance(self.vod, dict) else None
         summary = {
             "event_id": request.event_id,
-            "origin_endpoint_id": request.origin_endpoint_id,
+            "origin_endpoint_id": request.endpoint_ref,
+            "mediapackage_api": "v2" if request.v2_endpoint else "v1",
             "window_start": request.window.start.to_iso8601_string(),
             "window_end": request.window.end.to_iso8601_string(),
             "harvest_job_id": self.harvest_job_id,
             "asset_uri": request.asset_uri,
+            "manifests": [f"s3://{request.s3_bucket}/{key}" for key in request.manifest_keys()],
             "duration_seconds": self.verification["duration_seconds"],
             "renditions": [
                 {k: r.get(k) for k in ("uri", "kind", "resolution", "bandwidth", "codecs", "segments")}
@@ -58,6 +61,7 @@ class PublishHarvestedAssetOperator(BaseOperator):
             "total_bytes": self.verification["total_bytes"],
             "vod_asset_id": vod["asset_id"] if vod else None,
             "vod_playback_urls": vod["playback_urls"] if vod else [],
+            "not_handed_off": None if vod else request.not_handed_off(),
         }
         context["outlet_events"][HARVESTED_ASSETS].add(
             Asset(uri=request.asset_uri, name=request.asset_uri), extra=summary
@@ -71,7 +75,9 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"Event {summary['event_id']} harvested: {summary['asset_uri']}",
         f"  window        {summary['window_start']} -> {summary['window_end']} "
         f"({summary['duration_seconds']:.1f} s of media)",
-        f"  harvest job   {summary['harvest_job_id']} (endpoint {summary['origin_endpoint_id']})",
+        f"  harvest job   {summary['harvest_job_id']} (MediaPackage {summary.get('mediapackage_api', 'v1')} endpoint "
+        f"{summary['origin_endpoint_id']})",
+        *(f"  manifest      {uri}" for uri in summary.get("manifests") or [summary["asset_uri"]]),
         f"  verified      {len(summary['renditions'])} renditions, {summary['segment_count']} segments, "
         f"{summary['total_bytes'] / 1e6:.1f} MB",
     ]
@@ -84,7 +90,7 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"  VOD asset     {summary['vod_asset_id']}")
         lines += [f"    plays at {url}" for url in summary["vod_playback_urls"]]
     else:
-        lines.append("  VOD asset     none (no packaging group: no hand-off)")
+        lines.append(f"  VOD asset     none: {summary.get('not_handed_off') or 'no hand-off'}")
     return "\n".join(lines)
 
 
@@ -124,7 +130,7 @@ class SummarizeLiveEventOperator(BaseOperator):
             outputs.append(
                 {
                     "output": unit["output"],
-                    "origin_endpoint_id": unit["origin_endpoint_id"],
+                    "origin_endpoint_id": unit.get("v2_endpoint") or unit["origin_endpoint_id"],
                     "manifest_key": unit["manifest_key"],
                     "ok": bool(summary),
                     "summary": summary,
@@ -140,6 +146,8 @@ class SummarizeLiveEventOperator(BaseOperator):
                 detail = f"{s['segment_count']} segments, {s['total_bytes'] / 1e6:.1f} MB"
                 if s.get("vod_playback_urls"):
                     detail += f", plays at {s['vod_playback_urls'][0]}"
+                elif s.get("not_handed_off"):
+                    detail += f", no VOD asset: {s['not_handed_off']}"
             lines.append(f"  {state} {o['origin_endpoint_id']:<24} {o['output']:<24} {o['manifest_key']}  {detail}")
         report = "\n".join(lines)
         self.log.info("%s", report)

@@ -60,6 +60,7 @@ def harvest_output(request: Any, config: DeploymentConfig) -> None:
     wait_for_harvest = HarvestJobSensor(
         task_id="wait_for_harvest",
         harvest_job_id=harvest_job_id,
+        v2_endpoint=create_harvest_job.output["v2_endpoint"],
         timeout=config.harvest_timeout_minutes * 60,
         mode=config.sensor_mode,  # only when not deferrable
         # With the notification queue, a FAILED job's message quotes the reason from its notification.

@@ -76,7 +76,9 @@ def rendered_key_problems(
     outputs += [clip_output(name) for name in clip_names]
     multi = len(endpoints) > 1
     for endpoint in endpoints:
-        rendered = render_manifest_key(template, event_id=event_id, origin_endpoint_id=endpoint, start=padded[0])
+        # {origin_endpoint_id} of a v2 group/channel/endpoint is the endpoint's name, as validate renders it.
+        name = endpoint.rsplit("/", 1)[-1]
+        rendered = render_manifest_key(template, event_id=event_id, origin_endpoint_id=name, start=padded[0])
         assert rendered is not None  # every placeholder has a value
         reasons = manifest_key_problems(rendered)
         if reasons:

@@ -25,6 +25,7 @@ from live_to_vod.field_rules import (
     EVENT_ID,
     RESOURCE_ID,
     IdRule,
+    endpoint_ref_problem,
     verify_segments_problem,
 )
 from live_to_vod.harvest_request import HarvestWindow
@@ -63,6 +64,7 @@ EVENT_FIELDS = (
     "cancelled",
     "clips",
     "verify_segments",
+    "manifests",
 )
 CLIP_FIELDS = ("name", "start", "end")
 _EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
@@ -269,6 +271,7 @@ class _FileReader:
         verify_segments = header.verify_segments
         if "verify_segments" in raw:
             verify_segments = self.verify_segments(raw["verify_segments"], label, "verify_segments")
+        manifests = self.manifests(raw.get("manifests"), endpoints, label) if "manifests" in raw else ()
         cancelled = self.cancelled(raw, label, index)
         padded = None
         if times.start is not None and times.end is not None and before is not None and after is not None:
@@ -298,8 +301,30 @@ class _FileReader:
             source=self.source,
             timezone=times.zone_name,
             verify_segments=verify_segments,
+            manifests=manifests,
         )
         return Candidate(event, index, endpoint_field)
+
+    def manifests(self, value: object, endpoints: Sequence[str], label: str) -> tuple[str, ...]:
+        """The v2 manifest names the entry harvests (empty: every HLS and DASH manifest)."""
+        if endpoints and not any("/" in e for e in endpoints):
+            self.error(label, "manifests", "names MediaPackage v2 manifests, but the entry's endpoints are all v1")
+            return ()
+        if not isinstance(value, list) or not value:
+            self.error(
+                label, "manifests", f"must be a non-empty list of manifest names like [hls, dash], got {show(value)}"
+            )
+            return ()
+        names: list[str] = []
+        for i, name in enumerate(value, start=1):
+            problem = _id_problem(name, RESOURCE_ID)
+            if problem is None and name in names:
+                problem = f"{name!r} is listed more than once"
+            if problem:
+                self.error(label, f"manifests[#{i}]", problem)
+            else:
+                names.append(name)
+        return tuple(names)
 
     def endpoints(self, raw: dict[Any, Any], label: str) -> tuple[tuple[str, ...], str]:
         """The entry's endpoint ids and the field that names them; no ids when refused."""
@@ -311,7 +336,7 @@ class _FileReader:
             self.error(label, "endpoints", "is required: give `endpoint: <id>` or `endpoints: [<id>, ...]`")
             return (), "endpoints"
         if has_one:
-            problem = _id_problem(raw["endpoint"], RESOURCE_ID)
+            problem = _endpoint_problem(raw["endpoint"])
             if problem:
                 self.error(label, "endpoint", problem)
                 return (), "endpoint"
@@ -327,7 +352,7 @@ class _FileReader:
         ok = True
         seen: set[str] = set()
         for i, value in enumerate(values, start=1):
-            problem = _id_problem(value, RESOURCE_ID)
+            problem = _endpoint_problem(value)
             if problem is None and value in seen:
                 problem = f"{value!r} is listed more than once"
             if problem:
@@ -542,6 +567,15 @@ def _clip_window_problem(
             "so it would not be harvested on its own"
         )
     return None
+
+
+def _endpoint_problem(value: object) -> str | None:
+    """Why ``value`` (read from YAML) names no origin endpoint (a v1 id or a v2 group/channel/endpoint)."""
+    if value is None or value == "":
+        return "is required"
+    if not isinstance(value, str):
+        return f"must be text, got {show(value)}{quote_hint(value)}"
+    return endpoint_ref_problem(value)
 
 
 def _id_problem(value: object, rule: IdRule, required: str = "") -> str | None:

@@ -111,7 +111,8 @@ class ScheduledEvent:
     ``timezone`` the IANA zone in effect for the entry (its own, else the file's; None when
     neither sets one, so every time carried an offset), for display. ``verify_segments`` is how
     the verification reads each output's media segments (the entry's, else the file's default,
-    else ``auto``).
+    else ``auto``). ``manifests`` are the MediaPackage v2 manifests to harvest from its v2
+    endpoints (``group/channel/endpoint`` among ``endpoints``); empty: every HLS and DASH manifest.
     Lists and dicts given to the constructor are converted to tuples and a
     :class:`DestinationOverrides`, so events are hashable.
     """
@@ -127,6 +128,7 @@ class ScheduledEvent:
     source: str = ""
     timezone: str | None = None
     verify_segments: str = DEFAULT_VERIFY_SEGMENTS
+    manifests: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         times = (self.start, self.end, self.scheduled_start, self.scheduled_end)
@@ -137,6 +139,8 @@ class ScheduledEvent:
             object.__setattr__(self, "endpoints", tuple(self.endpoints))
         if type(self.clips) is not tuple:
             object.__setattr__(self, "clips", tuple(self.clips))
+        if type(self.manifests) is not tuple:
+            object.__setattr__(self, "manifests", tuple(self.manifests))
         if not isinstance(self.destination, DestinationOverrides):
             object.__setattr__(self, "destination", DestinationOverrides(self.destination))
 
@@ -164,6 +168,7 @@ class ScheduledEvent:
             "source": self.source,
             "timezone": self.timezone,
             "verify_segments": self.verify_segments,
+            "manifests": list(self.manifests),
         }
 
     @classmethod
@@ -181,6 +186,7 @@ class ScheduledEvent:
             source=d.get("source", ""),
             timezone=d.get("timezone"),
             verify_segments=d.get("verify_segments") or DEFAULT_VERIFY_SEGMENTS,
+            manifests=tuple(d.get("manifests") or ()),
         )
 
 

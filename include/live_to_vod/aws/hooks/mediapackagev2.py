@@ -10,35 +10,13 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
 from live_to_vod.aws.hooks.mediapackage import MAX_HARVEST_ATTEMPTS, ResourceConflict, WaiterStateMixin
-from live_to_vod.harvest_request import HarvestWindow
+from live_to_vod.harvest_request import HarvestRequest, HarvestWindow, V2Endpoint
 from live_to_vod.naming import harvest_job_id
 
 __all__ = ["ACTIVE", "MediaPackageV2Hook", "V2Endpoint", "V2HarvestJob"]
 
 #: The statuses of a v2 job that is still running, and can be cancelled.
 ACTIVE = ("QUEUED", "IN_PROGRESS")
-
-
-@dataclass(frozen=True)
-class V2Endpoint:
-    """A v2 origin endpoint: named in its channel group and channel, not by a generated id."""
-
-    channel_group: str
-    channel: str
-    origin_endpoint: str
-
-    @property
-    def ref(self) -> str:
-        """``group/channel/endpoint``: how logs, job names and messages name it."""
-        return f"{self.channel_group}/{self.channel}/{self.origin_endpoint}"
-
-    def names(self) -> dict[str, str]:
-        """The three URI members every harvest-job call takes."""
-        return {
-            "ChannelGroupName": self.channel_group,
-            "ChannelName": self.channel,
-            "OriginEndpointName": self.origin_endpoint,
-        }
 
 
 @dataclass(frozen=True)
@@ -52,6 +30,24 @@ class V2HarvestJob:
     manifests: dict[str, list[dict[str, str]]]
     bucket: str
     destination_path: str
+
+    @classmethod
+    def from_request(cls, request: HarvestRequest) -> V2HarvestJob:
+        """The job a validated v2 request asks for (its manifests resolved by validate)."""
+        if request.v2_endpoint is None or not request.harvested_manifests:
+            raise ValueError(f"{request.endpoint_ref} is not a validated MediaPackage v2 request")
+        return cls(
+            event_id=request.event_id,
+            endpoint=request.v2_endpoint,
+            window=request.window,
+            manifests={
+                kind: [{"ManifestName": name} for name in names]
+                for kind, names in request.harvested_manifests.items()
+                if names
+            },
+            bucket=request.s3_bucket,
+            destination_path=request.destination_path,
+        )
 
     def name(self, attempt: int = 1) -> str:
         """``HarvestJobName`` (also its ``ClientToken``): derived from the event, endpoint and window."""

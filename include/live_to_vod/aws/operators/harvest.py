@@ -7,21 +7,30 @@ from collections.abc import Sequence
 from typing import Any
 
 import pendulum
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.base import DataInterval
 from airflow.utils.types import DagRunType
+from botocore.exceptions import ClientError
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook, ResourceConflict
+from live_to_vod.aws.hooks.mediapackagev2 import MediaPackageV2Hook, V2HarvestJob
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.endpoint_checks import assess_endpoint
 from live_to_vod.event_requests import plan_from_params, plan_from_schedule
 from live_to_vod.harvest_jobs import IN_PROGRESS, TERMINAL_SUCCESS, normalize_status
-from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.harvest_request import HarvestRequest, V2Endpoint, primary_manifest_file
 from live_to_vod.schedule import ScheduledEvent, load_schedule
 from live_to_vod.timetables.season import SeasonScheduleTimetable
+from live_to_vod.v2_endpoint_checks import (
+    assess_v2_endpoint,
+    bucket_policy_problems,
+    resolve_manifests,
+    v2_create_at,
+)
 from live_to_vod.validation import InvalidParams
 
 # The key under which the job id survives retries in task_state_store (renaming it strands in-flight runs).
@@ -38,8 +47,14 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
     parts past 24 h, and each highlight clip. Every endpoint is checked against the live-to-VOD
     rules: it exists, startover is on, each output's window lies inside the startover window
     when the harvest will run, PDT is on (a warning when off), and it is not encrypted when a
-    VOD hand-off is asked for. Bad input fails the task at once (no retries) with a message
-    naming each field; nothing is created.
+    VOD hand-off is asked for. A MediaPackage v2 endpoint is checked as thoroughly: it exists, its
+    startover window covers the window when the job will be created, the manifests asked for are
+    on it without window filters (none asked: every HLS and DASH manifest), its endpoint policy
+    lets MediaPackage read it and the bucket policy lets MediaPackage write the destination. Bad
+    input fails the task at once (no retries) with a message naming each field; nothing is created.
+
+    A v2 job is created before the event ends (a real-time harvest, finished minutes after the
+    end): its ``ready_at`` is :func:`live_to_vod.v2_endpoint_checks.v2_create_at`.
 
     Returns the outputs' requests (one dict per harvest job, with ``output``, the endpoint's
     ``time_delay_seconds`` and ``ready_at``), which the harvest group is mapped over.
@@ -64,6 +79,9 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         conn = self.hook.conn
         problems: list[str] = []
         for unit in units:
+            if unit.get("v2_endpoint"):
+                problems += self._check_v2(unit, now)
+                continue
             endpoint_id = unit["origin_endpoint_id"]
             if endpoint_id not in endpoints:
                 try:
@@ -97,6 +115,72 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         last = max(unit["ready_at"] for unit in units)
         self.log.info("Event %s: %d output(s); the last can be harvested at %s", event_id, len(units), last)
         return units
+
+    def _check_v2(self, unit: dict[str, Any], now: pendulum.DateTime) -> list[str]:
+        """Check one output from a v2 endpoint, and complete its unit (manifests, container, keys)."""
+        request = HarvestRequest.from_dict(unit)
+        endpoint = request.v2_endpoint
+        assert endpoint is not None
+        hook = MediaPackageV2Hook(**self._hook_parameters)
+        conn = hook.conn
+        try:
+            found = conn.get_origin_endpoint(**endpoint.names())
+        except conn.exceptions.ResourceNotFoundException:
+            raise AirflowFailException(
+                f"channel_group/channel/origin_endpoint: MediaPackage v2 has no origin endpoint {endpoint.ref} "
+                f"in {hook.conn_region_name}; nothing was created"
+            ) from None
+        try:
+            policy = conn.get_origin_endpoint_policy(**endpoint.names()).get("Policy")
+        except conn.exceptions.ResourceNotFoundException:
+            policy = None
+        harvested, problems = resolve_manifests(found, request.manifests)
+        create_at = v2_create_at(request.window, now)
+        arn = found.get("Arn") or ""
+        assessment = assess_v2_endpoint(
+            found,
+            policy,
+            {kind: [{"ManifestName": n} for n in names] for kind, names in harvested.items()},
+            request.window,
+            account_id=arn.split(":")[4] if arn.count(":") >= 5 else "",
+            harvest_at=create_at,
+        )
+        problems += assessment.problems
+        try:
+            bucket_policy = S3Hook(**self._hook_parameters).conn.get_bucket_policy(Bucket=request.s3_bucket)["Policy"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "NoSuchBucket":
+                problems.append(f"s3_bucket: bucket {request.s3_bucket} does not exist")
+                bucket_policy = ""
+            elif exc.response["Error"]["Code"] == "NoSuchBucketPolicy":
+                bucket_policy = None
+            else:
+                raise
+        destination = request.manifest_key.rsplit("/", 1)[0] if "/" in request.manifest_key else ""
+        if not destination:
+            problems.append(
+                f"manifest_key: {request.manifest_key!r} has no folder; a v2 harvest writes its manifests into the "
+                "key's folder (its DestinationPath): give the key a folder, e.g. {event_id}/index.m3u8"
+            )
+        elif bucket_policy != "":
+            problems += bucket_policy_problems(bucket_policy, request.s3_bucket, destination, arn)
+        container = found.get("ContainerType")
+        primary = primary_manifest_file(harvested)
+        if primary and destination:
+            unit["manifest_key"] = f"{destination}/{primary}"
+        unit.update(
+            harvested_manifests={k: list(v) for k, v in harvested.items()},
+            container_type=container,
+            time_delay_seconds=0,
+            ready_at=create_at.to_iso8601_string(),
+        )
+        self.log.info(
+            "Output %-16s %s -> %s from v2 %s (%s; %s) into s3://%s/%s/, job created at %s",
+            unit["output"], request.window.start.to_iso8601_string(), request.window.end.to_iso8601_string(),
+            endpoint.ref, container, ", ".join(n for names in harvested.values() for n in names) or "no manifests",
+            request.s3_bucket, destination, create_at.to_iso8601_string(),
+        )  # fmt: skip
+        return [f"- {unit['output']} from {endpoint.ref}: {p}" for p in problems]
 
     def _plan(self, context: Any, deployment: DeploymentConfig, now: pendulum.DateTime) -> tuple[str, list[dict]]:
         dag_run = context["dag_run"]
@@ -143,9 +227,16 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
     ``-r2``, ``-r3``... The job id is stored in ``task_state_store`` before returning, so even a
     retry on another worker reconnects to it.
 
-    MediaPackage v1 has no API to cancel a harvest job: ``on_kill`` can only log that.
+    A MediaPackage v2 request creates its job through :class:`MediaPackageV2Hook` the same way:
+    ``HarvestJobName`` and ``ClientToken`` are both derived from the event, endpoint and window, and
+    a refusal (``ValidationException``) fails the task at once with MediaPackage's reason. The job
+    may be created before the event ends (it then finishes after the end).
 
-    Returns ``{"harvest_job_id": ..., "status": ..., "created": bool}``.
+    MediaPackage v1 has no API to cancel a harvest job: ``on_kill`` can only log that. A v2 job
+    this task created is cancelled by ``on_kill`` (a person marked the task or run failed).
+
+    Returns ``{"harvest_job_id": ..., "status": ..., "created": bool, "v2_endpoint": ...}`` (the
+    v2 ``group/channel/endpoint``, None for v1; a v2 job's id is its ``HarvestJobName``).
 
     :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
     :param aws_conn_id: the Airflow connection for AWS.
@@ -160,9 +251,13 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         super().__init__(**kwargs)
         self.request = request
         self._job_id: str | None = None
+        self._v2_job: tuple[V2Endpoint, str] | None = None
+        self._v2_hook: MediaPackageV2Hook | None = None
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = HarvestRequest.from_dict(self.request)
+        if request.v2_endpoint is not None:
+            return self._create_v2(context, request)
         store = context.get("task_state_store")
         remembered = store.get(HARVEST_JOB_ID_KEY) if store is not None else None
         job, created = None, False
@@ -189,9 +284,44 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         )
         # Its own key too, so downstream tasks can take ``create.output["harvest_job_id"]``.
         context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=job["Id"])
-        return {"harvest_job_id": job["Id"], "status": job["Status"], "created": created}
+        return {"harvest_job_id": job["Id"], "status": job["Status"], "created": created, "v2_endpoint": None}
+
+    def _create_v2(self, context: Any, request: HarvestRequest) -> dict[str, Any]:
+        hook = self._v2_hook = MediaPackageV2Hook(**self._hook_parameters)
+        wanted = V2HarvestJob.from_request(request)
+        try:
+            job, created = hook.get_or_create_harvest_job(wanted)
+        except ResourceConflict as exc:
+            raise AirflowFailException(str(exc)) from None
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ValidationException":
+                raise  # throttling, a 5xx: the retry finds or makes the same job
+            kind = exc.response.get("ValidationExceptionType", "")
+            raise AirflowFailException(
+                f"MediaPackage v2 refused the harvest job on {wanted.endpoint.ref} ({kind}): "
+                f"{exc.response['Error'].get('Message')}; nothing was created"
+            ) from None
+        name = self._job_id = job["HarvestJobName"]
+        self._v2_job = (wanted.endpoint, name)
+        store = context.get("task_state_store")
+        if store is not None:
+            store.set(HARVEST_JOB_ID_KEY, name)
+        context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=name)
+        if pendulum.instance(job["ScheduleConfiguration"]["EndTime"]) > pendulum.now("UTC"):
+            self.log.info(
+                "Harvest job %s is real-time: it completes after the window ends at %s",
+                name, request.window.end.to_iso8601_string(),
+            )  # fmt: skip
+        return {"harvest_job_id": name, "status": job["Status"], "created": created, "v2_endpoint": wanted.endpoint.ref}
 
     def on_kill(self) -> None:
+        if self._v2_job is not None and self._v2_hook is not None:
+            endpoint, name = self._v2_job
+            try:
+                self._v2_hook.cancel_harvest_job(endpoint, name)
+            except Exception as exc:  # best effort while being killed
+                self.log.warning("Task killed: could not cancel harvest job %s: %s", name, exc)
+            return
         if self._job_id:
             self.log.warning(
                 "Task killed. MediaPackage v1 cannot cancel harvest job %s; it runs to completion "

@@ -28,15 +28,18 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
     judged from the listing; segments are read as ``segments`` says (``sampled``: the first and
     last of each rendition, a spread between them and every suspect, probed or decoded with
     PyAV; ``full``: every one decoded; ``auto``: ``full`` up to ``full_max_bytes``). A failed
-    check fails the task (no retries: the asset will not change) and nothing is handed off.
+    check fails the task (no retries: the asset will not change) and nothing is handed off. A
+    MediaPackage v2 harvest wrote several manifests over the same segments (HLS and DASH over CMAF,
+    say): each is verified (DASH as a static MPD), and the task fails when any fails.
 
-    Returns the verification numbers (renditions, segments, bytes, duration, requests made),
+    Returns ``manifests`` (each verified manifest and its segment count) and, for the primary
+    manifest, the verification numbers (renditions, segments, bytes, duration, requests made),
     ``segments`` (the mode asked for) and ``reads``: the mode used (``full``, ``sampled`` or
     ``listing``; ``auto`` resolved), segments probed and decoded, bytes read of the bytes listed.
 
     :param request: the validated request, as a dict (templated): a ``HarvestRequest``'s
         (``ValidateLiveEventOperator``'s XCom, a notification's hand-off) or an ``AssetToVerify``'s
-        (``reverify_vod_asset``); only its bucket, manifest key, window and ``verify_segments`` are read.
+        (``reverify_vod_asset``); only its bucket, manifest keys, window and ``verify_segments`` are read.
     :param segments: how segments are read: ``auto``, ``sampled``, ``full`` or ``listing`` (none);
         None (the default): the request's ``verify_segments`` (``auto`` when it has none).
     :param full_max_bytes: in ``auto``, an asset whose segments total at most this many bytes is
@@ -82,26 +85,36 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
         )  # fmt: skip
         store = S3AssetStore(self.hook.conn, request.s3_bucket)
         started = pendulum.now("UTC")
-        report = verify_vod_asset(
-            store,
-            request.manifest_key,
-            request.window.start,
-            request.window.end,
-            segments=segments,
-            full_max_bytes=self.full_max_bytes,
-        )
+        keys = [request.manifest_key, *request.companions]
+        reports = {}
+        for key in keys:  # every manifest the harvest wrote, each against the same window
+            reports[key] = verify_vod_asset(
+                store,
+                key,
+                request.window.start,
+                request.window.end,
+                segments=segments,
+                full_max_bytes=self.full_max_bytes,
+                companions=[k for k in keys if k != key],
+            )
+            self.log.info("%s", reports[key].summary())
+        report = reports[request.manifest_key]
         seconds = (pendulum.now("UTC") - started).total_seconds()
-        self.log.info("%s", report.summary())
-        if not report.ok:
+        failed = [key for key, r in reports.items() if not r.ok]
+        if failed:
             raise AirflowFailException(
-                f"The harvested asset {request.asset_uri} failed verification; nothing was handed off.\n"
-                + report.summary()
+                f"The harvested asset {request.asset_uri} failed verification ({', '.join(failed)}); "
+                "nothing was handed off.\n" + "\n".join(reports[key].summary() for key in failed)
             )
         self.log.info(
             "Verified in %.1f s with %d S3 requests (%d listing pages)", seconds, store.requests, store.list_requests
         )
         return {
             "asset_uri": request.asset_uri,
+            "manifests": [
+                {"uri": f"s3://{request.s3_bucket}/{key}", "segment_count": r.segment_count}
+                for key, r in reports.items()
+            ],
             "renditions": [r.to_dict() for r in report.renditions],
             "segment_count": report.segment_count,
             "total_bytes": report.total_bytes,

@@ -28,7 +28,8 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     asset that is not playable yet, so a rerun starts clean.
 
     Returns ``{"asset_id", "egress_endpoints": [{"PackagingConfigurationId", "Status", "Url"}], "playback_urls"}``,
-    or None when the request has no packaging group (no hand-off asked).
+    or None when the output is not handed off (:meth:`HarvestRequest.not_handed_off` says why, in
+    the log: no packaging group, or a harvest MediaPackage VOD cannot ingest, like HLS over CMAF).
 
     :param request: the validated request (``ValidateLiveEventOperator``'s XCom).
     :param harvest_job_id: the harvest job whose asset this is (templated).
@@ -63,10 +64,13 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
 
     def execute(self, context: Any) -> dict[str, Any] | None:
         request = HarvestRequest.from_dict(self.request)
-        if request.packaging_group_id is None:
+        reason = request.not_handed_off()
+        if reason is not None:
             # Not a skip: a skipped task inside the mapped harvest group would stop the group's publish.
-            self.log.info("No packaging_group_id: this output is not handed off to MediaPackage VOD")
+            log = self.log.info if request.packaging_group_id is None else self.log.warning
+            log("Not handed off to MediaPackage VOD: %s", reason)
             return None
+        assert request.packaging_group_id is not None
         asset_id = self._asset_id = vod_asset_id(self.harvest_job_id)
         try:
             asset = self.hook.get_or_create_asset(
