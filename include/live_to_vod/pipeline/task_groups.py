@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import Asset
 
-from live_to_vod.aws.operators.harvest import CreateHarvestJobOperator
+from live_to_vod.aws.operators.harvest import V2_ENDPOINT_KEY, CreateHarvestJobOperator
 from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
 from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
@@ -60,7 +60,7 @@ def harvest_output(request: Any, config: DeploymentConfig) -> None:
     wait_for_harvest = HarvestJobSensor(
         task_id="wait_for_harvest",
         harvest_job_id=harvest_job_id,
-        v2_endpoint=create_harvest_job.output["v2_endpoint"],
+        v2_endpoint=create_harvest_job.output[V2_ENDPOINT_KEY],
         timeout=config.harvest_timeout_minutes * 60,
         mode=config.sensor_mode,  # only when not deferrable
         # With the notification queue, a FAILED job's message quotes the reason from its notification.

@@ -16,6 +16,8 @@ File format::
     events:
       - id: nfl-2026-wk12-buf-kc                # letters, digits, _ and -, at most 64
         endpoints: [buf-kc-clean-hls, buf-kc-world-hls]   # or `endpoint: one-id`
+        # A MediaPackage v2 endpoint is group/channel/endpoint, e.g. endpoint: sports/buf-kc/cmaf;
+        # manifests: [hls, dash] picks its manifests (optional; default every HLS and DASH manifest)
         start: 2026-11-26 20:15                 # local wall time, or ISO with an offset
         end: 2026-11-26 23:30
         timezone: America/Chicago               # optional, overrides the file's

@@ -38,6 +38,7 @@ def test_a_harvest_failed_for_a_wrong_role_is_redone_when_re_triggered_with_the_
         "harvest_job_id": second_id,
         "status": "IN_PROGRESS",
         "created": True,
+        "v2_endpoint": None,
     }
     assert pipeline.jobs() == {first_id: "FAILED", second_id: "SUCCEEDED"}
     assert [a["Id"] for a in pipeline.assets()] == [second_id]

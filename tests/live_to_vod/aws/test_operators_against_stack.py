@@ -49,6 +49,7 @@ def test_a_good_run_harvests_verifies_hands_off_and_publishes(pipeline):
         "harvest_job_id": job_id,
         "status": "IN_PROGRESS",
         "created": True,
+        "v2_endpoint": None,
     }
     assert pipeline.jobs() == {job_id: "SUCCEEDED"}
     (asset,) = pipeline.assets()
@@ -93,7 +94,12 @@ def test_a_re_triggered_event_creates_nothing_twice(pipeline):
     job_id = pipeline.job_id("game-b")
     create, hand_off = ti("harvest.create_harvest_job"), ti("harvest.hand_off_to_vod")
     assert first["xcom"][create]["created"] is True
-    assert second["xcom"][create] == {"harvest_job_id": job_id, "status": "SUCCEEDED", "created": False}
+    assert second["xcom"][create] == {
+        "harvest_job_id": job_id,
+        "status": "SUCCEEDED",
+        "created": False,
+        "v2_endpoint": None,
+    }
     assert second["xcom"][hand_off]["asset_id"] == first["xcom"][hand_off]["asset_id"] == job_id
     assert pipeline.jobs() == {job_id: "SUCCEEDED"}
     assert [a["Id"] for a in pipeline.assets()] == [job_id]
@@ -155,6 +161,7 @@ def test_a_failed_harvest_fails_the_run_and_a_re_run_makes_the_next_attempt(pipe
         "harvest_job_id": second_id,
         "status": "IN_PROGRESS",
         "created": True,
+        "v2_endpoint": None,
     }
     assert pipeline.jobs() == {first_id: "FAILED", second_id: "SUCCEEDED"}
     assert [a["Id"] for a in pipeline.assets()] == [second_id]
@@ -237,9 +244,10 @@ def test_without_a_packaging_group_nothing_is_handed_off_and_the_run_published(p
     # The hand-off succeeds with nothing to do (a skip inside the mapped group would skip publish too).
     assert_succeeded(run)
     assert ti("harvest.hand_off_to_vod") not in run["xcom"]
-    assert "No packaging_group_id: this output is not handed off to MediaPackage VOD" in pipeline.log
+    assert "Not handed off to MediaPackage VOD: no packaging group" in pipeline.log
     summary = run["xcom"][ti("harvest.publish")]
     assert summary["event_id"] == "game-e" and summary["segment_count"] > 0
+    assert summary["not_handed_off"] == "no packaging group: no hand-off asked for"
     assert summary["vod_asset_id"] is None and summary["vod_playback_urls"] == []
     assert pipeline.jobs() == {pipeline.job_id("game-e"): "SUCCEEDED"}
     assert pipeline.assets() == []

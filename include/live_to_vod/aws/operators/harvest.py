@@ -35,6 +35,8 @@ from live_to_vod.validation import InvalidParams
 
 # The key under which the job id survives retries in task_state_store (renaming it strands in-flight runs).
 HARVEST_JOB_ID_KEY = "harvest_job_id"
+#: The XCom key of a v2 job's ``group/channel/endpoint`` ("" for a v1 job): the wait reads it.
+V2_ENDPOINT_KEY = "v2_endpoint"
 
 
 class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
@@ -282,8 +284,9 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
             aws_partition=self.hook.conn_partition,
             harvest_job_id=job["Id"],
         )
-        # Its own key too, so downstream tasks can take ``create.output["harvest_job_id"]``.
+        # Own keys too, so downstream tasks can take ``create.output["harvest_job_id"]`` (and "v2_endpoint").
         context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=job["Id"])
+        context["ti"].xcom_push(key=V2_ENDPOINT_KEY, value="")
         return {"harvest_job_id": job["Id"], "status": job["Status"], "created": created, "v2_endpoint": None}
 
     def _create_v2(self, context: Any, request: HarvestRequest) -> dict[str, Any]:
@@ -307,6 +310,7 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         if store is not None:
             store.set(HARVEST_JOB_ID_KEY, name)
         context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=name)
+        context["ti"].xcom_push(key=V2_ENDPOINT_KEY, value=wanted.endpoint.ref)
         if pendulum.instance(job["ScheduleConfiguration"]["EndTime"]) > pendulum.now("UTC"):
             self.log.info(
                 "Harvest job %s is real-time: it completes after the window ends at %s",
@@ -330,4 +334,4 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
             )
 
 
-__all__ = ["HARVEST_JOB_ID_KEY", "CreateHarvestJobOperator", "ValidateLiveEventOperator"]
+__all__ = ["HARVEST_JOB_ID_KEY", "V2_ENDPOINT_KEY", "CreateHarvestJobOperator", "ValidateLiveEventOperator"]
