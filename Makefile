@@ -29,6 +29,7 @@ test: setup
 RELIABILITY_TESTS := tests/live_to_vod/aws/test_transient_faults_against_stack.py \
 	tests/live_to_vod/aws/test_permanent_faults_against_stack.py \
 	tests/live_to_vod/aws/test_hostile_input_against_stack.py \
+	tests/live_to_vod/aws/test_v2_pipeline_against_stack.py \
 	tests/e2e/test_crash_recovery.py \
 	tests/e2e/test_harvest_notifications_airflow.py::test_per_event_wait_fails_with_the_reason_from_the_notification
 reliability: setup

@@ -2,18 +2,19 @@
 # Harvest notifications
 
 Harvest jobs are also made outside Airflow (the MediaPackage console, other tools). An
-EventBridge rule sends every `MediaPackage HarvestJob Notification` to an SQS queue
-(`LIVE_TO_VOD_NOTIFICATION_QUEUE_URL`); an **asset watcher** on that queue (the amazon
-provider's SQS message-queue trigger, in the triggerer: no worker slot held) turns messages
-into asset events, and each batch runs this DAG.
+EventBridge rule sends every `MediaPackage HarvestJob Notification` (v1) and `MediaPackageV2
+HarvestJob Notification` (v2) to an SQS queue (`LIVE_TO_VOD_NOTIFICATION_QUEUE_URL`); an
+**asset watcher** on that queue (the amazon provider's SQS message-queue trigger, in the
+triggerer: no worker slot held) turns messages into asset events, and each batch runs this DAG.
 
-**read_notifications** decides per job, with `DescribeHarvestJob` as the truth: jobs made by
-`live_event_harvest` are left to that DAG; a job that already has its VOD asset is skipped (a
-duplicate notification creates nothing); a completed job is handed off exactly as the per-event
-DAG does it, in the mapped **handoff** group (**verify_asset**, **hand_off_to_vod**,
-**publish**); a failed job is reported with the reason from its notification. **report** lists
-every job and fails the run when a job failed, a message was not a usable notification, or a
-hand-off failed.
+**read_notifications** decides per job, with `DescribeHarvestJob` (v2: `GetHarvestJob`) as the
+truth: jobs made by `live_event_harvest` are left to that DAG; a job that already has its VOD
+asset is skipped (a duplicate notification creates nothing); a completed job is handed off
+exactly as the per-event DAG does it, in the mapped **handoff** group (**verify_asset**,
+**hand_off_to_vod**, **publish**; a v2 CMAF harvest is verified, not handed to VOD, which takes
+TS only); a failed (or v2 cancelled) job is reported with the reason from its notification (v2:
+else the job's `ErrorMessage`). **report** lists every job and fails the run when a job failed,
+a message was not a usable notification, or a hand-off failed.
 
 Not defined when `LIVE_TO_VOD_NOTIFICATION_QUEUE_URL` is empty. Notifications are best effort:
 this DAG is a second route, never the only one (scheduled events run `live_event_harvest`).

@@ -77,7 +77,7 @@ def start(settings: Settings) -> None:
 
 
 def stop(settings: Settings) -> None:
-    for name in ("encoder", "devstack"):
+    for name in ("encoder", "encoder-v2", "devstack"):
         pid_file = settings.pid_file(name)
         pid = pid_alive(pid_file)
         if pid:
@@ -99,11 +99,13 @@ def _is_group_leader(pid: int) -> bool:
 
 def status(settings: Settings) -> int:
     up = healthy(settings)
-    encoder = pid_alive(settings.pid_file("encoder"))
     print(f"stack:   {'running' if up else 'stopped'} at {settings.public_url}")
-    print(f"encoder: {f'running (pid {encoder})' if encoder else 'stopped'}")
+    for name in ("encoder", "encoder-v2"):
+        pid = pid_alive(settings.pid_file(name))
+        print(f"{name}: {f'running (pid {pid})' if pid else 'stopped'}")
     print(f"data:    {settings.home}")
-    print(f"logs:    {settings.log_file('devstack')}, {settings.log_file('encoder')}")
+    logs = ", ".join(str(settings.log_file(n)) for n in ("devstack", "encoder", "encoder-v2"))
+    print(f"logs:    {logs}")
     if settings.seed_file.exists():
         print(f"seed:    {settings.seed_file}")
     return 0 if up else 1

@@ -1,9 +1,10 @@
 """``make run`` (``python -m localrun demo``): the whole product on this machine, end to end.
 
-Starts the local media stack and seeds it (the encoder keeps a live channel going), starts
-``airflow standalone`` with the project's DAGs, triggers ``live_event_harvest`` through the REST
-API for a few minutes of the demo stream, follows the run and prints its outcome. Everything
-stays up for exploring; ``make stop`` stops it.
+Starts the local media stack and seeds it (two encoders keep a MediaPackage v1 channel and a v2
+channel live), starts ``airflow standalone`` with the project's DAGs, triggers
+``live_event_harvest`` through the REST API twice for the same few minutes, once from the v1
+endpoint and once from the v2 CMAF endpoint (HLS and DASH), follows both runs and prints their
+outcomes. Everything stays up for exploring; ``make stop`` stops it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,20 @@ def event_conf(event_id: str, endpoint_id: str, start: pendulum.DateTime, end: p
     return {
         "event_id": event_id,
         "origin_endpoint_id": endpoint_id,
+        "start_time": start.to_iso8601_string(),
+        "end_time": end.to_iso8601_string(),
+    }
+
+
+def v2_event_conf(
+    event_id: str, v2: dict[str, Any], endpoint: str, start: pendulum.DateTime, end: pendulum.DateTime
+) -> dict[str, str]:
+    """The conf of a run harvesting a MediaPackage v2 endpoint of the seeded channel group and channel."""
+    return {
+        "event_id": event_id,
+        "channel_group": v2["channel_group"],
+        "channel": v2["channel"],
+        "origin_endpoint": endpoint,
         "start_time": start.to_iso8601_string(),
         "end_time": end.to_iso8601_string(),
     }
@@ -76,17 +91,30 @@ def main() -> int:
 
     end = pendulum.now("UTC").subtract(minutes=1).start_of("minute")
     start_time = end.subtract(minutes=3)
-    conf = event_conf(f"demo-{start_time.format('YYYYMMDD-HHmm')}", demo["endpoint_id"], start_time, end)
-    status, body = airflow.api.trigger(DAG_ID, conf)
-    if status != 200:
-        print(f"the REST API refused the run ({status}): {body}")
-        return 1
-    run_id = body["dag_run_id"]
-    print(f"triggered {DAG_ID} run {run_id} for {start_time} -> {end}")
-    state = follow(airflow, run_id)
-    print()
-    report(airflow, run_id, state)
-    return 0 if state == "success" else 1
+    name = f"demo-{start_time.format('YYYYMMDD-HHmm')}"
+    confs = {
+        "MediaPackage v1": event_conf(name, demo["endpoint_id"], start_time, end),
+        "MediaPackage v2": v2_event_conf(f"{name}-v2", demo["v2"], demo["v2"]["cmaf_endpoint"], start_time, end),
+    }
+    runs = {}
+    for label, conf in confs.items():
+        status, body = airflow.api.trigger(DAG_ID, conf)
+        if status != 200:
+            print(f"the REST API refused the {label} run ({status}): {body}")
+            return 1
+        runs[label] = body["dag_run_id"]
+        print(f"triggered {DAG_ID} run {runs[label]} ({label}) for {start_time} -> {end}")
+    states = {}
+    for label, run_id in runs.items():
+        print(f"\n{label}:")
+        states[label] = follow(airflow, run_id)
+    for label, run_id in runs.items():
+        print(f"\n== {label} ==")
+        report(airflow, run_id, states[label])
+    ui = airflow.api.base_url
+    print(f"\nAirflow UI: {ui}/dags/{DAG_ID}  (login: admin / {airflow.api.password})")
+    print(f"logs: {airflow.log_path}; stop everything with: make stop")
+    return 0 if all(state == "success" for state in states.values()) else 1
 
 
 def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:
@@ -101,9 +129,7 @@ def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:
         reads = verification.get("reads") or {}
         how = f" ({reads['mode']}: {reads['probed']} probed, {reads['decoded']} decoded)" if reads else ""
         print(f"  verify        {verification['s3_requests']} S3 requests, {verification['seconds']} s{how}")
-    ui = airflow.api.base_url
-    print(f"\nAirflow UI: {ui}/dags/{DAG_ID}/runs/{run_id}  (login: admin / {airflow.api.password})")
-    print(f"logs: {airflow.log_path}; stop everything with: make stop")
+    print(f"  run           {airflow.api.base_url}/dags/{DAG_ID}/runs/{run_id}")
 
 
 def stop() -> None:

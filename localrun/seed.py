@@ -306,35 +306,40 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
     }
     if with_encoder:
         result["encoder_started"] = start_encoder(settings, ingest, preroll_seconds or demo["preroll_seconds"])
+        result["v2_encoder_started"] = start_encoder_v2(settings, result, preroll_seconds or demo["preroll_seconds"])
     settings.seed_file.write_text(json.dumps(result, indent=2))
     return result
 
 
 def start_encoder(settings: Settings, ingest: dict[str, str], preroll_seconds: int) -> bool:
-    """Start the synthetic encoder on the channel unless it already runs; True if started now."""
-    pid_file = settings.pid_file("encoder")
+    """Start the synthetic encoder on the v1 channel unless it already runs; True if started now."""
+    env = {"DEVSTACK_INGEST_USERNAME": ingest["Username"], "DEVSTACK_INGEST_PASSWORD": ingest["Password"]}
+    return _start_encoder_process(settings, "encoder", ["--ingest-url", ingest["Url"]], env, preroll_seconds)
+
+
+def start_encoder_v2(settings: Settings, demo: dict[str, Any], preroll_seconds: int) -> bool:
+    """Start the synthetic encoder on the v2 channel, signing its pushes with the stack's credentials
+    (the channel policy names that identity, as MediaLive's would be), unless it already runs."""
+    key, secret = next(iter(settings.credentials.items()))
+    args = ["--ingest-url", demo["v2"]["ingest_url"], "--sigv4", demo["region"]]
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+    return _start_encoder_process(settings, "encoder-v2", args, env, preroll_seconds)
+
+
+def _start_encoder_process(
+    settings: Settings, name: str, args: list[str], env: dict[str, str], preroll_seconds: int
+) -> bool:
+    pid_file = settings.pid_file(name)
     if pid_alive(pid_file):
         return False
-    with open(settings.log_file("encoder"), "ab") as log:
+    with open(settings.log_file(name), "ab") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "devstack.encoder",
-                "--ingest-url",
-                ingest["Url"],
-                "--preroll",
-                str(preroll_seconds),
-            ],
+            [sys.executable, "-m", "devstack.encoder", *args, "--preroll", str(preroll_seconds)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={
-                **os.environ,
-                "DEVSTACK_INGEST_USERNAME": ingest["Username"],
-                "DEVSTACK_INGEST_PASSWORD": ingest["Password"],
-            },
+            env={**os.environ, **env},
         )
     pid_file.write_text(str(process.pid))
     return True

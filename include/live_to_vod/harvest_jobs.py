@@ -1,4 +1,5 @@
-"""Reading MediaPackage harvest jobs: DescribeHarvestJob responses and the job in a notification.
+"""Reading MediaPackage harvest jobs: DescribeHarvestJob (v1) and GetHarvestJob (v2) responses, and
+the job in a notification.
 
 Pure domain module. Used when a harvest job with the pipeline's deterministic id already
 exists (is it *this run's* job, or a clash?), when a status arrives, and when a job made
@@ -12,11 +13,13 @@ from collections.abc import Mapping
 
 import pendulum
 
-from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
+from live_to_vod.harvest_request import HarvestRequest, HarvestWindow, V2Endpoint
 from live_to_vod.naming import pipeline_event_id
 from live_to_vod.text import clip
 
 __all__ = [
+    "CANCELLED",
+    "FAILURES",
     "IN_PROGRESS",
     "TERMINAL_FAILURE",
     "TERMINAL_SUCCESS",
@@ -26,11 +29,16 @@ __all__ = [
     "normalize_status",
     "parse_job_time",
     "pipeline_event_id_of",
+    "v2_endpoint_of",
 ]
 
 TERMINAL_SUCCESS = "SUCCEEDED"
 TERMINAL_FAILURE = "FAILED"
 IN_PROGRESS = "IN_PROGRESS"
+#: A v2 job stopped by CancelHarvestJob: it never harvests, so it is a failure (v1 has no cancel).
+CANCELLED = "CANCELLED"
+#: The final statuses that are not a harvest.
+FAILURES = (TERMINAL_FAILURE, CANCELLED)
 
 # AWS's own event documentation shows COMPLETED where the API says SUCCEEDED.
 _STATUS_ALIASES = {"COMPLETED": TERMINAL_SUCCESS}
@@ -86,7 +94,8 @@ def failure_reason_from_event(detail: Mapping) -> str | None:
 
 
 def normalize_status(status: str) -> str:
-    """An upper-case status with aliases resolved: ``"COMPLETED"`` -> ``"SUCCEEDED"``."""
+    """An upper-case status with aliases resolved: ``"COMPLETED"`` (v2's success, and v1's in AWS's event
+    examples) -> ``"SUCCEEDED"``. ``CANCELLED`` stays itself (a failure: :data:`FAILURES`), so callers can say so."""
     text = str(status).strip().upper()
     return _STATUS_ALIASES.get(text, text)
 
@@ -112,16 +121,34 @@ def parse_job_time(value: object) -> pendulum.DateTime | None:
 
 
 def job_window(job: Mapping) -> HarvestWindow | None:
-    """The job's ``StartTime``/``EndTime`` as a window; None when they are not one."""
-    start, end = parse_job_time(job.get("StartTime")), parse_job_time(job.get("EndTime"))
+    """The job's window (v1's ``StartTime``/``EndTime``, v2's ``ScheduleConfiguration``); None when
+    they are not one."""
+    times = job.get("ScheduleConfiguration") if "HarvestJobName" in job else job
+    if not isinstance(times, Mapping):
+        return None
+    start, end = parse_job_time(times.get("StartTime")), parse_job_time(times.get("EndTime"))
     if start is None or end is None or end <= start:
         return None
     return HarvestWindow(start, end)
 
 
+def v2_endpoint_of(job: Mapping) -> V2Endpoint | None:
+    """The origin endpoint of a v2 job (GetHarvestJob's response); None when it is not one."""
+    names = [job.get(k) for k in ("ChannelGroupName", "ChannelName", "OriginEndpointName")]
+    if not all(isinstance(n, str) and n and "/" not in n for n in names):
+        return None
+    return V2Endpoint(*names)
+
+
 def pipeline_event_id_of(job: Mapping) -> str | None:
-    """The event id when ``job`` (a DescribeHarvestJob response) is one ``live_event_harvest`` made."""
-    job_id, endpoint, window = job.get("Id"), job.get("OriginEndpointId"), job_window(job)
+    """The event id when ``job`` (DescribeHarvestJob's or v2 GetHarvestJob's response) is one
+    ``live_event_harvest`` made: v2 names its jobs as v1 ids them, over the endpoint's ref."""
+    if "HarvestJobName" in job:
+        v2 = v2_endpoint_of(job)
+        job_id, endpoint = job.get("HarvestJobName"), v2.ref if v2 else None
+    else:
+        job_id, endpoint = job.get("Id"), job.get("OriginEndpointId")
+    window = job_window(job)
     if not isinstance(job_id, str) or not isinstance(endpoint, str) or window is None:
         return None
     return pipeline_event_id(job_id, endpoint, window)

@@ -6,15 +6,19 @@ import pendulum
 import pytest
 
 from live_to_vod.harvest_jobs import (
+    CANCELLED,
+    FAILURES,
     IN_PROGRESS,
     TERMINAL_FAILURE,
     TERMINAL_SUCCESS,
     failure_reason_from_event,
+    job_window,
     matches_request,
     normalize_status,
     pipeline_event_id_of,
+    v2_endpoint_of,
 )
-from live_to_vod.harvest_request import HarvestRequest, HarvestWindow
+from live_to_vod.harvest_request import HarvestRequest, HarvestWindow, V2Endpoint
 from live_to_vod.naming import harvest_job_id
 
 ROLE = "arn:aws:iam::123456789012:role/harvest"
@@ -167,3 +171,42 @@ def test_other_jobs_are_not_taken_for_pipeline_jobs(job_id, endpoint, end):
     window = HarvestWindow(pendulum.parse(START), pendulum.parse(END))
     job_id = job_id or harvest_job_id("game-7", "ep-1", window)
     assert _pipeline_event_id(job_id, endpoint, START, end) is None
+
+
+def test_cancelled_is_a_failure_kept_by_name():
+    assert FAILURES == ("FAILED", "CANCELLED") and CANCELLED in FAILURES
+    assert normalize_status("cancelled") == CANCELLED and normalize_status("COMPLETED") == TERMINAL_SUCCESS
+
+
+V2 = V2Endpoint("live-group", "live-channel", "live-ts")
+
+
+def v2_job(name: str, start=START, end=END, **changes):
+    """GetHarvestJob's response: named on its endpoint, the window in ScheduleConfiguration."""
+    return {
+        "ChannelGroupName": V2.channel_group,
+        "ChannelName": V2.channel,
+        "OriginEndpointName": V2.origin_endpoint,
+        "HarvestJobName": name,
+        "ScheduleConfiguration": {"StartTime": start, "EndTime": end},
+        **changes,
+    }
+
+
+def test_v2_window_and_endpoint_are_read_from_get_harvest_job():
+    job = v2_job("x", pendulum.parse(START), pendulum.parse(END))  # boto3 gives datetimes
+    assert job_window(job) == HarvestWindow(pendulum.parse(START), pendulum.parse(END))
+    assert v2_endpoint_of(job) == V2
+    assert job_window(v2_job("x", ScheduleConfiguration=None)) is None
+    assert v2_endpoint_of(v2_job("x", ChannelName="")) is None
+
+
+def test_v2_pipeline_jobs_are_recognised_by_their_name_over_the_endpoint_ref():
+    window = HarvestWindow(pendulum.parse(START), pendulum.parse(END))
+    ours = harvest_job_id("game-7", V2.ref, window, attempt=2)
+    assert pipeline_event_id_of(v2_job(ours)) == "game-7"
+    assert pipeline_event_id_of(v2_job("console-v2-job")) is None
+    assert pipeline_event_id_of(v2_job(ours, OriginEndpointName="live-cmaf")) is None  # another endpoint
+    assert pipeline_event_id_of(v2_job(ours, end="2026-11-26T22:00:02Z")) is None  # another window
+    # A v1 job id over the same digest is not taken for v2's (the endpoint ids differ).
+    assert pipeline_event_id_of({"Id": ours, "OriginEndpointId": "ep-1", "StartTime": START, "EndTime": END}) is None

@@ -22,13 +22,15 @@ def test_seed_twice_one_encoder_then_stop(tmp_path):
     try:
         run(env, "devstack", "start")
         first = json.loads(run(env, "localrun", "seed", "--preroll", "60").stdout)
-        assert first["encoder_started"] is True
+        assert first["encoder_started"] is True and first["v2_encoder_started"] is True
         second = json.loads(run(env, "localrun", "seed").stdout)
-        assert second["encoder_started"] is False  # idempotent: same setup, one encoder
+        assert second["encoder_started"] is False  # idempotent: same setup, one encoder per channel
+        assert second["v2_encoder_started"] is False
         for key in ("harvest_role_arn", "origin_url", "ingest_url", "queue_url"):
             assert first[key] == second[key]
         status = run(env, "devstack", "status")
         assert "stack:   running" in status.stdout and "encoder: running" in status.stdout
+        assert "encoder-v2: running" in status.stdout
         assert "seed.json" in status.stdout
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # the pre-roll reaches the origin within seconds
@@ -42,7 +44,13 @@ def test_seed_twice_one_encoder_then_stop(tmp_path):
             time.sleep(0.5)
         assert len(child.segments) >= 25  # PlaylistWindowSeconds 60 of 2 s segments
         assert (tmp_path / "home" / "encoder.log").stat().st_size > 0
+        # The v2 channel's encoder signs its pushes; its CMAF endpoint serves what it pushed.
+        parent_url = first["v2"]["manifests"]["demo-cmaf"][0]
+        parent = m3u8.loads(urllib.request.urlopen(parent_url).read().decode())
+        assert parent.is_variant
+        child_url = parent_url.rsplit("/", 1)[0] + "/" + parent.playlists[0].uri
+        assert len(m3u8.loads(urllib.request.urlopen(child_url).read().decode()).segments) > 0
     finally:
         run(env, "devstack", "stop", check=False)
     status = run(env, "devstack", "status", check=False)
-    assert status.returncode == 1 and "encoder: stopped" in status.stdout
+    assert status.returncode == 1 and "encoder: stopped" in status.stdout and "encoder-v2: stopped" in status.stdout

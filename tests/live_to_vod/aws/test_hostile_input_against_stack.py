@@ -394,6 +394,16 @@ CONF_CATEGORIES = (
 )
 
 
+V2_FIELDS = ("channel_group", "channel", "origin_endpoint", "manifests")
+
+
+def as_v2(conf: dict[str, Any]) -> None:
+    """The same conf from a MediaPackage v2 endpoint (which takes no role): its own fields to break."""
+    conf.pop("origin_endpoint_id", None)
+    conf.pop("role_arn", None)
+    conf.update(channel_group="demo-group", channel="demo-v2-channel", origin_endpoint="demo-cmaf")
+
+
 @st.composite
 def invalid_confs(draw: st.DrawFn, seeded: Seeded, category: str) -> Case:
     """A good conf with exactly one field broken in the ways of ``category``."""
@@ -455,9 +465,15 @@ def invalid_confs(draw: st.DrawFn, seeded: Seeded, category: str) -> Case:
             return case("packaging_group_id", insert(group, draw(st.integers(0, 10)), draw(hostile_chars)))
         return case("packaging_group_id", "g" * draw(st.integers(257, 2000)))
     if category == "huge string":
-        return case(draw(st.sampled_from(KNOWN_FIELDS)), draw(st.sampled_from(HUGE)))
+        name = draw(st.sampled_from(KNOWN_FIELDS))
+        if name in V2_FIELDS:
+            as_v2(conf)
+        return case(name, draw(st.sampled_from(HUGE)))
     if category == "wrong type":
-        return case(draw(st.sampled_from(KNOWN_FIELDS)), draw(st.sampled_from(WRONG_TYPES)), "must be a string")
+        name = draw(st.sampled_from([f for f in KNOWN_FIELDS if f != "manifests"]))  # [] and ["x"] are manifests
+        if name in V2_FIELDS:
+            as_v2(conf)
+        return case(name, draw(st.sampled_from(WRONG_TYPES)), "must be a string")
     raise AssertionError(category)
 
 

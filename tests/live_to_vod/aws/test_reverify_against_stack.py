@@ -52,6 +52,7 @@ def test_an_existing_asset_is_verified_again_and_nothing_is_created(pipeline):
         "start_time": pipeline.start.isoformat(),
         "end_time": pipeline.end.isoformat(),
         "verify_segments": "full",
+        "companions": [],
     }
     report = full["xcom"]["verify_asset"]
     assert report["asset_uri"] == f"s3://{pipeline.demo['bucket']}/game-r/index.m3u8"

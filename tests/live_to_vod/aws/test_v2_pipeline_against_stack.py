@@ -20,6 +20,7 @@ from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
 from localrun.seed import DEMO_V2, push_content_v2
 from tests.support.harvest_pipeline import assert_succeeded, ti
+from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +161,37 @@ def test_a_wait_that_times_out_cancels_the_job_and_hands_nothing_off(pipeline, s
     assert "the job was cancelled" in pipeline.log
     assert pipeline.assets() == []
     assert run["tasks"][ti("harvest.hand_off_to_vod")] != "success"
+    record_reliability(
+        group="permanent",
+        fault="MediaPackage v2 harvest outlasting LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES",
+        outcome="wait_for_harvest failed (did not complete; the job was cancelled): the job is CANCELLED, "
+        "so no asset lands after the run gave up; no hand-off",
+        retries="0",
+        harvest_jobs=1,
+        vod_assets=0,
+    )
+
+
+def test_a_failed_v2_harvest_fails_the_wait_quoting_its_error_message(pipeline, stack, faults):
+    encoder = push_content_v2(stack.stack.settings, pipeline.demo, preroll_seconds=90)
+    start, end = encoder.start.add(seconds=10), encoder.start.add(seconds=70)
+    name = harvest_job_id("v2-failed", f"{GROUP}/{CHANNEL}/demo-ts", HarvestWindow(start, end))
+    faults.add("harvest_fail", job=name, message="Origin endpoint unreachable while harvesting")
+    (run,) = pipeline.run(v2_conf(pipeline, "v2-failed", "demo-ts", start, end))
+
+    assert run["state"] == "failed"
+    error = run["errors"][ti("harvest.wait_for_harvest")]
+    assert (
+        error == f"harvest job {name} on {GROUP}/{CHANNEL}/demo-ts FAILED: Origin endpoint unreachable while harvesting"
+    )
+    assert v2_jobs(pipeline)[name]["Status"] == "FAILED"
+    assert pipeline.assets() == []
+    record_reliability(
+        group="permanent",
+        fault="MediaPackage v2 harvest job FAILED",
+        outcome="wait_for_harvest failed quoting the job's ErrorMessage (v2 reports it in GetHarvestJob); "
+        "verify, hand-off, publish upstream_failed",
+        retries="0 (a FAILED job stays failed)",
+        harvest_jobs=1,
+        vod_assets=0,
+    )
