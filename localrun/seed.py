@@ -218,8 +218,15 @@ def found_or_created(missing: type[Exception], describe: Callable[[], Any], crea
         return create()
 
 
-def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder: bool = True) -> dict[str, Any]:
-    """Create the demo setup, or find it: running it twice changes nothing."""
+def seed(
+    settings: Settings,
+    *,
+    preroll_seconds: int | None = None,
+    with_encoder: bool = True,
+    with_v2_encoder: bool | None = None,
+) -> dict[str, Any]:
+    """Create the demo setup, or find it: running it twice changes nothing. ``with_encoder`` starts
+    the v1 channel's encoder; ``with_v2_encoder`` (default: the same) the v2 channel's."""
     from botocore.exceptions import ClientError
 
     demo = dict(DEMO)
@@ -306,6 +313,7 @@ def seed(settings: Settings, *, preroll_seconds: int | None = None, with_encoder
     }
     if with_encoder:
         result["encoder_started"] = start_encoder(settings, ingest, preroll_seconds or demo["preroll_seconds"])
+    if with_encoder if with_v2_encoder is None else with_v2_encoder:
         result["v2_encoder_started"] = start_encoder_v2(settings, result, preroll_seconds or demo["preroll_seconds"])
     settings.seed_file.write_text(json.dumps(result, indent=2))
     return result

@@ -141,7 +141,9 @@ def media_stack(tmp_path_factory) -> Iterator[MediaStack]:
         while not healthy(settings):
             assert time.monotonic() < deadline and stack.poll() is None, "the local stack did not start"
             time.sleep(0.2)
-        demo = seed(settings, preroll_seconds=600)  # the synthetic encoder keeps the channel live
+        # The synthetic encoder keeps the v1 channel live; the v2 tests need no content (a second
+        # encoder would only take CPU from every module's Airflow on a 2-core machine).
+        demo = seed(settings, preroll_seconds=600, with_v2_encoder=False)
         yield MediaStack(base, settings, demo, stack, credentials)
     finally:
         from devstack.cli import stop

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
+import boto3
+import pendulum
 import psutil
 import pytest
 
@@ -222,3 +225,47 @@ def test_the_stack_and_airflow_listen_on_loopback_and_nothing_answers_without_au
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 401
+
+
+def test_a_v2_run_marked_failed_mid_harvest_cancels_its_job_and_hands_nothing_off(deployment):
+    v2 = deployment.demo["v2"]
+    client = boto3.session.Session(
+        aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name=deployment.demo["region"]
+    ).client("mediapackagev2", endpoint_url=deployment.settings.public_url)
+    now = pendulum.now("UTC")
+    conf = {
+        "event_id": "e2e-v2-stop",
+        "channel_group": v2["channel_group"],
+        "channel": v2["channel"],
+        "origin_endpoint": v2["ts_endpoint"],
+        "start_time": now.subtract(seconds=60).isoformat(),
+        "end_time": now.add(minutes=4).isoformat(),  # still on: the job is created now and runs in real time
+    }
+    status, body = deployment.airflow.api.trigger(DAG_ID, conf)
+    assert status == 200, body
+    run_id = body["dag_run_id"]
+    deadline = time.monotonic() + 120
+    while not any(
+        ti["task_id"] == "harvest.wait_for_harvest" and ti.get("state") == "deferred"
+        for ti in deployment.airflow.api.task_instances(DAG_ID, run_id)
+    ):
+        assert time.monotonic() < deadline, "the v2 harvest wait never deferred"
+        time.sleep(0.5)
+
+    def job() -> dict:
+        jobs = client.list_harvest_jobs(ChannelGroupName=v2["channel_group"])["Items"]
+        (found,) = [j for j in jobs if j["HarvestJobName"].startswith("e2e-v2-stop-")]
+        return found
+
+    assert job()["Status"] in ("QUEUED", "IN_PROGRESS")
+    # A person marks the run failed (the UI's action is this REST call): the deferred wait's trigger cancels the job.
+    status, body = deployment.airflow.api.call("PATCH", f"/dags/{DAG_ID}/dagRuns/{run_id}", {"state": "failed"})
+    assert status == 200, body
+    deadline = time.monotonic() + 60
+    while job()["Status"] != "CANCELLED":
+        assert time.monotonic() < deadline, f"the job was not cancelled: {job()['Status']}"
+        time.sleep(0.5)
+    time.sleep(3)  # nothing downstream may still run
+    assert deployment.assets("e2e-v2-stop") == []
+    states = {ti["task_id"]: ti.get("state") for ti in deployment.airflow.api.task_instances(DAG_ID, run_id)}
+    assert states["harvest.hand_off_to_vod"] != "success" and states["harvest.publish"] != "success"
