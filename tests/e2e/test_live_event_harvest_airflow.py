@@ -258,6 +258,14 @@ def test_a_v2_run_marked_failed_mid_harvest_cancels_its_job_and_hands_nothing_of
         return found
 
     assert job()["Status"] in ("QUEUED", "IN_PROGRESS")
+    # Only a trigger the triggerer runs can be stopped: one marked failed within a second of its
+    # deferral, before the triggerer loaded it, is dropped without on_kill (docs/mediapackage-v2.md).
+    deadline = time.monotonic() + 60
+    while f"harvest job {job()['HarvestJobName']} is" not in deployment.task_log(
+        run_id, "harvest.wait_for_harvest", map_index=0
+    ):
+        assert time.monotonic() < deadline, "the triggerer never ran the v2 wait's trigger"
+        time.sleep(0.5)
     # A person marks the run failed (the UI's action is this REST call): the deferred wait's trigger cancels the job.
     status, body = deployment.airflow.api.call("PATCH", f"/dags/{DAG_ID}/dagRuns/{run_id}", {"state": "failed"})
     assert status == 200, body
