@@ -341,7 +341,7 @@ def decide(body: dict, job: dict | None, *, asset: dict | None = None, container
     operator = ReadHarvestNotificationsOperator(task_id="read_notifications")
     notification = parse_notification(body)
     jobs = {f"{V2.ref}/{notification.job_id}": job} if job else {}
-    operator._v2 = FakeV2Hook(jobs, container_type)
+    operator.v2_hook = FakeV2Hook(jobs, container_type)
     vod = SimpleNamespace(describe_asset=lambda asset_id: asset)
     deployment = DeploymentConfig(packaging_group_id="vod", vod_source_role_arn=ROLE)
     return operator._decide(notification, deployment, vod)

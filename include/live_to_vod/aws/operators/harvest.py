@@ -4,6 +4,7 @@ origin endpoints, create the harvest job."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import pendulum
@@ -73,6 +74,11 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         super().__init__(**kwargs)
         self.deployment = deployment
 
+    @cached_property
+    def v2_hook(self) -> MediaPackageV2Hook:
+        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
+        return MediaPackageV2Hook(**self._hook_parameters)
+
     def execute(self, context: Any) -> list[dict[str, Any]]:
         deployment = self.deployment or DeploymentConfig.from_env()
         now = pendulum.now("UTC")
@@ -123,14 +129,13 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         request = HarvestRequest.from_dict(unit)
         endpoint = request.v2_endpoint
         assert endpoint is not None
-        hook = MediaPackageV2Hook(**self._hook_parameters)
-        conn = hook.conn
+        conn = self.v2_hook.conn
         try:
             found = conn.get_origin_endpoint(**endpoint.names())
         except conn.exceptions.ResourceNotFoundException:
             raise AirflowFailException(
                 f"channel_group/channel/origin_endpoint: MediaPackage v2 has no origin endpoint {endpoint.ref} "
-                f"in {hook.conn_region_name}; nothing was created"
+                f"in {self.v2_hook.conn_region_name}; nothing was created"
             ) from None
         try:
             policy = conn.get_origin_endpoint_policy(**endpoint.names()).get("Policy")
@@ -254,7 +259,11 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         self.request = request
         self._job_id: str | None = None
         self._v2_job: tuple[V2Endpoint, str] | None = None
-        self._v2_hook: MediaPackageV2Hook | None = None
+
+    @cached_property
+    def v2_hook(self) -> MediaPackageV2Hook:
+        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
+        return MediaPackageV2Hook(**self._hook_parameters)
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = HarvestRequest.from_dict(self.request)
@@ -290,7 +299,7 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         return {"harvest_job_id": job["Id"], "status": job["Status"], "created": created, "v2_endpoint": None}
 
     def _create_v2(self, context: Any, request: HarvestRequest) -> dict[str, Any]:
-        hook = self._v2_hook = MediaPackageV2Hook(**self._hook_parameters)
+        hook = self.v2_hook
         wanted = V2HarvestJob.from_request(request)
         try:
             job, created = hook.get_or_create_harvest_job(wanted)
@@ -319,10 +328,10 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         return {"harvest_job_id": name, "status": job["Status"], "created": created, "v2_endpoint": wanted.endpoint.ref}
 
     def on_kill(self) -> None:
-        if self._v2_job is not None and self._v2_hook is not None:
+        if self._v2_job is not None:
             endpoint, name = self._v2_job
             try:
-                self._v2_hook.cancel_harvest_job(endpoint, name)
+                self.v2_hook.cancel_harvest_job(endpoint, name)
             except Exception as exc:  # best effort while being killed
                 self.log.warning("Task killed: could not cancel harvest job %s: %s", name, exc)
             return

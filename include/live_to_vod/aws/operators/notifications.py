@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
@@ -79,15 +80,10 @@ class ReadHarvestNotificationsOperator(AwsBaseOperator[MediaPackageHook]):
         context["ti"].xcom_push(key=OUTCOMES_KEY, value=outcomes)
         return handoffs
 
-    def _v2_hook(self) -> MediaPackageV2Hook:
-        if getattr(self, "_v2", None) is None:
-            self._v2 = MediaPackageV2Hook(
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                config=self.botocore_config,
-            )
-        return self._v2
+    @cached_property
+    def v2_hook(self) -> MediaPackageV2Hook:
+        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
+        return MediaPackageV2Hook(**self._hook_parameters)
 
     def _decide(
         self, notification: HarvestNotification, deployment: DeploymentConfig, vod: MediaPackageVodHook
@@ -98,7 +94,7 @@ class ReadHarvestNotificationsOperator(AwsBaseOperator[MediaPackageHook]):
             job = self.hook.describe_harvest_job(job_id)
             missing = "MediaPackage has no harvest job of this id"
         else:
-            job = self._v2_hook().get_harvest_job(endpoint, job_id)
+            job = self.v2_hook.get_harvest_job(endpoint, job_id)
             missing = f"MediaPackage v2 has no harvest job of this name on {endpoint.ref}"
         if job is None:
             return {**outcome, "action": "rejected", "reason": missing}
@@ -140,7 +136,7 @@ class ReadHarvestNotificationsOperator(AwsBaseOperator[MediaPackageHook]):
 
     def _container_type(self, endpoint: V2Endpoint) -> str | None:
         """TS or CMAF: whether the harvest can go to MediaPackage VOD (TS only)."""
-        conn = self._v2_hook().conn
+        conn = self.v2_hook.conn
         try:
             return conn.get_origin_endpoint(**endpoint.names()).get("ContainerType")
         except conn.exceptions.ResourceNotFoundException:

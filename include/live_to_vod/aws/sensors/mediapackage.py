@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from airflow.configuration import conf
@@ -148,11 +149,13 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
             timeout=timedelta(seconds=self.timeout + 3 * self.poll_interval),
         )
 
-    def _v2_hook(self) -> MediaPackageV2Hook:
+    @cached_property
+    def v2_hook(self) -> MediaPackageV2Hook:
+        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
         return MediaPackageV2Hook(**self._hook_parameters)
 
     def _v2_job(self, endpoint: V2Endpoint) -> dict[str, Any]:
-        job = self._v2_hook().get_harvest_job(endpoint, self.harvest_job_id)
+        job = self.v2_hook.get_harvest_job(endpoint, self.harvest_job_id)
         if job is None:
             raise AirflowFailException(f"MediaPackage v2 has no harvest job {self.harvest_job_id} on {endpoint.ref}")
         return job
@@ -169,7 +172,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
 
     def _v2_give_up(self, endpoint: V2Endpoint, why: str) -> AirflowFailException:
         """The wait ran out: cancel the job (no asset after the run gave up) and say so."""
-        cancelled = self._v2_hook().cancel_harvest_job(endpoint, self.harvest_job_id)
+        cancelled = self.v2_hook.cancel_harvest_job(endpoint, self.harvest_job_id)
         return AirflowFailException(
             f"{why}; " + ("the job was cancelled" if cancelled else "the job had already ended")
         )
@@ -178,7 +181,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         endpoint = self._v2()
         if endpoint is not None:
             job = self._v2_job(endpoint)
-            state = self._v2_hook().waiter_state("harvest_job_complete", job)
+            state = self.v2_hook.waiter_state("harvest_job_complete", job)
             if state == "failure":
                 raise self._v2_failed(endpoint, job)
             self.log.info("Harvest job %s is %s", self.harvest_job_id, job["Status"])
@@ -232,7 +235,7 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
         if endpoint is None or self._description is None or self._description.get("Status") not in ACTIVE:
             return
         try:
-            self._v2_hook().cancel_harvest_job(endpoint, self.harvest_job_id)
+            self.v2_hook.cancel_harvest_job(endpoint, self.harvest_job_id)
         except Exception as exc:  # best effort while being killed
             self.log.warning("Task killed: could not cancel harvest job %s: %s", self.harvest_job_id, exc)
 
