@@ -7,6 +7,7 @@ import json
 import os
 import time
 import urllib.request
+from collections.abc import Callable
 
 import m3u8
 import pytest
@@ -15,6 +16,20 @@ from devstack.net import free_port
 from tests.support.cli import run
 
 pytestmark = pytest.mark.slow
+
+
+def playlist_when(url: str, ready: Callable[[m3u8.M3U8], bool], timeout: float = 60) -> m3u8.M3U8:
+    """The playlist at ``url`` once ``ready`` says so (or the last one read, or raise, at the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            playlist = m3u8.loads(urllib.request.urlopen(url).read().decode())
+            if ready(playlist) or time.monotonic() > deadline:
+                return playlist
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
 
 
 def test_seed_twice_one_encoder_then_stop(tmp_path):
@@ -32,24 +47,16 @@ def test_seed_twice_one_encoder_then_stop(tmp_path):
         assert "stack:   running" in status.stdout and "encoder: running" in status.stdout
         assert "encoder-v2: running" in status.stdout
         assert "seed.json" in status.stdout
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # the pre-roll reaches the origin within seconds
-            try:
-                child_url = first["origin_url"].replace("index.m3u8", "index_1.m3u8")
-                child = m3u8.loads(urllib.request.urlopen(child_url).read().decode())
-                if len(child.segments) >= 25:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
+        # The pre-rolls reach the origins within seconds (longer on a loaded machine).
+        child_url = first["origin_url"].replace("index.m3u8", "index_1.m3u8")
+        child = playlist_when(child_url, lambda p: len(p.segments) >= 25)
         assert len(child.segments) >= 25  # PlaylistWindowSeconds 60 of 2 s segments
         assert (tmp_path / "home" / "encoder.log").stat().st_size > 0
         # The v2 channel's encoder signs its pushes; its CMAF endpoint serves what it pushed.
         parent_url = first["v2"]["manifests"]["demo-cmaf"][0]
-        parent = m3u8.loads(urllib.request.urlopen(parent_url).read().decode())
-        assert parent.is_variant
+        parent = playlist_when(parent_url, lambda p: p.is_variant)
         child_url = parent_url.rsplit("/", 1)[0] + "/" + parent.playlists[0].uri
-        assert len(m3u8.loads(urllib.request.urlopen(child_url).read().decode()).segments) > 0
+        assert len(playlist_when(child_url, lambda p: len(p.segments) > 0).segments) > 0
     finally:
         run(env, "devstack", "stop", check=False)
     status = run(env, "devstack", "status", check=False)
