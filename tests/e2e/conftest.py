@@ -51,10 +51,15 @@ class Deployment:
         )
         self.mp = session.client("mediapackage", endpoint_url=settings.public_url)
         self.vod = session.client("mediapackage-vod", endpoint_url=settings.public_url)
+        self.mp2 = session.client("mediapackagev2", endpoint_url=settings.public_url)
 
     def jobs(self, event_id: str) -> list[dict[str, Any]]:
         jobs = self.mp.list_harvest_jobs()["HarvestJobs"]
         return [j for j in jobs if j["Id"].startswith(f"{event_id}-")]
+
+    def v2_jobs(self, event_id: str) -> list[dict[str, Any]]:
+        jobs = self.mp2.list_harvest_jobs(ChannelGroupName=self.demo["v2"]["channel_group"])["Items"]
+        return [j for j in jobs if j["HarvestJobName"].startswith(f"{event_id}-")]
 
     def assets(self, event_id: str) -> list[dict[str, Any]]:
         return [a for a in self.vod.list_assets()["Assets"] if a["Id"].startswith(f"{event_id}-")]
@@ -66,6 +71,18 @@ class Deployment:
             "origin_endpoint_id": self.demo["endpoint_id"],
             "start_time": end.subtract(seconds=length_seconds).in_timezone("America/New_York").isoformat(),
             "end_time": end.in_timezone("America/New_York").isoformat(),
+        }
+
+    def v2_conf(self, event_id: str, start: pendulum.DateTime, end: pendulum.DateTime) -> dict[str, str]:
+        """An event on the demo's v2 TS endpoint (handed off to MediaPackage VOD, like a v1 one)."""
+        v2 = self.demo["v2"]
+        return {
+            "event_id": event_id,
+            "channel_group": v2["channel_group"],
+            "channel": v2["channel"],
+            "origin_endpoint": v2["ts_endpoint"],
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
         }
 
     def run(

@@ -5,6 +5,8 @@ still ends with exactly one harvest job and one VOD asset and a successful run.
 - a Celery worker SIGKILLed (with its task processes, as a container kill) while ``CreateHarvestJob``
   is in flight: the stack creates the job after the worker died; Airflow finds the task without a
   heartbeat, retries it, and the retry adopts that job instead of making a second;
+- the same with a MediaPackage v2 source: the retry's ``CreateHarvestJob`` carries the same
+  ``HarvestJobName`` and ``ClientToken`` and is answered with the job made after the kill;
 - the triggerer SIGKILLed while the harvest wait is deferred: the restarted triggerer takes the
   trigger over once the dead one's heartbeat is stale;
 - the scheduler SIGKILLed mid-run, the harvest finishing while it is down: the restarted scheduler
@@ -31,6 +33,7 @@ import pytest
 from devstack.faults import FaultControl
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
+from localrun.seed import push_content_v2
 from localrun.topology import CeleryTopology
 from tests.support.reliability import record_reliability, retries_used
 from tests.support.topology import celery_topology
@@ -148,6 +151,42 @@ def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment)
         "worker SIGKILL during create",
         "create_harvest_job failed without a heartbeat, retried, adopted the job made after the kill; run succeeded",
         [tries["harvest.create_harvest_job"]],
+    )
+
+
+def test_worker_killed_during_a_v2_create_retries_into_the_same_job(crash_deployment):
+    deployment, media_stack = crash_deployment
+    topology: CeleryTopology = deployment.airflow
+    faults = FaultControl(deployment.settings.public_url)
+    # Four back-dated minutes on the v2 channel (the e2e stack runs no v2 encoder); the TS endpoint's
+    # harvest is handed off to MediaPackage VOD like a v1 one.
+    encoder = push_content_v2(media_stack.settings, media_stack.demo, preroll_seconds=240)
+    conf = deployment.v2_conf("crash-worker-v2", encoder.start.add(seconds=60), encoder.start.add(seconds=120))
+    rule = faults.add("latency", service="mediapackagev2", operation="CreateHarvestJob", count=1, seconds=15)
+    run_id = trigger(deployment, conf)
+    wait_until(lambda: faults.get(rule["id"])["fired"] == 1, 120, "CreateHarvestJob reached the stack")
+    ti = task_instance(deployment, run_id, "harvest.create_harvest_job")
+    assert ti["state"] == "running", ti
+    service = topology.worker_service(ti["hostname"])
+    topology.kill(service)
+    wait_until(lambda: deployment.v2_jobs("crash-worker-v2"), 60, "the stack made the job")
+    topology.restart(service)
+    state, seen = deployment.follow(run_id, timeout=420)
+    assert state == "success", sorted(seen)
+    # The retry's CreateHarvestJob carried the same HarvestJobName and ClientToken: the same job.
+    (job,) = deployment.v2_jobs("crash-worker-v2")
+    assert job["Status"] == "COMPLETED", job
+    assert [a["Id"] for a in deployment.assets("crash-worker-v2")] == [job["HarvestJobName"]]
+    tries = {ti["task_id"]: ti["try_number"] for ti in deployment.airflow.api.task_instances(DAG_ID, run_id)}
+    assert tries["harvest.create_harvest_job"] >= 2
+    record_reliability(
+        group="crash",
+        fault="worker SIGKILL during a MediaPackage v2 create",
+        outcome="create_harvest_job failed without a heartbeat, retried with the same HarvestJobName and "
+        "ClientToken, got the job made after the kill; run succeeded",
+        retries=retries_used([tries["harvest.create_harvest_job"]]),
+        harvest_jobs=len(deployment.v2_jobs("crash-worker-v2")),
+        vod_assets=len(deployment.assets("crash-worker-v2")),
     )
 
 

@@ -14,10 +14,11 @@ import time
 import urllib.error
 import urllib.request
 
-import boto3
 import pendulum
 import psutil
 import pytest
+
+from localrun.seed import push_content_v2
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +45,16 @@ def test_event_run_defers_the_harvest_wait_and_succeeds(deployment):
     assert events[0]["extra"]["segment_count"] == summary["segment_count"]
 
 
-def test_clearing_create_and_handoff_creates_nothing_twice(deployment):
-    conf = deployment.window_conf("e2e-rerun", minutes_ago=3)  # once: the re-trigger asks for the same window
+@pytest.mark.parametrize("api", ["v1", "v2"])
+def test_clearing_create_and_handoff_creates_nothing_twice(deployment, api):
+    event_id = f"e2e-rerun-{api}"
+    if api == "v1":
+        conf = deployment.window_conf(event_id, minutes_ago=3)  # once: the re-trigger asks for the same window
+        jobs = deployment.jobs
+    else:  # back-dated content on the v2 channel (the e2e stack runs no v2 encoder), its TS endpoint
+        encoder = push_content_v2(deployment.settings, deployment.demo, preroll_seconds=150)
+        conf = deployment.v2_conf(event_id, encoder.start.add(seconds=60), encoder.start.add(seconds=120))
+        jobs = deployment.v2_jobs
     run_id, state, _ = deployment.run(conf)
     assert state == "success"
     status, body = deployment.airflow.api.call(
@@ -67,8 +76,8 @@ def test_clearing_create_and_handoff_creates_nothing_twice(deployment):
     second_id, state, _ = deployment.run(conf)
     assert state == "success"
     assert deployment.airflow.api.xcom(DAG_ID, second_id, "harvest.create_harvest_job", map_index=0)["created"] is False
-    assert len(deployment.jobs("e2e-rerun")) == 1
-    assert len(deployment.assets("e2e-rerun")) == 1
+    assert len(jobs(event_id)) == 1
+    assert len(deployment.assets(event_id)) == 1
 
 
 @pytest.mark.parametrize(
@@ -228,19 +237,9 @@ def test_the_stack_and_airflow_listen_on_loopback_and_nothing_answers_without_au
 
 
 def test_a_v2_run_marked_failed_mid_harvest_cancels_its_job_and_hands_nothing_off(deployment):
-    v2 = deployment.demo["v2"]
-    client = boto3.session.Session(
-        aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name=deployment.demo["region"]
-    ).client("mediapackagev2", endpoint_url=deployment.settings.public_url)
     now = pendulum.now("UTC")
-    conf = {
-        "event_id": "e2e-v2-stop",
-        "channel_group": v2["channel_group"],
-        "channel": v2["channel"],
-        "origin_endpoint": v2["ts_endpoint"],
-        "start_time": now.subtract(seconds=60).isoformat(),
-        "end_time": now.add(minutes=4).isoformat(),  # still on: the job is created now and runs in real time
-    }
+    # Still on: the job is created now and runs in real time.
+    conf = deployment.v2_conf("e2e-v2-stop", now.subtract(seconds=60), now.add(minutes=4))
     status, body = deployment.airflow.api.trigger(DAG_ID, conf)
     assert status == 200, body
     run_id = body["dag_run_id"]
@@ -253,8 +252,7 @@ def test_a_v2_run_marked_failed_mid_harvest_cancels_its_job_and_hands_nothing_of
         time.sleep(0.5)
 
     def job() -> dict:
-        jobs = client.list_harvest_jobs(ChannelGroupName=v2["channel_group"])["Items"]
-        (found,) = [j for j in jobs if j["HarvestJobName"].startswith("e2e-v2-stop-")]
+        (found,) = deployment.v2_jobs("e2e-v2-stop")
         return found
 
     assert job()["Status"] in ("QUEUED", "IN_PROGRESS")

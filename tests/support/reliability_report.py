@@ -27,7 +27,7 @@ GROUPS = {
     "crash": "Crashes: kill, recover, exactly one harvest job and one VOD asset",
     "hostile input": "Hostile input: refused before any AWS call, nothing created",
 }
-# Every fault issue 6 names, by the row's ``fault``: a missing row is reported, not hidden.
+# Every fault issues 6 and 13 (v2) name, by the row's ``fault``: a missing row is reported, not hidden.
 EXPECTED = [
     "throttling (429 TooManyRequestsException)",
     "5xx errors",
@@ -46,7 +46,10 @@ EXPECTED = [
     "damaged asset: foreign_segment",
     "damaged asset: garbage_segment",
     "VOD asset FAILED",
+    "MediaPackage v2 harvest job FAILED",
+    "MediaPackage v2 harvest outlasting LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES",
     "worker SIGKILL during create",
+    "worker SIGKILL during a MediaPackage v2 create",
     "triggerer SIGKILL during the wait",
     "scheduler SIGKILL mid-run",
     "local stack frozen (SIGSTOP) during the harvest",
