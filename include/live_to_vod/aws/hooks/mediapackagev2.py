@@ -5,6 +5,7 @@ cancel)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -13,7 +14,7 @@ from live_to_vod.aws.hooks.mediapackage import MAX_HARVEST_ATTEMPTS, ResourceCon
 from live_to_vod.harvest_request import HarvestRequest, HarvestWindow, V2Endpoint
 from live_to_vod.naming import harvest_job_id
 
-__all__ = ["ACTIVE", "MediaPackageV2Hook", "V2Endpoint", "V2HarvestJob"]
+__all__ = ["ACTIVE", "MediaPackageV2Hook", "MediaPackageV2HookMixin", "V2Endpoint", "V2HarvestJob"]
 
 #: The statuses of a v2 job that is still running, and can be cancelled.
 ACTIVE = ("QUEUED", "IN_PROGRESS")
@@ -165,3 +166,15 @@ class MediaPackageV2Hook(WaiterStateMixin, AwsBaseHook):
             return False
         self.log.warning("Cancelled harvest job %s on %s", name, endpoint.ref)
         return True
+
+
+class MediaPackageV2HookMixin:
+    """For an amazon-provider operator or sensor whose ``hook`` is v1's: ``v2_hook``, on the same
+    connection, region and botocore config (``_hook_parameters``), made once per task."""
+
+    _hook_parameters: dict[str, Any]
+
+    @cached_property
+    def v2_hook(self) -> MediaPackageV2Hook:
+        """The MediaPackage v2 hook, on the same connection and region as ``hook``."""
+        return MediaPackageV2Hook(**self._hook_parameters)

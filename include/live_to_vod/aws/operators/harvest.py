@@ -4,7 +4,6 @@ origin endpoints, create the harvest job."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 import pendulum
@@ -17,7 +16,7 @@ from airflow.utils.types import DagRunType
 from botocore.exceptions import ClientError
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook, ResourceConflict
-from live_to_vod.aws.hooks.mediapackagev2 import MediaPackageV2Hook, V2HarvestJob
+from live_to_vod.aws.hooks.mediapackagev2 import MediaPackageV2HookMixin, V2HarvestJob
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.endpoint_checks import assess_endpoint
@@ -40,7 +39,7 @@ HARVEST_JOB_ID_KEY = "harvest_job_id"
 V2_ENDPOINT_KEY = "v2_endpoint"
 
 
-class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
+class ValidateLiveEventOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPackageHook]):
     """Resolve the run's event, plan its outputs, and validate each against its origin endpoint.
 
     The event comes from the run's params for manual runs (the trigger form or the REST
@@ -73,11 +72,6 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
     def __init__(self, *, deployment: DeploymentConfig | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.deployment = deployment
-
-    @cached_property
-    def v2_hook(self) -> MediaPackageV2Hook:
-        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
-        return MediaPackageV2Hook(**self._hook_parameters)
 
     def execute(self, context: Any) -> list[dict[str, Any]]:
         deployment = self.deployment or DeploymentConfig.from_env()
@@ -224,7 +218,7 @@ class ValidateLiveEventOperator(AwsBaseOperator[MediaPackageHook]):
         return event
 
 
-class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
+class CreateHarvestJobOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPackageHook]):
     """Create the event's MediaPackage harvest job, exactly once.
 
     Find-or-create is the hook's (:meth:`MediaPackageHook.get_or_create_harvest_job`): the job
@@ -259,11 +253,6 @@ class CreateHarvestJobOperator(AwsBaseOperator[MediaPackageHook]):
         self.request = request
         self._job_id: str | None = None
         self._v2_job: tuple[V2Endpoint, str] | None = None
-
-    @cached_property
-    def v2_hook(self) -> MediaPackageV2Hook:
-        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
-        return MediaPackageV2Hook(**self._hook_parameters)
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = HarvestRequest.from_dict(self.request)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook, MediaPackageVodHook
-from live_to_vod.aws.hooks.mediapackagev2 import MediaPackageV2Hook
+from live_to_vod.aws.hooks.mediapackagev2 import MediaPackageV2HookMixin
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.harvest_jobs import CANCELLED, FAILURES, TERMINAL_SUCCESS, normalize_status, pipeline_event_id_of
 from live_to_vod.harvest_request import V2Endpoint
@@ -24,7 +23,7 @@ from live_to_vod.notifications import (
 )
 
 
-class ReadHarvestNotificationsOperator(AwsBaseOperator[MediaPackageHook]):
+class ReadHarvestNotificationsOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPackageHook]):
     """Decide, for each harvest job notification that triggered the run, what to do with the job.
 
     Reads the SQS messages of the run's triggering asset events (the queue's ``AssetWatcher``),
@@ -79,11 +78,6 @@ class ReadHarvestNotificationsOperator(AwsBaseOperator[MediaPackageHook]):
             outcomes.append({"job_id": None, "action": "rejected", "reason": problem})
         context["ti"].xcom_push(key=OUTCOMES_KEY, value=outcomes)
         return handoffs
-
-    @cached_property
-    def v2_hook(self) -> MediaPackageV2Hook:
-        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
-        return MediaPackageV2Hook(**self._hook_parameters)
 
     def _decide(
         self, notification: HarvestNotification, deployment: DeploymentConfig, vod: MediaPackageVodHook

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from functools import cached_property
 from typing import Any
 
 from airflow.configuration import conf
@@ -14,7 +13,7 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
-from live_to_vod.aws.hooks.mediapackagev2 import ACTIVE, MediaPackageV2Hook
+from live_to_vod.aws.hooks.mediapackagev2 import ACTIVE, MediaPackageV2HookMixin
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message, validate_trigger_event
 from live_to_vod.aws.triggers.mediapackagev2 import V2HarvestJobTrigger
@@ -25,7 +24,7 @@ REASON_LOOKBACK_EVENTS = 20  # asset events (each up to 50 notifications) search
 REASON_POLL_SECONDS = 3
 
 
-class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
+class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook]):
     """Wait until a harvest job is ``SUCCEEDED``; fail the task when it ``FAILED``.
 
     Deferrable (the default where ``[operators] default_deferrable`` is on): a
@@ -148,11 +147,6 @@ class HarvestJobSensor(AwsBaseSensor[MediaPackageHook]):
             # Later than the trigger's own timeout, so execute_complete sees it and cancels the job.
             timeout=timedelta(seconds=self.timeout + 3 * self.poll_interval),
         )
-
-    @cached_property
-    def v2_hook(self) -> MediaPackageV2Hook:
-        """The MediaPackage v2 hook, on the same connection and region as :attr:`hook`."""
-        return MediaPackageV2Hook(**self._hook_parameters)
 
     def _v2_job(self, endpoint: V2Endpoint) -> dict[str, Any]:
         job = self.v2_hook.get_harvest_job(endpoint, self.harvest_job_id)
