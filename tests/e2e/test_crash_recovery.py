@@ -99,13 +99,14 @@ def assert_one_job_one_asset_and_success(deployment, event_id: str, run_id: str,
     return tries
 
 
-def record_crash(deployment, event_id: str, fault: str, outcome: str, try_numbers) -> None:
+def record_crash(deployment, event_id: str, fault: str, outcome: str, try_numbers, jobs=None) -> None:
+    """The crash's reliability row; ``jobs`` lists the event's harvest jobs (v1's by default)."""
     record_reliability(
         group="crash",
         fault=fault,
         outcome=outcome,
         retries=retries_used(try_numbers),
-        harvest_jobs=len(deployment.jobs(event_id)),
+        harvest_jobs=len((jobs or deployment.jobs)(event_id)),
         vod_assets=len(deployment.assets(event_id)),
     )
 
@@ -128,21 +129,30 @@ def deferred_run(deployment, event_id: str, minutes_ago: int, stuck_seconds: flo
     return run_id, job_id
 
 
-def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment):
-    deployment, _ = crash_deployment
+def kill_the_worker_during_create(deployment, api: str, conf: dict[str, str], job_made: Callable[[], Any]) -> str:
+    """Trigger the event with its CreateHarvestJob (MediaPackage ``api``) held 15 s before the stack
+    serves it, SIGKILL the worker running the create meanwhile, and restart it once the stack has made
+    the job (``job_made``): the run's id."""
     topology: CeleryTopology = deployment.airflow
     faults = FaultControl(deployment.settings.public_url)
-    # CreateHarvestJob is held 15 s before the stack serves it: the worker dies with the call in flight.
-    rule = faults.add("latency", service="mediapackage", operation="CreateHarvestJob", count=1, seconds=15)
-    conf, job_id = plan_event(deployment, "crash-worker", minutes_ago=6)
+    rule = faults.add("latency", service=api, operation="CreateHarvestJob", count=1, seconds=15)
     run_id = trigger(deployment, conf)
     wait_until(lambda: faults.get(rule["id"])["fired"] == 1, 120, "CreateHarvestJob reached the stack")
     ti = task_instance(deployment, run_id, "harvest.create_harvest_job")
     assert ti["state"] == "running", ti
     service = topology.worker_service(ti["hostname"])
     topology.kill(service)
-    wait_until(lambda: job_id in {j["Id"] for j in deployment.jobs("crash-worker")}, 60, "the stack made the job")
+    wait_until(job_made, 60, "the stack made the job")
     topology.restart(service)
+    return run_id
+
+
+def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment):
+    deployment, _ = crash_deployment
+    conf, job_id = plan_event(deployment, "crash-worker", minutes_ago=6)
+    run_id = kill_the_worker_during_create(
+        deployment, "mediapackage", conf, lambda: job_id in {j["Id"] for j in deployment.jobs("crash-worker")}
+    )
     tries = assert_one_job_one_asset_and_success(deployment, "crash-worker", run_id)
     assert tries["harvest.create_harvest_job"] >= 2  # the killed try, then the one that adopted the job
     record_crash(
@@ -156,21 +166,13 @@ def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment)
 
 def test_worker_killed_during_a_v2_create_retries_into_the_same_job(crash_deployment):
     deployment, media_stack = crash_deployment
-    topology: CeleryTopology = deployment.airflow
-    faults = FaultControl(deployment.settings.public_url)
     # Four back-dated minutes on the v2 channel (the e2e stack runs no v2 encoder); the TS endpoint's
     # harvest is handed off to MediaPackage VOD like a v1 one.
     encoder = push_content_v2(media_stack.settings, media_stack.demo, preroll_seconds=240)
     conf = deployment.v2_conf("crash-worker-v2", encoder.start.add(seconds=60), encoder.start.add(seconds=120))
-    rule = faults.add("latency", service="mediapackagev2", operation="CreateHarvestJob", count=1, seconds=15)
-    run_id = trigger(deployment, conf)
-    wait_until(lambda: faults.get(rule["id"])["fired"] == 1, 120, "CreateHarvestJob reached the stack")
-    ti = task_instance(deployment, run_id, "harvest.create_harvest_job")
-    assert ti["state"] == "running", ti
-    service = topology.worker_service(ti["hostname"])
-    topology.kill(service)
-    wait_until(lambda: deployment.v2_jobs("crash-worker-v2"), 60, "the stack made the job")
-    topology.restart(service)
+    run_id = kill_the_worker_during_create(
+        deployment, "mediapackagev2", conf, lambda: deployment.v2_jobs("crash-worker-v2")
+    )
     state, seen = deployment.follow(run_id, timeout=420)
     assert state == "success", sorted(seen)
     # The retry's CreateHarvestJob carried the same HarvestJobName and ClientToken: the same job.
@@ -179,14 +181,14 @@ def test_worker_killed_during_a_v2_create_retries_into_the_same_job(crash_deploy
     assert [a["Id"] for a in deployment.assets("crash-worker-v2")] == [job["HarvestJobName"]]
     tries = {ti["task_id"]: ti["try_number"] for ti in deployment.airflow.api.task_instances(DAG_ID, run_id)}
     assert tries["harvest.create_harvest_job"] >= 2
-    record_reliability(
-        group="crash",
-        fault="worker SIGKILL during a MediaPackage v2 create",
-        outcome="create_harvest_job failed without a heartbeat, retried with the same HarvestJobName and "
+    record_crash(
+        deployment,
+        "crash-worker-v2",
+        "worker SIGKILL during a MediaPackage v2 create",
+        "create_harvest_job failed without a heartbeat, retried with the same HarvestJobName and "
         "ClientToken, got the job made after the kill; run succeeded",
-        retries=retries_used([tries["harvest.create_harvest_job"]]),
-        harvest_jobs=len(deployment.v2_jobs("crash-worker-v2")),
-        vod_assets=len(deployment.assets("crash-worker-v2")),
+        [tries["harvest.create_harvest_job"]],
+        jobs=deployment.v2_jobs,
     )
 
 
