@@ -121,6 +121,14 @@ class LiveHlsEncoder:
         """Index of the next segment :meth:`run` would push."""
         return self._next
 
+    @property
+    def cycle_offset(self) -> int:
+        """The factory segment pushed as segment 0: the one at the start's place in a cycle counted from
+        the Unix epoch, so every frame's mark is its capture instant in frames since the epoch, modulo the
+        cycle (``SegmentFactory.mark_at``)."""
+        seconds = round(self.start.timestamp() * 1000) // 1000
+        return (seconds // self.segment_seconds) % self.factory.cycle_segments
+
     def program_date_time(self, index: int) -> pendulum.DateTime:
         return self.start.add(seconds=index * self.segment_seconds)
 
@@ -194,7 +202,8 @@ class LiveHlsEncoder:
         end = first + count
         for number, rendition in enumerate(self.renditions, 1):
             for index in range(first, end):
-                self._put(self._segment_url(number, index), self.factory.segment(rendition, index), TS_CONTENT_TYPE)
+                body = self.factory.segment(rendition, index + self.cycle_offset)
+                self._put(self._segment_url(number, index), body, TS_CONTENT_TYPE)
         low = max(self._run_start, min(first, end - self.playlist_window))
         for number, _ in enumerate(self.renditions, 1):
             self._put(

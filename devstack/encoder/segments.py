@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import av
 
-from devstack.encoder.pattern import FPS, SAMPLE_RATE, tone, video_frame
+from devstack.encoder.pattern import FPS, MARK_BITS, SAMPLE_RATE, tone, video_frame
 from devstack.encoder.ts import avc1_codecs, drop_sdt, payload_packets, shift_continuity
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,9 @@ class SegmentFactory:
         self.cycle_seconds = math.lcm(segment_seconds, 8)
         self.cycle_segments = self.cycle_seconds // segment_seconds
         self.segment_ticks = segment_seconds * TS_CLOCK
+        self.cycle_frames = FPS * self.cycle_seconds
+        if self.cycle_frames > 1 << MARK_BITS:
+            raise ValueError(f"segment_seconds={segment_seconds}: a {self.cycle_seconds} s cycle outgrows the mark")
         self._lock = threading.Lock()
         started = time.perf_counter()
         self._tracks: dict[str, _Track] = {}
@@ -133,6 +136,12 @@ class SegmentFactory:
             for pid in track.cycle_counts
         }
         return shift_continuity(data, offsets)
+
+    def mark_at(self, epoch_ms: int) -> int:
+        """The frame mark of the frame captured at ``epoch_ms`` (ms since the Unix epoch) in a stream
+        pushed by :class:`~devstack.encoder.pusher.LiveHlsEncoder` (it aligns the cycle to the epoch clock):
+        the frame's number since the epoch, modulo the cycle."""
+        return (epoch_ms * FPS // 1000) % self.cycle_frames
 
     def codecs(self, rendition: Rendition | str) -> str:
         """RFC 6381 codec string: ``avc1.PPCCLL`` from the stream's SPS, ``mp4a.40.<AOT>`` for AAC."""

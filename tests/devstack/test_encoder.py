@@ -23,6 +23,7 @@ import pytest
 
 from devstack.encoder import (
     DEFAULT_RENDITIONS,
+    FPS,
     PTS_OFFSET,
     SEGMENT_SECONDS,
     IngestError,
@@ -31,6 +32,7 @@ from devstack.encoder import (
     SegmentFactory,
     main,
 )
+from devstack.encoder.pattern import UnreadableMark, read_frame_mark
 
 USER = "ingest-user"
 PASSWORD = "s3cret-Passw0rd"
@@ -184,6 +186,58 @@ def test_other_segment_lengths():
     assert len(video) == 300 and video[150] == PTS_OFFSET + 4 * 6 * 90_000
     with pytest.raises(ValueError):
         SegmentFactory(renditions, segment_seconds=0)
+
+
+@pytest.mark.parametrize("rendition", VIDEO, ids=lambda r: r.name)
+def test_every_frame_carries_its_mark(factory, rendition):
+    """The mark is the frame's index in the cycle; it reads back from the encoded frame, from a copy
+    scaled to a thumbnail, and from a JPEG of it."""
+    marks = []
+    for n in range(factory.cycle_segments + 1):  # one segment into the next cycle
+        for frame in _decode(factory.segment(rendition, n))[1]:
+            marks.append(read_frame_mark(frame))
+            if len(marks) % 17 == 0:
+                assert read_frame_mark(frame.reformat(width=160, height=90)) == marks[-1]
+                assert read_frame_mark(_through_jpeg(frame, 192, 108)) == marks[-1]
+    assert marks == list(range(factory.cycle_frames)) + list(range(FPS * SEGMENT_SECONDS))
+
+
+def _through_jpeg(frame, width: int, height: int):
+    codec = av.CodecContext.create("mjpeg", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuvj420p"
+    codec.time_base = frame.time_base
+    codec.options = {"qmin": "8", "qmax": "8"}  # a middling JPEG quality
+    (packet,) = codec.encode(frame.reformat(width=width, height=height, format="yuvj420p"))
+    return next(av.open(io.BytesIO(bytes(packet)), format="jpeg_pipe").decode(video=0))
+
+
+def test_a_frame_without_a_mark_is_refused():
+    blank = av.VideoFrame(320, 180, "yuv420p")
+    for plane in blank.planes:
+        plane.update(bytes([128]) * plane.buffer_size)
+    with pytest.raises(UnreadableMark):
+        read_frame_mark(blank)
+
+
+def test_segment_lengths_whose_cycle_outgrows_the_mark_are_refused():
+    with pytest.raises(ValueError, match="outgrows the mark"):
+        SegmentFactory((VIDEO[0],), segment_seconds=21)
+
+
+def test_a_pushed_frame_mark_is_its_capture_instant(server, factory):
+    """The encoder lines its cycle up with the epoch clock: the frame captured at instant t shows
+    ``mark_at(t)``, whatever the stream's start."""
+    for start_seconds in (1_764_000_000, 1_764_000_002, 1_764_000_006):
+        start = pendulum.from_timestamp(start_seconds, tz="UTC")
+        encoder = LiveHlsEncoder(server.ingest_url, USER, PASSWORD, factory=factory)
+        encoder.start = start
+        encoder.push_segments(3, 1)
+        put = [p for p in server.puts if p.path.endswith("_1_00003.ts")][-1]
+        frames = _decode(put.body)[1]
+        captured = encoder.program_date_time(3)
+        for i, frame in enumerate(frames):
+            at_ms = round(captured.timestamp() * 1000) + i * 1000 // FPS
+            assert read_frame_mark(frame) == factory.mark_at(at_ms)
 
 
 def test_a_ten_minute_preroll_is_300_whole_segments_per_rendition(factory):
@@ -395,7 +449,7 @@ def test_preroll_push(server, factory, caplog):
     last = {p.path: p.body for p in segment_puts}
     for number, rendition in enumerate(DEFAULT_RENDITIONS, 1):
         body = last[f"{prefix}_{number}_00029.ts"]
-        assert body == factory.segment(rendition, 29)
+        assert body == factory.segment(rendition, 29 + encoder.cycle_offset)
         assert _decode(body)[1]
 
     assert any("pushed 1 min of content" in r.getMessage() for r in caplog.records)
