@@ -1,6 +1,6 @@
-"""What the emulated MediaPackage services reach inside AWS: S3, IAM and EventBridge.
+"""What the emulated media services reach inside AWS: S3, IAM and EventBridge.
 
-On AWS, MediaPackage writes to S3, assumes roles and emits events on the service side, not
+On AWS, MediaPackage (and MediaConvert) writes to S3, assumes roles and emits events on the service side, not
 through a customer's client. The emulator does the same through moto's in-process backends
 (the very ones the stack's moto server app serves), which keeps bulk segment writes off the
 HTTP path. Policy evaluation is a small, documented subset of IAM's: explicit Deny wins,
@@ -25,6 +25,10 @@ MEDIAPACKAGE_PRINCIPAL = "mediapackage.amazonaws.com"
 
 class AccessProblem(Exception):
     """The service cannot do its work with the given bucket or role; the message says why."""
+
+
+class RoleNotAssumable(AccessProblem):
+    """The role does not exist, or does not trust the service to assume it."""
 
 
 class Sibling:
@@ -72,19 +76,22 @@ class Sibling:
 
     # -- IAM ------------------------------------------------------------------------------------
 
-    def check_role(self, role_arn: str, actions: list[str], resources: list[str]) -> None:
-        """Raise AccessProblem unless the role trusts MediaPackage and allows every action on every resource."""
+    def check_role(
+        self, role_arn: str, actions: list[str], resources: list[str], principal: str = MEDIAPACKAGE_PRINCIPAL
+    ) -> None:
+        """Raise AccessProblem unless the role trusts ``principal`` (the service that assumes it) and
+        allows every action on every resource."""
         iam = iam_backends[self.account_id]["global"]
         name = role_arn.rsplit("/", 1)[-1]
         if ":role/" not in role_arn:
-            raise AccessProblem(f"{role_arn} is not an IAM role ARN")
+            raise RoleNotAssumable(f"{role_arn} is not an IAM role ARN")
         try:
             role = iam.get_role(name)
         except Exception:
-            raise AccessProblem(f"role {role_arn} does not exist") from None
+            raise RoleNotAssumable(f"role {role_arn} does not exist") from None
         trust = _document(role.assume_role_policy_document)
-        if not _trusts(trust, MEDIAPACKAGE_PRINCIPAL):
-            raise AccessProblem(f"role {role_arn} does not trust {MEDIAPACKAGE_PRINCIPAL} (sts:AssumeRole)")
+        if not _trusts(trust, principal):
+            raise RoleNotAssumable(f"role {role_arn} does not trust {principal} (sts:AssumeRole)")
         documents = [_document(iam.get_role_policy(name, p)[1]) for p in iam.list_role_policies(name)]
         for attached in iam.list_attached_role_policies(name)[0]:
             policy = iam.get_policy(attached.arn)

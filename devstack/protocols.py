@@ -60,7 +60,14 @@ def emulate(service: str, handler: object) -> RestJsonService:
     model = service_model(service)
     if model is None or model.protocol != "rest-json":
         raise ValueError(f"{service}: the stack emulates rest-json services only, not {protocol(service)}")
-    return RestJsonService(model, handler)
+    statuses = _modeled_statuses(service)
+    # A request that does not fit the model: the service's own error for it (v2 ``ValidationException``,
+    # MediaConvert ``BadRequestException``, MediaPackage v1 and VOD ``UnprocessableEntityException``).
+    invalid = next(
+        (c for c in ("ValidationException", "BadRequestException", "UnprocessableEntityException") if c in statuses),
+        "UnprocessableEntityException",
+    )
+    return RestJsonService(model, handler, invalid)
 
 
 # -- operation names ------------------------------------------------------------------------------

@@ -98,10 +98,11 @@ class RestJsonService:
     boto3-style dict. Raise :class:`ServiceError` for modeled errors.
     """
 
-    def __init__(self, model: ServiceModel, handler: object):
+    def __init__(self, model: ServiceModel, handler: object, invalid_code: str = "UnprocessableEntityException"):
         self.model = model
         self.handler = handler
         self.routes = RestRoutes(model)
+        self.invalid_code = invalid_code  # the service's error for a request that does not fit its model
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes, headers: Any = None) -> Response:
         """The operation's answer; raises :class:`ServiceError` for a modeled error."""
@@ -117,6 +118,9 @@ class RestJsonService:
 
     # -- parsing ---------------------------------------------------------------------------------
 
+    def _invalid(self, message: str) -> ServiceError:
+        return ServiceError(self.invalid_code, message)
+
     def _parse(
         self, op: OperationModel, path_params: dict[str, str], query: dict[str, list[str]], body: bytes, headers: Any
     ) -> dict[str, Any]:
@@ -129,9 +133,9 @@ class RestJsonService:
             try:
                 payload = json.loads(body)
             except ValueError as exc:
-                raise unprocessable(f"request body is not valid JSON: {exc}") from None
+                raise self._invalid(f"request body is not valid JSON: {exc}") from None
             if not isinstance(payload, dict):
-                raise unprocessable("request body must be a JSON object")
+                raise self._invalid("request body must be a JSON object")
         for name, member in shape.members.items():
             location = member.serialization.get("location")
             wire = member.serialization.get("name", name)
@@ -150,7 +154,7 @@ class RestJsonService:
                 params[name] = self._from_wire(member, payload[wire], name)
         for required in shape.required_members:
             if required not in params:
-                raise unprocessable(f"{required} is required")
+                raise self._invalid(f"{required} is required")
         return params
 
     def _coerce(self, shape: Shape, raw: Any, field: str) -> Any:
@@ -158,7 +162,7 @@ class RestJsonService:
             try:
                 return int(raw)
             except (TypeError, ValueError):
-                raise unprocessable(f"{field} must be an integer, got {raw!r}") from None
+                raise self._invalid(f"{field} must be an integer, got {raw!r}") from None
         if shape.type_name == "boolean":
             return str(raw).lower() == "true"
         return raw
@@ -169,7 +173,7 @@ class RestJsonService:
             return None
         if kind == "structure":
             if not isinstance(value, dict):
-                raise unprocessable(f"{field} must be an object")
+                raise self._invalid(f"{field} must be an object")
             assert isinstance(shape, StructureShape)
             out = {}
             for name, member in shape.members.items():
@@ -178,39 +182,39 @@ class RestJsonService:
                     out[name] = self._from_wire(member, value[wire], f"{field}.{name}")
             for required in shape.required_members:
                 if required not in out:
-                    raise unprocessable(f"{field}.{required} is required")
+                    raise self._invalid(f"{field}.{required} is required")
             return out
         if kind == "list":
             if not isinstance(value, list):
-                raise unprocessable(f"{field} must be a list")
+                raise self._invalid(f"{field} must be a list")
             return [self._from_wire(shape.member, v, f"{field}[{i}]") for i, v in enumerate(value)]
         if kind == "map":
             if not isinstance(value, dict):
-                raise unprocessable(f"{field} must be an object")
+                raise self._invalid(f"{field} must be an object")
             return {k: self._from_wire(shape.value, v, f"{field}.{k}") for k, v in value.items()}
         if kind in ("integer", "long"):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise unprocessable(f"{field} must be an integer, got {value!r}")
+                raise self._invalid(f"{field} must be an integer, got {value!r}")
             return value
         if kind == "boolean":
             if not isinstance(value, bool):
-                raise unprocessable(f"{field} must be a boolean, got {value!r}")
+                raise self._invalid(f"{field} must be a boolean, got {value!r}")
             return value
         if kind == "timestamp":  # rest-json sends epoch seconds; ISO 8601 is accepted too
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                raise unprocessable(f"{field} must be a timestamp, got {value!r}")
+                raise self._invalid(f"{field} must be a timestamp, got {value!r}")
             try:
                 if isinstance(value, str):
                     return pendulum.parse(value).in_timezone("UTC")
                 return pendulum.from_timestamp(value, tz="UTC")
             except Exception:
-                raise unprocessable(f"{field} is not a valid timestamp: {value!r}") from None
+                raise self._invalid(f"{field} is not a valid timestamp: {value!r}") from None
         if kind == "string":
             if not isinstance(value, str):
-                raise unprocessable(f"{field} must be a string, got {value!r}")
+                raise self._invalid(f"{field} must be a string, got {value!r}")
             enum = shape.enum
             if enum and value not in enum:
-                raise unprocessable(f"{field} must be one of {', '.join(enum)}, got {value!r}")
+                raise self._invalid(f"{field} must be one of {', '.join(enum)}, got {value!r}")
             return value
         return value
 

@@ -2,7 +2,7 @@
 
 API requests must be signed (SigV4, with a key of ``DEVSTACK_CREDENTIALS``: ``devstack.sigv4``)
 and are routed by the service in their SigV4 credential scope: ``mediapackage``,
-``mediapackage-vod`` and ``mediapackagev2`` go to this project's emulators, everything else (S3,
+``mediapackage-vod``, ``mediapackagev2`` and ``mediaconvert`` go to this project's emulators, everything else (S3,
 IAM, STS, EventBridge, SQS, ...) to moto's server app running in the same process. Unsigned
 requests are the media plane: ``/in/v2/...`` (live ingest, HTTP PUT with basic auth),
 ``/out/v1/...`` (origin endpoints), ``/vod/out/v1/...`` (VOD playback), and ``/_devstack/...``
@@ -31,7 +31,13 @@ from devstack.aws import Sibling
 from devstack.clock import RetentionClock
 from devstack.config import Settings
 from devstack.content_types import HLS_CONTENT_TYPE, TS_CONTENT_TYPE
-from devstack.faults import FaultRegistry, FaultyHarvestRunner, FaultyMediaPackageVod, FaultyV2HarvestRunner
+from devstack.faults import (
+    FaultRegistry,
+    FaultyHarvestRunner,
+    FaultyMediaConvert,
+    FaultyMediaPackageVod,
+    FaultyV2HarvestRunner,
+)
 from devstack.faults import admin as fault_admin
 from devstack.faults import wire as fault_wire
 from devstack.ingest import ingest_request
@@ -80,10 +86,12 @@ class MediaStack:
         self.v2_runner = FaultyV2HarvestRunner(settings, self.sibling, self.faults)
         self.mediapackagev2 = MediaPackageV2(settings, self.clock, self.v2_runner)
         self.v2_media = V2MediaPlane(self.mediapackagev2, settings)
+        self.mediaconvert = FaultyMediaConvert(settings, self.sibling, self.faults)
         self.services = {
             "mediapackage": emulate("mediapackage", self.mediapackage),
             "mediapackage-vod": emulate("mediapackage-vod", self.vod),
             "mediapackagev2": emulate("mediapackagev2", self.mediapackagev2),
+            "mediaconvert": emulate("mediaconvert", self.mediaconvert),
         }
         self.service_locks = {name: threading.Lock() for name in self.services}
         s3_listing.install()  # S3 lists in linear time, as on AWS
@@ -118,6 +126,7 @@ class MediaStack:
         self._stop.set()
         self.runner.stop()
         self.v2_runner.stop()
+        self.mediaconvert.stop()
 
     # -- API ------------------------------------------------------------------------------------
 

@@ -42,7 +42,10 @@ def make_clients(endpoint_url: str) -> dict[str, object]:
     config = Config(retries={"max_attempts": 2, "mode": "standard"})
     return {
         name: session.client(name, endpoint_url=endpoint_url, config=config)
-        for name in ("s3", "iam", "sts", "sqs", "events", "mediapackage", "mediapackage-vod", "mediapackagev2")
+        for name in (
+            *("s3", "iam", "sts", "sqs", "events"),
+            *("mediapackage", "mediapackage-vod", "mediapackagev2", "mediaconvert"),
+        )
     }
 
 

@@ -15,6 +15,9 @@ and answers some of them, by ``rate`` (seeded) or ``count``, after skipping the 
 Harvest rules pick jobs by ``job`` (fnmatch on the v1 job ``Id`` or the v2 ``HarvestJobName``):
 ``harvest_fail`` (``message``), ``harvest_stuck`` (``seconds`` more IN_PROGRESS), ``harvest_damage``
 (``damage``, applied to the written asset). ``vod_fail`` picks VOD assets by ``asset`` (fnmatch on the asset ``Id``).
+``transcode_fail`` ends a MediaConvert job picked by ``job`` (fnmatch on its ``Id`` or a
+``UserMetadata`` value) in ``ERROR`` with ``code`` (default 1999) and ``message``;
+``transcode_stuck`` holds one ``PROGRESSING`` for ``seconds``.
 
 Rules come from ``DEVSTACK_FAULTS`` (a JSON list) at start and from ``/_devstack/faults``.
 Every rule counts the calls it ``matched`` and the times it ``fired``.
@@ -22,7 +25,7 @@ Every rule counts the calls it ``matched`` and the times it ``fired``.
 
 from devstack.faults.client import FaultControl
 from devstack.faults.damage import damage_asset
-from devstack.faults.jobs import FaultyHarvestRunner, FaultyMediaPackageVod, FaultyV2HarvestRunner
+from devstack.faults.jobs import FaultyHarvestRunner, FaultyMediaConvert, FaultyMediaPackageVod, FaultyV2HarvestRunner
 from devstack.faults.rules import DAMAGES, KINDS, FaultError, FaultRegistry, FaultRule, parse_rule
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "FaultRegistry",
     "FaultRule",
     "FaultyHarvestRunner",
+    "FaultyMediaConvert",
     "FaultyMediaPackageVod",
     "FaultyV2HarvestRunner",
     "damage_asset",

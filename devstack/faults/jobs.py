@@ -1,4 +1,4 @@
-"""Harvest and VOD faults: the harvest runner and MediaPackage VOD with the registry's job rules applied."""
+"""Job faults: the harvest runners, MediaPackage VOD and MediaConvert with the registry's job rules applied."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Any
 from devstack.faults.damage import damage_asset
 from devstack.faults.rules import FaultRegistry
 from devstack.harvest import HarvestFailure, HarvestRunner
+from devstack.mediaconvert.inputs import JobError
+from devstack.mediaconvert.service import Canceled, MediaConvert
+from devstack.mediaconvert.service import Job as TranscodeJob
 from devstack.mediapackagev2 import harvest as v2
 from devstack.vod import Asset, MediaPackageVod, SourceProblem
 
@@ -90,3 +93,22 @@ class FaultyMediaPackageVod(MediaPackageVod):
         if rule is not None:
             raise SourceProblem(rule.message or "injected fault: the asset failed to ingest")
         super().copy_source(asset)
+
+
+class FaultyMediaConvert(MediaConvert):
+    """MediaConvert, with the registry's transcode faults applied per job (picked by its ``Id`` or
+    any ``UserMetadata`` value): ``transcode_stuck`` holds the job ``PROGRESSING`` for ``seconds``
+    (``CancelJob`` still stops it), ``transcode_fail`` ends it in ``ERROR``."""
+
+    def __init__(self, settings: Any, sibling: Any, faults: FaultRegistry):
+        super().__init__(settings, sibling)
+        self.faults = faults
+
+    def before_transcode(self, job: TranscodeJob) -> None:
+        keys = (job.id, *job.record["UserMetadata"].values())
+        stuck = self.faults.take({"transcode_stuck"}, *keys)
+        if stuck is not None and job.cancel.wait(stuck.seconds or 0):
+            raise Canceled
+        rule = self.faults.take({"transcode_fail"}, *keys)
+        if rule is not None:
+            raise JobError(rule.code or 1999, rule.message or "injected fault: the transcode failed")

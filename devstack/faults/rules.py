@@ -14,7 +14,8 @@ from typing import Any
 API_KINDS = frozenset({"throttle", "error", "latency", "drop"})
 HARVEST_KINDS = frozenset({"harvest_fail", "harvest_stuck", "harvest_damage"})
 VOD_KINDS = frozenset({"vod_fail"})
-KINDS = API_KINDS | HARVEST_KINDS | VOD_KINDS
+TRANSCODE_KINDS = frozenset({"transcode_fail", "transcode_stuck"})
+KINDS = API_KINDS | HARVEST_KINDS | VOD_KINDS | TRANSCODE_KINDS
 DAMAGES = (
     "missing_segment",
     "truncated_child",
@@ -40,6 +41,7 @@ FIELDS = {
     "job",
     "asset",
     "damage",
+    "code",
 }
 OUTPUT_ORDER = ("id", *sorted(FIELDS), "matched", "fired")
 
@@ -67,6 +69,7 @@ class FaultRule:
     job: str | None = None
     asset: str | None = None
     damage: str | None = None
+    code: int | None = None
     matched: int = 0
     fired: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -97,17 +100,19 @@ def parse_rule(data: Any, rule_id: str) -> FaultRule:
     if unknown:
         raise FaultError(unknown[0], f"unknown field (known: {', '.join(sorted(FIELDS))})")
     kind = data.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise FaultError("kind", f"must be one of {', '.join(sorted(KINDS))}, got {kind!r}")
     allowed = {"kind", "rate", "count", "after", "seed"}
     if kind in API_KINDS:
         allowed |= {"service", "operation"}
-    if kind in ("throttle", "error", "harvest_fail", "vod_fail"):
+    if kind in ("throttle", "error", "harvest_fail", "vod_fail", "transcode_fail"):
         allowed.add("message")
-    if kind in ("latency", "harvest_stuck"):
+    if kind in ("latency", "harvest_stuck", "transcode_stuck"):
         allowed.add("seconds")
-    if kind in HARVEST_KINDS:
+    if kind in HARVEST_KINDS | TRANSCODE_KINDS:
         allowed.add("job")
+    if kind == "transcode_fail":
+        allowed.add("code")
     if kind == "harvest_damage":
         allowed.add("damage")
     if kind in VOD_KINDS:
@@ -145,9 +150,10 @@ def parse_rule(data: Any, rule_id: str) -> FaultRule:
         seed=integer("seed", -(2**63)),
         seconds=number("seconds"),
         message=text("message"),
-        job=text("job", "*") if kind in HARVEST_KINDS else None,
+        job=text("job", "*") if kind in HARVEST_KINDS | TRANSCODE_KINDS else None,
         asset=text("asset", "*") if kind in VOD_KINDS else None,
         damage=data.get("damage"),
+        code=integer("code", 1000) if kind == "transcode_fail" else None,
     )
     if rule.rate is not None and rule.rate > 1:
         raise FaultError("rate", f"must be between 0 and 1, got {rule.rate!r}")
@@ -157,7 +163,7 @@ def parse_rule(data: Any, rule_id: str) -> FaultRule:
         if kind in API_KINDS:
             raise FaultError("count", "give either rate (0..1) or count (the next N matching calls)")
         rule.count = 1  # a harvest or VOD fault hits the next matching job or asset by default
-    if kind in ("latency", "harvest_stuck") and rule.seconds is None:
+    if kind in ("latency", "harvest_stuck", "transcode_stuck") and rule.seconds is None:
         raise FaultError("seconds", f"is required for kind {kind}")
     if kind == "harvest_damage" and rule.damage not in DAMAGES:
         raise FaultError("damage", f"must be one of {', '.join(DAMAGES)}, got {rule.damage!r}")
@@ -224,12 +230,15 @@ class FaultRegistry:
             self._rules.clear()
             return removed
 
-    def take(self, kinds: frozenset[str] | set[str], key: str) -> FaultRule | None:
-        """The first harvest/VOD rule of ``kinds`` matching ``key`` that fires (counted), if any."""
+    def take(self, kinds: frozenset[str] | set[str], key: str, *aliases: str) -> FaultRule | None:
+        """The first job/asset rule of ``kinds`` matching ``key`` (or one of its ``aliases``) that fires
+        (counted), if any."""
         with self._lock:
             for rule in self._rules.values():
-                pattern = rule.job if rule.kind in HARVEST_KINDS else rule.asset
-                if rule.kind in kinds and fnmatch.fnmatchcase(key, pattern or "*") and rule.decide():
+                pattern = (rule.asset if rule.kind in VOD_KINDS else rule.job) or "*"
+                if rule.kind not in kinds or not any(fnmatch.fnmatchcase(k, pattern) for k in (key, *aliases)):
+                    continue
+                if rule.decide():
                     return rule
         return None
 

@@ -24,7 +24,7 @@ from devstack.net import free_port
 from devstack.server import StackThread
 from live_to_vod.verification import S3AssetStore, verify_vod_asset
 from localrun.seed import TRUST_MEDIAPACKAGE, create_harvest_job, push_content, seed, vod_role_policy
-from tests.support.damage import DEFECT
+from tests.support.damage import defect_named
 
 REGION = "us-east-1"
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # Config max_attempts counts retries
@@ -212,6 +212,10 @@ def test_after_skips_and_rules_match_their_operation(stack, faults):
     ("rule", "field"),
     [
         ({"kind": "nope", "count": 1}, "kind"),
+        ({"kind": {"not": "a name"}}, "kind"),
+        ({"kind": "transcode_stuck"}, "seconds"),
+        ({"kind": "transcode_fail", "code": 7}, "code"),
+        ({"kind": "harvest_fail", "code": 1040}, "code"),
         ({"kind": "throttle"}, "count"),
         ({"kind": "throttle", "rate": 2}, "rate"),
         ({"kind": "throttle", "rate": 0.5, "count": 1}, "count"),
@@ -442,7 +446,7 @@ def test_harvest_damage(stack, aws, demo, faults):
         report = verify_vod_asset(
             S3AssetStore(s3, bucket), prefix + "index.m3u8", demo["start"], demo["end"], segments=segments
         )
-        assert DEFECT[damage] in {d.check for d in report.errors}, (damage, report.summary())
+        assert defect_named(damage, {d.check for d in report.errors}), (damage, report.summary())
         assert faults.get(rules[damage]["id"])["fired"] == 1
     report = verify_vod_asset(
         S3AssetStore(s3, bucket), "games/dmg-intact/index.m3u8", demo["start"], demo["end"], segments="listing"
