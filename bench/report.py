@@ -134,6 +134,28 @@ def harvest_vs_copy(records: list[Record]) -> str:
     return table(["date", "objects", "bytes", "harvest", "copy loop", "ratio"], rows)
 
 
+def mediaconvert_master(records: list[Record]) -> str:
+    current = current_ids(records, lambda r: (r["window_seconds"], r["renditions"]))
+    rows = []
+    for record in newest_first(records):
+        r, now = record["result"], id(record) in current
+        rows.append(
+            [
+                record["date"],
+                f"{r['window_seconds'] / 60:g} min x {r['renditions']} renditions ({r['frames']:,} frames)",
+                f"{r['transcode_seconds']:.1f} s: " + bold(f"{r['realtime_factor']:.1f}x realtime", now),
+                f"{r['script_seconds']:.1f} s",
+                f"{r['pipeline_seconds']:.1f} s",
+                with_notes(
+                    bold(f"{r['ratio_pipeline_over_script']:.3f}x", now),
+                    f"{r['overhead_seconds']:+.1f} s",
+                    record.get("remark"),
+                ),
+            ]
+        )
+    return table(["date", "window", "local transcode", "plain script", "pipeline tasks", "pipeline / script"], rows)
+
+
 def verify_targets(requests: int, max_requests: int, ratio_bound: str, ratio_met: bool) -> str:
     """The two targets of a verify run: the request budget, and a ratio (``ratio_bound``: ``<= 1.5x``)."""
     return (
@@ -428,6 +450,7 @@ TABLES: dict[tuple[str, str | None], Callable[[list[Record]], str]] = {
     ("dag_parse_schedule", None): dag_parse_schedule,
     ("celery_events_in_flight", None): celery_events_in_flight,
     ("soak_faults", None): soak_faults,
+    ("mediaconvert_master", None): mediaconvert_master,
 }
 
 VALUES: dict[tuple[str, str], Callable[[list[Record]], str]] = {

@@ -2,9 +2,11 @@
 
 Starts the local media stack and seeds it (two encoders keep a MediaPackage v1 channel and a v2
 channel live), starts ``airflow standalone`` with the project's DAGs, triggers
-``live_event_harvest`` through the REST API twice for the same few minutes, once from the v1
-endpoint and once from the v2 CMAF endpoint (HLS and DASH), follows both runs and prints their
-outcomes. Everything stays up for exploring; ``make stop`` stops it.
+``live_event_harvest`` through the REST API for the same few minutes: from the v1 endpoint (with
+a MediaConvert MP4 master and thumbnails beside the VOD asset), from the v2 CMAF endpoint (HLS
+and DASH), and a highlight of the event whose ends fall between frames (a frame-accurate MP4
+clip and its poster frame). It follows the runs and prints their outcomes and S3 URIs.
+Everything stays up for exploring; ``make stop`` stops it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from localrun.standalone import ROOT, AirflowStandalone, airflow_env, stop_pid_f
 
 DAG_ID = "live_event_harvest"
 TERMINAL = {"success", "failed"}
+MEDIACONVERT = {"mediaconvert": ["mp4", "thumbnails"], "thumbnail_interval_seconds": 30}
 
 
 def airflow_home() -> Path:
@@ -32,13 +35,13 @@ def airflow_port() -> int:
     return int(os.environ.get("LIVE_TO_VOD_AIRFLOW_PORT", "8080"))
 
 
-def event_conf(event_id: str, endpoint_id: str, start: pendulum.DateTime, end: pendulum.DateTime) -> dict[str, str]:
+def event_conf(event_id: str, endpoint_id: str, start: pendulum.DateTime, end: pendulum.DateTime) -> dict[str, Any]:
     """The conf of a ``live_event_harvest`` run for one event window (what the demo and the benches trigger)."""
     return {
         "event_id": event_id,
         "origin_endpoint_id": endpoint_id,
-        "start_time": start.to_iso8601_string(),
-        "end_time": end.to_iso8601_string(),
+        "start_time": start.isoformat(),
+        "end_time": end.isoformat(),
     }
 
 
@@ -92,9 +95,16 @@ def main() -> int:
     end = pendulum.now("UTC").subtract(minutes=1).start_of("minute")
     start_time = end.subtract(minutes=3)
     name = f"demo-{start_time.format('YYYYMMDD-HHmm')}"
+    # The highlight's ends fall between frames and segments: MediaConvert cuts it to the frame.
+    clip_start, clip_end = start_time.add(seconds=37, microseconds=420_000), start_time.add(minutes=1, seconds=52.61)
     confs = {
-        "MediaPackage v1": event_conf(name, demo["endpoint_id"], start_time, end),
+        "MediaPackage v1": {**event_conf(name, demo["endpoint_id"], start_time, end), **MEDIACONVERT},
         "MediaPackage v2": v2_event_conf(f"{name}-v2", demo["v2"], demo["v2"]["cmaf_endpoint"], start_time, end),
+        "Highlight clip": {
+            **event_conf(f"{name}-clip", demo["endpoint_id"], clip_start, clip_end),
+            **MEDIACONVERT,
+            "packaging_group_id": "",  # the clip is for social: an MP4, no VOD asset
+        },
     }
     runs = {}
     for label, conf in confs.items():

@@ -33,6 +33,7 @@ DEMO = {
     "bucket": "live-to-vod-demo",
     "harvest_role": "mediapackage-harvest",
     "vod_role": "mediapackage-vod-source",
+    "mediaconvert_role": "mediaconvert-demo",
     "channel_id": "demo-channel",
     "endpoint_id": "demo-hls",
     "world_endpoint_id": "demo-hls-world",  # a second endpoint on the channel: multi-endpoint events
@@ -79,6 +80,14 @@ def harvest_role_policy(bucket: str) -> dict[str, Any]:
 
 def vod_role_policy(bucket: str) -> dict[str, Any]:
     return iam_document("vod-source-role-permissions.json", Partition="aws", BucketName=bucket)
+
+
+def mediaconvert_role_trust(account_id: str) -> dict[str, Any]:
+    return iam_document("mediaconvert-role-trust.json", AccountId=account_id)
+
+
+def mediaconvert_role_policy(bucket: str) -> dict[str, Any]:
+    return iam_document("mediaconvert-role-permissions.json", Partition="aws", BucketName=bucket)
 
 
 def v2_endpoint_policy(account_id: str, region: str, group: str, channel: str, endpoint: str) -> dict[str, Any]:
@@ -206,7 +215,7 @@ def clients(settings: Settings, region: str) -> dict[str, Any]:
     session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=region)
     return {
         name: session.client(name, endpoint_url=settings.public_url)
-        for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "mediapackagev2", "sqs", "events")
+        for name in ("s3", "iam", "mediapackage", "mediapackage-vod", "mediapackagev2", "mediaconvert", "sqs", "events")
     }
 
 
@@ -239,6 +248,7 @@ def seed(
     for name, trust, policy in (
         (demo["harvest_role"], harvest_role_trust(settings.account_id), harvest_role_policy(bucket)),
         (demo["vod_role"], TRUST_MEDIAPACKAGE, vod_role_policy(bucket)),
+        (demo["mediaconvert_role"], mediaconvert_role_trust(settings.account_id), mediaconvert_role_policy(bucket)),
     ):
         try:
             roles[name] = iam.get_role(RoleName=name)["Role"]["Arn"]
@@ -306,6 +316,7 @@ def seed(
         "endpoint_url": settings.public_url,
         "harvest_role_arn": roles[demo["harvest_role"]],
         "vod_role_arn": roles[demo["vod_role"]],
+        "mediaconvert_role_arn": roles[demo["mediaconvert_role"]],
         "origin_url": endpoint["Url"],
         "ingest_url": ingest["Url"],
         "queue_url": queue_url,

@@ -81,6 +81,7 @@ def airflow_env(
         "LIVE_TO_VOD_HARVEST_ROLE_ARN": seed["harvest_role_arn"],
         "LIVE_TO_VOD_PACKAGING_GROUP_ID": seed["packaging_group_id"],
         "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN": seed["vod_role_arn"],
+        "LIVE_TO_VOD_MEDIACONVERT_ROLE_ARN": seed["mediaconvert_role_arn"],
         "LIVE_TO_VOD_END_MARGIN_SECONDS": "5",
         "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL": seed["queue_url"],
         "LIVE_TO_VOD_SCHEDULE_DIR": str(home / "schedules"),  # the demo's own season schedule (empty at first)

@@ -69,6 +69,35 @@ class DeploymentConfig:
         "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN",
         "role MediaPackage VOD assumes to read the harvested asset (needed for a hand-off)",
     )
+    mediaconvert_outputs: str = _setting(
+        "",
+        "LIVE_TO_VOD_MEDIACONVERT_OUTPUTS",
+        "what MediaConvert makes of each output when the run does not say (`mediaconvert`): `mp4`, `thumbnails`, "
+        "both comma-separated; empty: no MediaConvert job",
+    )
+    mediaconvert_role_arn: str = _setting(
+        "",
+        "LIVE_TO_VOD_MEDIACONVERT_ROLE_ARN",
+        "role MediaConvert assumes to read the harvested asset and write its outputs (needed for a MediaConvert job)",
+    )
+    mediaconvert_template: str = _setting(
+        "broadcast_proxy.json",
+        "LIVE_TO_VOD_MEDIACONVERT_TEMPLATE",
+        "the MediaConvert job's settings when the run does not say: a JSON file in "
+        "`include/live_to_vod/mediaconvert_templates/`, or a MediaConvert job template's name",
+    )
+    thumbnail_interval_seconds: int = _setting(
+        10,
+        "LIVE_TO_VOD_THUMBNAIL_INTERVAL_SECONDS",
+        "seconds between thumbnails, after the poster frame, when the run does not say",
+        minimum=1,
+    )
+    mediaconvert_timeout_minutes: int = _setting(
+        120,
+        "LIVE_TO_VOD_MEDIACONVERT_TIMEOUT_MINUTES",
+        "a MediaConvert job not finished this long fails the wait",
+        minimum=1,
+    )
     end_margin_seconds: int = _setting(
         60,
         "LIVE_TO_VOD_END_MARGIN_SECONDS",

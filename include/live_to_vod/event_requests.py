@@ -8,7 +8,7 @@ Pure domain module.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pendulum
@@ -17,9 +17,10 @@ from live_to_vod.config import DeploymentConfig
 from live_to_vod.field_rules import manifest_key_problems
 from live_to_vod.harvest_request import HarvestRequest, V2Endpoint
 from live_to_vod.manifest_keys import output_manifest_key
+from live_to_vod.naming import clip_output
 from live_to_vod.outputs import OutputPlanError, plan_outputs
 from live_to_vod.schedule import ScheduledEvent
-from live_to_vod.validation import FieldProblem, InvalidParams, validate_harvest_request
+from live_to_vod.validation import FieldProblem, InvalidParams, check_mediaconvert, validate_harvest_request
 
 
 def plan_from_params(params: Mapping[str, Any], config: DeploymentConfig, now: pendulum.DateTime) -> list[dict]:
@@ -50,6 +51,7 @@ def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pen
             "end_time": event.end.isoformat(),
             **dict(event.destination),
             "verify_segments": event.verify_segments,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in event.transcode},
         }
         try:
             requests[endpoint] = validate_harvest_request(params, config, now, max_duration=None)
@@ -59,6 +61,7 @@ def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pen
         raise InvalidParams(dict.fromkeys(problems))  # a problem every endpoint shares, once
     first = requests[event.endpoints[0]]
     multi = len(event.endpoints) > 1
+    clips = {clip_output(c.name): c for c in event.clips}
     units = []
     try:
         planned = plan_outputs(event.event_id, event.endpoints, first.window, event.clip_windows, first.manifest_key)
@@ -76,10 +79,33 @@ def plan_from_schedule(event: ScheduledEvent, config: DeploymentConfig, now: pen
                 continue
         # Parts and clips add folders to the key: each output's own key must still be a valid one.
         problems.extend(FieldProblem("manifest_key", f"{unit.output}: {p}") for p in manifest_key_problems(key))
-        units.append(_unit(dataclasses.replace(request, window=unit.window, manifest_key=key), unit.output))
+        request = dataclasses.replace(request, window=unit.window, manifest_key=key)
+        clip = clips.get(unit.output)
+        if clip is not None and clip.mediaconvert is not None:  # the clip's own MediaConvert outputs
+            request = _with_products(request, clip.mediaconvert, event, config, problems, unit.output)
+        units.append(_unit(request, unit.output))
     if problems:
         raise InvalidParams(dict.fromkeys(problems))
     return units
+
+
+def _with_products(
+    request: HarvestRequest,
+    products: tuple[str, ...],
+    event: ScheduledEvent,
+    config: DeploymentConfig,
+    problems: list[FieldProblem],
+    output: str,
+) -> HarvestRequest:
+    """``request`` with a clip's own MediaConvert outputs, checked as the event's are (role, template)."""
+    found: list[FieldProblem] = []
+
+    def add(field: str) -> Callable[[str], None]:
+        return lambda message: found.append(FieldProblem(field, f"{output}: {message}"))
+
+    fields = check_mediaconvert({**dict(event.transcode), "mediaconvert": list(products)}, config, add)
+    problems.extend(found)
+    return dataclasses.replace(request, **fields)
 
 
 def _unit(request: HarvestRequest, output: str) -> dict[str, Any]:

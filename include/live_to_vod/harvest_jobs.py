@@ -52,6 +52,7 @@ def matches_request(job: Mapping, request: HarvestRequest) -> list[str]:
     the job may carry them as ISO 8601 in any offset or as epoch seconds, as sent.
     """
     start, end = request.window.harvest_times()
+    span = request.window.whole_seconds()
     destination = job.get("S3Destination")
     destination = destination if isinstance(destination, Mapping) else {}
     differences: list[str] = []
@@ -61,7 +62,7 @@ def matches_request(job: Mapping, request: HarvestRequest) -> list[str]:
             differences.append(f"{name} is {clip(actual, 80)}, this run wants {wanted}")
 
     compare("OriginEndpointId", job.get("OriginEndpointId"), request.origin_endpoint_id)
-    for name, wanted_text, wanted in (("StartTime", start, request.window.start), ("EndTime", end, request.window.end)):
+    for name, wanted_text, wanted in (("StartTime", start, span.start), ("EndTime", end, span.end)):
         actual = job.get(name)
         instant = parse_job_time(actual)
         if instant is None:

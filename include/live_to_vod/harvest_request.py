@@ -70,9 +70,18 @@ class HarvestWindow:
         """When the window's end has certainly been packaged: end + endpoint delay + safety margin."""
         return self.end.add(seconds=time_delay_seconds + margin_seconds)
 
+    def whole_seconds(self) -> HarvestWindow:
+        """The window widened to whole seconds: what a harvest job is asked for. A harvest is
+        segment-accurate, so a fraction changes nothing it writes; MediaPackage keeps job times to
+        the second, and the frame-accurate cut of the exact window is MediaConvert's."""
+        start = self.start.replace(microsecond=0)
+        end = self.end if not self.end.microsecond else self.end.replace(microsecond=0).add(seconds=1)
+        return HarvestWindow(start, end)
+
     def harvest_times(self) -> tuple[str, str]:
-        """``StartTime``/``EndTime`` for CreateHarvestJob, e.g. ``2026-11-27T00:00:00Z``."""
-        return aws_time(self.start), aws_time(self.end)
+        """``StartTime``/``EndTime`` for CreateHarvestJob, e.g. ``2026-11-27T00:00:00Z`` (whole seconds)."""
+        span = self.whole_seconds()
+        return aws_time(span.start), aws_time(span.end)
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,10 @@ class HarvestRequest:
     manifests: tuple[str, ...] = ()
     harvested_manifests: Mapping[str, tuple[str, ...]] | None = None
     container_type: str | None = None
+    mediaconvert: tuple[str, ...] = ()
+    mediaconvert_role_arn: str | None = None
+    mediaconvert_template: str = "broadcast_proxy.json"
+    thumbnail_interval_seconds: int = 10
 
     @property
     def endpoint_ref(self) -> str:
@@ -178,6 +191,10 @@ class HarvestRequest:
                 {k: list(v) for k, v in self.harvested_manifests.items()} if self.harvested_manifests else None
             ),
             "container_type": self.container_type,
+            "mediaconvert": list(self.mediaconvert),
+            "mediaconvert_role_arn": self.mediaconvert_role_arn,
+            "mediaconvert_template": self.mediaconvert_template,
+            "thumbnail_interval_seconds": self.thumbnail_interval_seconds,
         }
 
     @classmethod
@@ -202,6 +219,10 @@ class HarvestRequest:
                 {k: tuple(v) for k, v in d["harvested_manifests"].items()} if d.get("harvested_manifests") else None
             ),
             container_type=d.get("container_type"),
+            mediaconvert=tuple(d.get("mediaconvert") or ()),
+            mediaconvert_role_arn=d.get("mediaconvert_role_arn") or None,
+            mediaconvert_template=d.get("mediaconvert_template") or "broadcast_proxy.json",
+            thumbnail_interval_seconds=d.get("thumbnail_interval_seconds") or 10,
         )
 
     @property
@@ -226,6 +247,22 @@ class HarvestRequest:
             )
         if not self.manifest_key.endswith(".m3u8"):
             return "the harvest has no HLS manifest: MediaPackage VOD ingests HLS"
+        return None
+
+    def not_transcoded(self) -> str | None:
+        """Why this output gets no MediaConvert job, in plain words; None when it gets one.
+
+        MediaConvert reads HLS inputs over MPEG-TS only: a v2 harvest over CMAF is not one.
+        """
+        if not self.mediaconvert:
+            return "no MediaConvert outputs asked for"
+        if self.v2_endpoint is not None and self.container_type != "TS":
+            return (
+                f"the harvest is {self.container_type or 'not TS'} (HLS with fMP4 segments and DASH): MediaConvert "
+                "reads HLS inputs over MPEG-TS only; harvest a TS endpoint to transcode"
+            )
+        if not self.manifest_key.endswith(".m3u8"):
+            return "the harvest has no HLS manifest: MediaConvert reads HLS"
         return None
 
     def asset_arn(self, partition: str) -> str:

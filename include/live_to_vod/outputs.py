@@ -137,7 +137,8 @@ def plan_outputs(
     outputs.extend((clip_output(name), clip) for name, clip in clips)
     seen_windows: dict[tuple[pendulum.DateTime, pendulum.DateTime], str] = {}
     for output, w in outputs:
-        other = seen_windows.setdefault((w.start, w.end), output)
+        span = w.whole_seconds()  # what a harvest job asks for, and its id is derived from
+        other = seen_windows.setdefault((span.start, span.end), output)
         if other != output:
             raise fail(f"outputs {other!r} and {output!r} have the same window; their harvest jobs would collide")
 

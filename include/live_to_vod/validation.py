@@ -16,8 +16,10 @@ The rules themselves live where every entry point shares them: :mod:`live_to_vod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pendulum
 
@@ -37,6 +39,8 @@ from live_to_vod.limits import MAX_HARVEST_DURATION
 from live_to_vod.manifest_keys import TemplateError, render_manifest_key
 from live_to_vod.text import show
 from live_to_vod.times import EXAMPLE_TIME, aws_time, duration_text, parse_utc_time
+from live_to_vod.transcode_jobs import PRODUCTS, load_template_file, template_problems
+from live_to_vod.transcode_jobs import TemplateError as MediaConvertTemplateError
 
 __all__ = [
     "KNOWN_FIELDS",
@@ -65,7 +69,12 @@ KNOWN_FIELDS: tuple[str, ...] = (
     "role_arn",
     "packaging_group_id",
     "verify_segments",
+    "mediaconvert",
+    "thumbnail_interval_seconds",
+    "mediaconvert_template",
 )
+#: A MediaConvert job template's name (MediaConvert allows more; this keeps it safe to show and log).
+MEDIACONVERT_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}")
 #: The fields naming a MediaPackage v2 source (instead of ``origin_endpoint_id``, a v1 one).
 V2_SOURCE_FIELDS: tuple[str, ...] = ("channel_group", "channel", "origin_endpoint")
 
@@ -175,6 +184,7 @@ def validate_harvest_request(
     verify_segments = _check_verify_segments(
         params.get("verify_segments"), DEFAULT_VERIFY_SEGMENTS, add("verify_segments")
     )
+    transcode = check_mediaconvert(params, config, add)
 
     if problems:
         raise InvalidParams(problems)
@@ -191,6 +201,7 @@ def validate_harvest_request(
         verify_segments=verify_segments or DEFAULT_VERIFY_SEGMENTS,
         v2_endpoint=v2_endpoint,
         manifests=manifests,
+        **transcode,
     )
 
 
@@ -510,3 +521,70 @@ def _check_packaging(
         )
         return None, None
     return value, vod_role
+
+
+def check_mediaconvert(
+    params: Mapping[str, object], config: DeploymentConfig, add: Callable[[str], Report]
+) -> dict[str, Any]:
+    """The MediaConvert fields of a request (``mediaconvert``, ``mediaconvert_template``,
+    ``thumbnail_interval_seconds``), each falling back to the deployment's default when absent or
+    None; ``mediaconvert: []`` (or ``""``) asks for no MediaConvert job. A template file is read
+    and checked here: it must have an output for every product asked for."""
+    products = _check_products(params.get("mediaconvert"), config, add("mediaconvert"))
+    role = None
+    if products:
+        role = config.mediaconvert_role_arn
+        reason = "is not set" if not role else role_arn_problem(role, config.aws_partition)
+        if reason:
+            add("mediaconvert")(
+                f"a MediaConvert job needs LIVE_TO_VOD_MEDIACONVERT_ROLE_ARN, the role MediaConvert assumes to read "
+                f"the asset and write its outputs, but {show(role) if role else 'it'} {reason}"
+            )
+    interval = params.get("thumbnail_interval_seconds")
+    if interval is None or interval == "":
+        interval = config.thumbnail_interval_seconds
+    elif isinstance(interval, bool) or not isinstance(interval, int) or not 1 <= interval <= 3600:
+        add("thumbnail_interval_seconds")(f"must be a whole number of seconds from 1 to 3600, got {show(interval)}")
+        interval = config.thumbnail_interval_seconds
+    template = params.get("mediaconvert_template")
+    source = ""
+    if template is None or template == "":
+        template, source = config.mediaconvert_template, " (from LIVE_TO_VOD_MEDIACONVERT_TEMPLATE)"
+    report = add("mediaconvert_template")
+    if not isinstance(template, str):
+        report(f"must be a string, got {show(template)}")
+        template = config.mediaconvert_template
+    elif products and template.endswith(".json"):
+        try:
+            settings = load_template_file(template)
+        except MediaConvertTemplateError as exc:
+            report(f"{exc}{source}")
+        else:
+            for problem in template_problems(template, settings, products):
+                report(problem + source)
+    elif not MEDIACONVERT_TEMPLATE_NAME.fullmatch(template):
+        report(f"{show(template)}{source} is neither a .json template file nor a MediaConvert job template name")
+    return {
+        "mediaconvert": products,
+        "mediaconvert_role_arn": role or None,
+        "mediaconvert_template": template,
+        "thumbnail_interval_seconds": interval,
+    }
+
+
+def _check_products(value: object, config: DeploymentConfig, report: Report) -> tuple[str, ...]:
+    source = ""
+    if value is None:
+        value, source = config.mediaconvert_outputs, " (from LIVE_TO_VOD_MEDIACONVERT_OUTPUTS)"
+    if isinstance(value, str):
+        items: list[object] = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        report(f"must be a list of {', '.join(PRODUCTS)} (or empty for none), got {show(value)}")
+        return ()
+    wrong = [v for v in items if v not in PRODUCTS]
+    if wrong:
+        report(f"{show(wrong[0])}{source} is not one of {', '.join(PRODUCTS)}")
+        return ()
+    return tuple(p for p in PRODUCTS if p in items)

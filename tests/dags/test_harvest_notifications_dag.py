@@ -49,6 +49,8 @@ def test_tasks_are_wired_like_the_per_event_hand_off(monkeypatch):
         "read_notifications",
         "handoff.verify_asset",
         "handoff.hand_off_to_vod",
+        "handoff.transcode",
+        "handoff.verify_transcode",
         "handoff.publish",
         "report",
     }

@@ -39,6 +39,8 @@ DOCUMENTS = {
     "harvest-role-permissions.json",
     "vod-source-role-trust.json",
     "vod-source-role-permissions.json",
+    "mediaconvert-role-trust.json",
+    "mediaconvert-role-permissions.json",
     "airflow-worker-policy.json",
     # MediaPackage v2 has no roles: resource policies on the endpoint, the bucket and the channel.
     "v2-endpoint-policy.json",
@@ -52,6 +54,7 @@ PLACEHOLDERS = {
     "BucketName",
     "HarvestRoleName",
     "VodSourceRoleName",
+    "MediaConvertRoleName",
     "QueueName",
     "ChannelGroupName",
     "ChannelName",
@@ -60,10 +63,19 @@ PLACEHOLDERS = {
 }
 # The only actions with Resource "*": AWS defines no resource type for them (Service Authorization
 # Reference, MediaPackage and MediaPackage VOD: CreateHarvestJob and CreateAsset list none).
-NO_RESOURCE_LEVEL_PERMISSIONS = {"mediapackage:CreateHarvestJob", "mediapackage-vod:CreateAsset"}
+# MediaConvert's ListJobs names no resource type either.
+NO_RESOURCE_LEVEL_PERMISSIONS = {
+    "mediapackage:CreateHarvestJob",
+    "mediapackage-vod:CreateAsset",
+    "mediaconvert:ListJobs",
+}
 # iam:PassRole, per role placeholder: the service each role is passed to (iam:PassedToService of
 # CreateHarvestJob and of CreateAsset in the Service Authorization Reference).
-PASSED_TO = {"HarvestRoleName": "mediapackage.amazonaws.com", "VodSourceRoleName": "mediapackage-vod.amazonaws.com"}
+PASSED_TO = {
+    "HarvestRoleName": "mediapackage.amazonaws.com",
+    "VodSourceRoleName": "mediapackage-vod.amazonaws.com",
+    "MediaConvertRoleName": "mediaconvert.amazonaws.com",
+}
 # The resource type each worker action may name (suffix wildcards only).
 WORKER_RESOURCES = {
     "mediapackage:DescribeHarvestJob": "arn:${Partition}:mediapackage:${Region}:${AccountId}:harvest_jobs/*",
@@ -76,6 +88,10 @@ WORKER_RESOURCES = {
     "mediapackagev2:CancelHarvestJob": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
     "mediapackagev2:GetOriginEndpoint": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
     "mediapackagev2:GetOriginEndpointPolicy": "arn:${Partition}:mediapackagev2:${Region}:${AccountId}:channelGroup/*",
+    "mediaconvert:GetJob": "arn:${Partition}:mediaconvert:${Region}:${AccountId}:jobs/*",
+    "mediaconvert:CancelJob": "arn:${Partition}:mediaconvert:${Region}:${AccountId}:jobs/*",
+    "mediaconvert:TagResource": "arn:${Partition}:mediaconvert:${Region}:${AccountId}:jobs/*",
+    "mediaconvert:GetJobTemplate": "arn:${Partition}:mediaconvert:${Region}:${AccountId}:jobTemplates/*",
     "s3:GetObject": "arn:${Partition}:s3:::${BucketName}/*",
     "s3:ListBucket": "arn:${Partition}:s3:::${BucketName}",
     "s3:GetBucketPolicy": "arn:${Partition}:s3:::${BucketName}",
@@ -154,7 +170,10 @@ def test_no_wildcard_action_no_negation_no_deny_needed(name):
             assert "*" not in action and "?" not in action, f"{name}: {action}"
 
 
-@pytest.mark.parametrize("name", sorted(DOCUMENTS - {"harvest-role-trust.json", "vod-source-role-trust.json"}))
+TRUSTS = {"harvest-role-trust.json", "vod-source-role-trust.json", "mediaconvert-role-trust.json"}
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS - TRUSTS))
 def test_resources_are_placeholder_arns_and_star_only_where_aws_requires_it(name):
     for st in statements(load(name)):
         resources = as_list(st["Resource"])
@@ -171,7 +190,7 @@ def test_resources_are_placeholder_arns_and_star_only_where_aws_requires_it(name
 
 def test_pass_role_names_one_role_each_and_only_for_its_service():
     passes = [st for st in statements(load("airflow-worker-policy.json")) if "iam:PassRole" in as_list(st["Action"])]
-    assert len(passes) == 2
+    assert len(passes) == 3
     for st in passes:
         assert as_list(st["Action"]) == ["iam:PassRole"]
         [role] = as_list(st["Resource"])
@@ -182,14 +201,19 @@ def test_pass_role_names_one_role_each_and_only_for_its_service():
     assert not [a for st in others for a in as_list(st["Action"]) if a.startswith("iam:")]
 
 
-def test_only_mediapackage_can_assume_the_roles_and_the_harvest_role_only_for_this_account():
-    for name in ("harvest-role-trust.json", "vod-source-role-trust.json"):
+def test_only_the_services_can_assume_their_roles_and_the_job_roles_only_for_this_account():
+    for name, service in (
+        ("harvest-role-trust.json", "mediapackage.amazonaws.com"),
+        ("vod-source-role-trust.json", "mediapackage.amazonaws.com"),
+        ("mediaconvert-role-trust.json", "mediaconvert.amazonaws.com"),
+    ):
         [st] = statements(load(name))
-        assert st["Principal"] == {"Service": "mediapackage.amazonaws.com"}
+        assert st["Principal"] == {"Service": service}
         assert st["Action"] == "sts:AssumeRole"
-    [harvest] = statements(load("harvest-role-trust.json"))
-    # MediaPackage sets aws:SourceAccount for harvest jobs (confused-deputy prevention).
-    assert harvest["Condition"] == {"StringEquals": {"aws:SourceAccount": "${AccountId}"}}
+    # MediaPackage (harvest jobs) and MediaConvert set aws:SourceAccount (confused-deputy prevention).
+    for name in ("harvest-role-trust.json", "mediaconvert-role-trust.json"):
+        [st] = statements(load(name))
+        assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": "${AccountId}"}}
 
 
 def pairs(document: dict[str, Any]) -> set[tuple[str, str]]:
@@ -202,6 +226,11 @@ def test_the_roles_allow_what_mediapackage_documents_for_live_to_vod_and_vod_ing
         ("s3:PutObject", objects),
         ("s3:GetBucketLocation", bucket),
         ("s3:ListBucket", bucket),
+    }
+    # MediaConvert reads the harvest and writes under mediaconvert/ only: never over a harvested asset.
+    assert pairs(load("mediaconvert-role-permissions.json")) == {
+        ("s3:GetObject", objects),
+        ("s3:PutObject", "arn:${Partition}:s3:::${BucketName}/mediaconvert/*"),
     }
     assert pairs(load("vod-source-role-permissions.json")) == {
         ("s3:GetObject", objects),
@@ -218,12 +247,14 @@ CLIENTS = {
     "mediapackage": "mediapackage",
     "mediapackage-vod": "mediapackage-vod",
     "mediapackagev2": "mediapackagev2",
+    "mediaconvert": "mediaconvert",
     "s3": "s3",
     "sqs": "sqs",
 }
 OTHER_NAMES = {
     "s3": {
         "get_object": "s3:GetObject",
+        "head_object": "s3:GetObject",
         "list_objects_v2": "s3:ListBucket",
         "list_objects": "s3:ListBucket",
         "get_bucket_policy": "s3:GetBucketPolicy",
@@ -268,7 +299,9 @@ def test_the_worker_policy_allows_exactly_the_aws_calls_the_code_makes():
     } <= set(calls)
     # CreateAsset with Tags also authorizes mediapackage-vod:TagResource (tag on create).
     assert "Tags=" in (ROOT / "include" / "live_to_vod" / "aws" / "hooks" / "mediapackage.py").read_text()
-    expected = set(calls) | {"mediapackage-vod:TagResource", "iam:PassRole"}
+    # So does MediaConvert's CreateJob with Tags (the job's event_id).
+    assert '"Tags":' in (ROOT / "include" / "live_to_vod" / "aws" / "hooks" / "mediaconvert.py").read_text()
+    expected = set(calls) | {"mediapackage-vod:TagResource", "mediaconvert:TagResource", "iam:PassRole"}
     policy = load("airflow-worker-policy.json")
     assert {a for st in statements(policy) for a in as_list(st["Action"])} == expected, calls
     for action, resource in pairs(policy):
@@ -356,12 +389,18 @@ def values(template) -> dict[str, str]:
         "BucketName": BUCKET,
         "HarvestRoleName": defaults["HarvestRoleName"],
         "VodSourceRoleName": defaults["VodSourceRoleName"],
+        "MediaConvertRoleName": defaults["MediaConvertRoleName"],
         "QueueName": defaults["QueueName"],
     }
 
 
 def test_the_roles_in_the_template_are_the_json_documents(template, values):
-    for logical, prefix in (("HarvestRole", "harvest-role"), ("VodSourceRole", "vod-source-role")):
+    roles = (
+        ("HarvestRole", "harvest-role"),
+        ("VodSourceRole", "vod-source-role"),
+        ("MediaConvertRole", "mediaconvert-role"),
+    )
+    for logical, prefix in roles:
         props = resolve(template["Resources"][logical]["Properties"], template)
         assert normalized(props["AssumeRolePolicyDocument"]) == normalized(fill(f"{prefix}-trust.json", **values))
         [inline] = props["Policies"]
@@ -418,6 +457,7 @@ def test_the_outputs_name_the_settings_they_feed(template):
         "LIVE_TO_VOD_S3_BUCKET",
         "LIVE_TO_VOD_HARVEST_ROLE_ARN",
         "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN",
+        "LIVE_TO_VOD_MEDIACONVERT_ROLE_ARN",
         "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL",
     }
     assert settings <= set(ENV_VARIABLES.values())
@@ -433,3 +473,9 @@ def test_the_local_stack_seeds_its_roles_with_these_documents():
     assert local_seed.vod_role_policy("b") == fill("vod-source-role-permissions.json", Partition="aws", BucketName="b")
     assert local_seed.harvest_role_trust("123456789012") == fill("harvest-role-trust.json", AccountId="123456789012")
     assert load("vod-source-role-trust.json") == local_seed.TRUST_MEDIAPACKAGE
+    assert local_seed.mediaconvert_role_policy("b") == fill(
+        "mediaconvert-role-permissions.json", Partition="aws", BucketName="b"
+    )
+    assert local_seed.mediaconvert_role_trust("123456789012") == fill(
+        "mediaconvert-role-trust.json", AccountId="123456789012"
+    )

@@ -238,6 +238,8 @@ def test_the_devstack_values_in_env_example_are_what_the_seed_creates(monkeypatc
         "LIVE_TO_VOD_S3_BUCKET": DEMO["bucket"],
         "LIVE_TO_VOD_HARVEST_ROLE_ARN": f"arn:aws:iam::{account}:role/{DEMO['harvest_role']}",
         "LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN": f"arn:aws:iam::{account}:role/{DEMO['vod_role']}",
+        "LIVE_TO_VOD_MEDIACONVERT_ROLE_ARN": f"arn:aws:iam::{account}:role/{DEMO['mediaconvert_role']}",
+        "LIVE_TO_VOD_MEDIACONVERT_OUTPUTS": "mp4,thumbnails",
         "LIVE_TO_VOD_PACKAGING_GROUP_ID": DEMO["packaging_group_id"],
         # moto names a queue by the host the seed called: the devstack service.
         "LIVE_TO_VOD_NOTIFICATION_QUEUE_URL": f"http://devstack:4566/{account}/{DEMO['queue']}",

@@ -87,6 +87,10 @@ def test_a_manual_run_is_one_output_the_whole_window():
         "manifests": [],
         "harvested_manifests": None,
         "container_type": None,
+        "mediaconvert": [],  # the deployment asks for no MediaConvert job
+        "mediaconvert_role_arn": None,
+        "mediaconvert_template": "broadcast_proxy.json",
+        "thumbnail_interval_seconds": 10,
         "output": "full",
     }
     assert_requests([unit])
@@ -359,3 +363,56 @@ def test_an_output_key_past_s3_s_limit_is_refused_naming_manifest_key():
         plan_from_schedule(clipped, config, NOW)
     assert refused.value.fields == ("manifest_key",)
     assert "1034 bytes" in str(refused.value)
+
+
+MEDIACONVERT_ROLE = "arn:aws:iam::123456789012:role/mediaconvert"
+
+
+def test_mediaconvert_outputs_per_event_and_per_clip():
+    """The file's defaults ask for MP4s of every output; one clip wants its thumbnails too, the
+    other nothing: each output's request says what its MediaConvert job makes."""
+    entry = (
+        TWO_FEEDS_TWO_CLIPS.replace(
+            "defaults: {padding_before: 5m, padding_after: 15m}",
+            "defaults: {padding_before: 5m, padding_after: 15m, mediaconvert: [mp4], thumbnail_interval_seconds: 15}",
+        )
+        .replace(
+            "- {name: opening-drive, start: 2026-11-26 20:17, end: 2026-11-26 20:24}",
+            "- {name: opening-drive, start: 2026-11-26 20:17, end: 2026-11-26 20:24, mediaconvert: [thumbnails, mp4]}",
+        )
+        .replace(
+            "- {name: game-winning-fg, start: 2026-11-26 23:21, end: 2026-11-26 23:26}",
+            "- {name: game-winning-fg, start: 2026-11-26 23:21, end: 2026-11-26 23:26, mediaconvert: []}",
+        )
+    )
+    config = dataclasses.replace(CONFIG, mediaconvert_role_arn=MEDIACONVERT_ROLE)
+    units = plan_from_schedule(event(entry), config, NOW)
+
+    by_output = {(u["origin_endpoint_id"], u["output"]): u for u in units}
+    for endpoint in ("clean-hls", "world-hls"):
+        assert by_output[(endpoint, "full")]["mediaconvert"] == ["mp4"]
+        assert by_output[(endpoint, "clip-opening-drive")]["mediaconvert"] == ["mp4", "thumbnails"]
+        assert by_output[(endpoint, "clip-game-winning-fg")]["mediaconvert"] == []
+    assert {u["thumbnail_interval_seconds"] for u in units} == {15}
+    assert {u["mediaconvert_role_arn"] for u in units if u["mediaconvert"]} == {MEDIACONVERT_ROLE}
+    assert_requests(units)
+
+    # Without the role, the outputs that ask for MediaConvert are refused, naming the field.
+    with pytest.raises(InvalidParams) as raised:
+        plan_from_schedule(event(entry), CONFIG, NOW)
+    assert raised.value.fields == ("mediaconvert",)
+    assert "LIVE_TO_VOD_MEDIACONVERT_ROLE_ARN" in str(raised.value)
+
+
+def test_a_schedule_entry_with_bad_mediaconvert_fields_is_refused_naming_them():
+    text = TWO_FEEDS_TWO_CLIPS.replace(
+        "padding_after: 30m",
+        "padding_after: 30m\n        mediaconvert: [mp3]\n        thumbnail_interval_seconds: 0",
+    ).replace(
+        "- {name: opening-drive, start: 2026-11-26 20:17, end: 2026-11-26 20:24}",
+        "- {name: opening-drive, start: 2026-11-26 20:17, end: 2026-11-26 20:24, mediaconvert: mp4}",
+    )
+    events, errors = parse_schedule_text(textwrap.dedent(text), "season.yaml")
+    assert events == []
+    fields = {e.field for e in errors}
+    assert fields == {"mediaconvert", "thumbnail_interval_seconds", "clips[opening-drive].mediaconvert"}, errors

@@ -35,9 +35,12 @@ def test_id_changes_with_endpoint_and_window():
         harvest_job_id("game", "ep-1", WINDOW),
         harvest_job_id("game", "ep-2", WINDOW),
         harvest_job_id("game", "ep-1", HarvestWindow(WINDOW.start, WINDOW.end.add(seconds=1))),
-        harvest_job_id("game", "ep-1", HarvestWindow(WINDOW.start.add(microseconds=500_000), WINDOW.end)),
+        harvest_job_id("game", "ep-1", HarvestWindow(WINDOW.start.subtract(seconds=1), WINDOW.end)),
     }
     assert len(ids) == 4
+    # A harvest job asks for whole seconds (its window widened to them): a fraction names the same job.
+    half = HarvestWindow(WINDOW.start.add(microseconds=500_000), WINDOW.end.subtract(microseconds=250_000))
+    assert harvest_job_id("game", "ep-1", half) == harvest_job_id("game", "ep-1", WINDOW)
 
 
 def test_attempts_append_a_suffix():

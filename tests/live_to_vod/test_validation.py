@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import pendulum
@@ -177,13 +178,14 @@ def test_harvest_times_are_utc_z_seconds_precision():
     assert window.harvest_times() == ("2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z")
 
 
-@pytest.mark.parametrize(
-    ("microsecond", "text"),
-    [(500000, "2026-11-27T01:00:00.500Z"), (1000, "2026-11-27T01:00:00.001Z"), (7, "2026-11-27T01:00:00.000007Z")],
-)
-def test_harvest_times_keep_fractional_seconds(microsecond, text):
-    window = HarvestWindow(pendulum.datetime(2026, 11, 27), pendulum.datetime(2026, 11, 27, 1, 0, 0, microsecond))
-    assert window.harvest_times()[1] == text
+@pytest.mark.parametrize("microsecond", [500000, 1000, 7])
+def test_harvest_times_widen_a_fraction_to_whole_seconds(microsecond):
+    """A harvest is segment-accurate: the job asks for the whole seconds around the window (the
+    window itself, exact, is what a MediaConvert clip cuts to)."""
+    start = pendulum.datetime(2026, 11, 27, 0, 0, 0, microsecond)
+    window = HarvestWindow(start, pendulum.datetime(2026, 11, 27, 1, 0, 0, microsecond))
+    assert window.harvest_times() == ("2026-11-27T00:00:00Z", "2026-11-27T01:00:01Z")
+    assert window.start == start  # the request keeps its instants
 
 
 def test_window_normalizes_to_utc_and_refuses_naive():
@@ -685,6 +687,9 @@ def test_all_problems_are_collected_in_field_order():
         "role_arn": "arn:aws-cn:iam::123456789012:role/x",
         "packaging_group_id": "pg",
         "verify_segments": "everything",
+        "mediaconvert": ["mp3"],
+        "thumbnail_interval_seconds": 0,
+        "mediaconvert_template": "a/b.json",
     }
     with pytest.raises(InvalidParams) as caught:
         validate_harvest_request(p, config, NOW)
@@ -862,6 +867,9 @@ def test_validation_returns_a_revalidating_request_or_invalid_params(p, config):
         "role_arn": request.role_arn,
         "packaging_group_id": request.packaging_group_id or "",
         "verify_segments": request.verify_segments,
+        "mediaconvert": list(request.mediaconvert),
+        "thumbnail_interval_seconds": request.thumbnail_interval_seconds,
+        "mediaconvert_template": request.mediaconvert_template,
     }
     if request.v2_endpoint is not None:
         event("v2")
@@ -992,3 +1000,27 @@ def test_re_verification_returns_an_asset_or_invalid_params_naming_its_fields(p,
         assert all(problem.field in REVERIFY_FIELDS and len(problem.message) < 1000 for problem in error.problems)
         return
     assert validate_reverify_request(asset.to_dict(), config, NOW) == asset
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("mediaconvert", 5, "must be a list of mp4, thumbnails"),
+        ("mediaconvert", {"mp4": True}, "must be a list of mp4, thumbnails"),
+        ("mediaconvert", ["mp4", 3], "3 is not one of mp4, thumbnails"),
+        ("mediaconvert", "mp4,gif", "'gif' is not one of mp4, thumbnails"),
+        ("thumbnail_interval_seconds", "10", "must be a whole number of seconds from 1 to 3600"),
+        ("thumbnail_interval_seconds", True, "must be a whole number of seconds from 1 to 3600"),
+        ("thumbnail_interval_seconds", 3601, "must be a whole number of seconds from 1 to 3600"),
+        ("mediaconvert_template", 5, "must be a string"),
+        ("mediaconvert_template", "../../etc/passwd.json", "a file name in mediaconvert_templates/"),
+        ("mediaconvert_template", "no/slash allowed", "neither a .json template file nor"),
+    ],
+)
+def test_the_mediaconvert_fields_refuse_wrong_types(field, value, words):
+    config = dataclasses.replace(CONFIG, mediaconvert_role_arn="arn:aws:iam::123456789012:role/mediaconvert")
+    params = {**_VALID, "mediaconvert": ["mp4"], field: value}
+    with pytest.raises(InvalidParams) as raised:
+        validate_harvest_request(params, config, NOW)
+    assert raised.value.fields == (field,)
+    assert words in str(raised.value), str(raised.value)

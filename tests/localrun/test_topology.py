@@ -24,6 +24,7 @@ def test_each_topology_gets_its_own_database_broker_namespace_queue_and_secrets(
         "harvest_role_arn": "arn:aws:iam::123456789012:role/h",
         "packaging_group_id": "g",
         "vod_role_arn": "arn:aws:iam::123456789012:role/v",
+        "mediaconvert_role_arn": "arn:aws:iam::123456789012:role/m",
         "queue_url": "http://127.0.0.1:1/123456789012/q",
     }
     one, two = (

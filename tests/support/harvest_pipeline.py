@@ -35,6 +35,8 @@ GROUP_TASKS = (
     "harvest.wait_for_harvest",
     "harvest.verify_asset",
     "harvest.hand_off_to_vod",
+    "harvest.transcode",
+    "harvest.verify_transcode",
     "harvest.publish",
 )
 TASKS = (*EVENT_TASKS, *GROUP_TASKS, "summarize")
@@ -94,7 +96,7 @@ class Pipeline:
         self.mp = aws["mediapackage"]
         self.vod = aws["mediapackage-vod"]
         self.demo = seed(stack.stack.settings, with_encoder=False)
-        encoder = push_content(self.mp, self.demo, preroll_seconds=120)
+        encoder = self.encoder = push_content(self.mp, self.demo, preroll_seconds=120)
         # A minute of the stream, ended a while ago: nothing to wait for.
         self.start = encoder.start.add(seconds=30)
         self.end = encoder.start.add(seconds=90)
@@ -120,6 +122,7 @@ class Pipeline:
             LIVE_TO_VOD_HARVEST_ROLE_ARN=self.demo["harvest_role_arn"],
             LIVE_TO_VOD_PACKAGING_GROUP_ID=self.demo["packaging_group_id"],
             LIVE_TO_VOD_VOD_SOURCE_ROLE_ARN=self.demo["vod_role_arn"],
+            LIVE_TO_VOD_MEDIACONVERT_ROLE_ARN=self.demo["mediaconvert_role_arn"],
             LIVE_TO_VOD_END_MARGIN_SECONDS="0",
         )
 
@@ -132,8 +135,9 @@ class Pipeline:
             **changes,
         }
 
-    def job_id(self, event_id: str, attempt: int = 1) -> str:
-        return harvest_job_id(event_id, self.demo["endpoint_id"], HarvestWindow(self.start, self.end), attempt)
+    def job_id(self, event_id: str, attempt: int = 1, window: HarvestWindow | None = None) -> str:
+        window = window or HarvestWindow(self.start, self.end)
+        return harvest_job_id(event_id, self.demo["endpoint_id"], window, attempt)
 
     def run(self, *confs: dict[str, Any], dag_id: str = "live_event_harvest") -> list[dict[str, Any]]:
         """``dag.test()`` of ``dag_id`` for each conf in turn, in one new process; what each run did."""

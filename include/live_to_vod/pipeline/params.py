@@ -12,6 +12,7 @@ from airflow.sdk import Param
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.field_rules import DEFAULT_VERIFY_SEGMENTS, EVENT_ID, RESOURCE_ID, VERIFY_SEGMENTS
 from live_to_vod.times import EXAMPLE_TIME
+from live_to_vod.transcode_jobs import PRODUCTS
 from live_to_vod.validation import REVERIFY_DEFAULT_SEGMENTS
 
 
@@ -112,6 +113,34 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
             "VOD hand-off",
         ),
         "verify_segments": verify_segments_param(config, DEFAULT_VERIFY_SEGMENTS),
+        "mediaconvert": Param(
+            default=None,
+            type=["null", "array"],
+            items={"type": "string", "enum": list(PRODUCTS)},
+            title="MediaConvert outputs",
+            description=(
+                "What a MediaConvert job makes of the harvest, frame-accurate to the window, one per line: mp4 "
+                "(H.264 + AAC) and/or thumbnails (a poster at the start, then one every interval). Empty: the "
+                f"deployment default ({config.mediaconvert_outputs or 'none'}, LIVE_TO_VOD_MEDIACONVERT_OUTPUTS)."
+            ),
+            section="MediaConvert hand-off",
+        ),
+        "thumbnail_interval_seconds": Param(
+            default=None,
+            type=["null", "integer"],
+            minimum=1,
+            maximum=3600,
+            title="Thumbnail interval (s)",
+            description="Seconds between thumbnails after the poster. "
+            + _default(str(config.thumbnail_interval_seconds)),
+            section="MediaConvert hand-off",
+        ),
+        "mediaconvert_template": _text(
+            "MediaConvert template",
+            "A JSON template file (include/live_to_vod/mediaconvert_templates/) or a MediaConvert job template "
+            "name. " + _default(config.mediaconvert_template),
+            "MediaConvert hand-off",
+        ),
     }
 
 

@@ -28,17 +28,38 @@ class PublishHarvestedAssetOperator(BaseOperator):
     :param harvest_job_id: the harvest job that wrote the asset.
     :param verification: ``VerifyHarvestedAssetOperator``'s XCom.
     :param vod: ``CreateVodAssetOperator``'s XCom, or None when there was no hand-off.
+    :param transcode: ``MediaConvertJobOperator``'s XCom, or None when there was no MediaConvert job.
+    :param transcode_outputs: ``VerifyMediaConvertOutputsOperator``'s XCom (the checked MP4s and thumbnails).
     """
 
-    template_fields: Sequence[str] = ("request", "harvest_job_id", "verification", "vod")
+    template_fields: Sequence[str] = (
+        "request",
+        "harvest_job_id",
+        "verification",
+        "vod",
+        "transcode",
+        "transcode_outputs",
+    )
 
-    def __init__(self, *, request: Any, harvest_job_id: Any, verification: Any, vod: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        request: Any,
+        harvest_job_id: Any,
+        verification: Any,
+        vod: Any = None,
+        transcode: Any = None,
+        transcode_outputs: Any = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("outlets", [HARVESTED_ASSETS])
         super().__init__(**kwargs)
         self.request = request
         self.harvest_job_id = harvest_job_id
         self.verification = verification
         self.vod = vod
+        self.transcode = transcode
+        self.transcode_outputs = transcode_outputs
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = HarvestRequest.from_dict(self.request)
@@ -62,12 +83,27 @@ class PublishHarvestedAssetOperator(BaseOperator):
             "vod_asset_id": vod["asset_id"] if vod else None,
             "vod_playback_urls": vod["playback_urls"] if vod else [],
             "not_handed_off": None if vod else request.not_handed_off(),
+            **_mediaconvert_summary(request, self.transcode, self.transcode_outputs),
         }
         context["outlet_events"][HARVESTED_ASSETS].add(
             Asset(uri=request.asset_uri, name=request.asset_uri), extra=summary
         )
         self.log.info("%s", render_summary(summary))
         return summary
+
+
+def _mediaconvert_summary(request: HarvestRequest, transcode: Any, outputs: Any) -> dict[str, Any]:
+    if not isinstance(transcode, dict) or not isinstance(outputs, dict):
+        return {"mediaconvert_job_id": None, "mp4": [], "thumbnails": [], "poster": None,
+                "not_transcoded": request.not_transcoded()}  # fmt: skip
+    return {
+        "mediaconvert_job_id": transcode["job_id"],
+        "clip": transcode["clip"],
+        "mp4": outputs["mp4"],
+        "thumbnails": outputs["thumbnails"],
+        "poster": outputs["poster"],
+        "not_transcoded": None,
+    }
 
 
 def render_summary(summary: dict[str, Any]) -> str:
@@ -91,6 +127,17 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines += [f"    plays at {url}" for url in summary["vod_playback_urls"]]
     else:
         lines.append(f"  VOD asset     none: {summary.get('not_handed_off') or 'no hand-off'}")
+    if summary.get("mediaconvert_job_id"):
+        clip = summary["clip"]
+        lines.append(
+            f"  MediaConvert  job {summary['mediaconvert_job_id']}: frames {clip['first_frame']} to "
+            f"{clip['last_frame']} ({clip['start_timecode']} to {clip['end_timecode']} at {clip['rate']} fps)"
+        )
+        lines += [f"    MP4 {m['uri']} ({m['frames']} frames, {m['width']}x{m['height']})" for m in summary["mp4"]]
+        if summary.get("poster"):
+            lines.append(f"    poster {summary['poster']} (+{len(summary['thumbnails']) - 1} thumbnails)")
+    elif "not_transcoded" in summary:
+        lines.append(f"  MediaConvert  none: {summary.get('not_transcoded') or 'not asked for'}")
     return "\n".join(lines)
 
 
@@ -148,6 +195,8 @@ class SummarizeLiveEventOperator(BaseOperator):
                     detail += f", plays at {s['vod_playback_urls'][0]}"
                 elif s.get("not_handed_off"):
                     detail += f", no VOD asset: {s['not_handed_off']}"
+                if s.get("mp4"):
+                    detail += f", MP4 {s['mp4'][0]['uri']}"
             lines.append(f"  {state} {o['origin_endpoint_id']:<24} {o['output']:<24} {o['manifest_key']}  {detail}")
         report = "\n".join(lines)
         self.log.info("%s", report)

@@ -13,6 +13,7 @@ from typing import Any
 from airflow.sdk import Asset
 
 from live_to_vod.aws.operators.harvest import V2_ENDPOINT_KEY, CreateHarvestJobOperator
+from live_to_vod.aws.operators.mediaconvert import MediaConvertJobOperator, VerifyMediaConvertOutputsOperator
 from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
 from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
@@ -23,6 +24,7 @@ from live_to_vod.verification import MiB
 
 #: Task ids inside the groups (the report and summary tasks read XComs by them).
 VERIFY, HAND_OFF, PUBLISH = "verify_asset", "hand_off_to_vod", "publish"
+TRANSCODE, VERIFY_TRANSCODE = "transcode", "verify_transcode"
 
 
 def verify_asset_task(request: Any, config: DeploymentConfig) -> VerifyHarvestedAssetOperator:
@@ -34,7 +36,9 @@ def verify_asset_task(request: Any, config: DeploymentConfig) -> VerifyHarvested
 
 
 def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig) -> tuple[Any, Any]:
-    """verify_asset >> hand_off_to_vod >> publish for one finished harvest; (first, last) task."""
+    """verify_asset >> (hand_off_to_vod | transcode >> verify_transcode) >> publish for one finished
+    harvest; (first, last) task. MediaPackage VOD and MediaConvert work from the verified asset side
+    by side; each task returns None (and says why in its log) when its hand-off is not asked for."""
     verify_asset = verify_asset_task(request, config)
     hand_off_to_vod = CreateVodAssetOperator(
         task_id=HAND_OFF,
@@ -42,14 +46,25 @@ def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig
         harvest_job_id=harvest_job_id,
         wait_timeout=config.vod_timeout_minutes * 60,
     )
+    transcode = MediaConvertJobOperator(
+        task_id=TRANSCODE,
+        request=request,
+        harvest_job_id=harvest_job_id,
+        wait_timeout=config.mediaconvert_timeout_minutes * 60,
+    )
+    verify_transcode = VerifyMediaConvertOutputsOperator(task_id=VERIFY_TRANSCODE, transcode=transcode.output)
     publish = PublishHarvestedAssetOperator(
         task_id=PUBLISH,
         request=request,
         harvest_job_id=harvest_job_id,
         verification=verify_asset.output,
         vod=hand_off_to_vod.output,
+        transcode=transcode.output,
+        transcode_outputs=verify_transcode.output,
     )
-    verify_asset >> hand_off_to_vod >> publish
+    verify_asset >> [hand_off_to_vod, transcode]
+    transcode >> verify_transcode
+    [hand_off_to_vod, verify_transcode] >> publish
     return verify_asset, publish
 
 

@@ -13,6 +13,7 @@ File format::
       padding_after: 15m
       destination: {s3_bucket: live-archive}   # s3_bucket, manifest_key, role_arn, packaging_group_id
       verify_segments: auto             # how outputs' segments are verified: auto, sampled or full
+      mediaconvert: [mp4]               # MediaConvert outputs: mp4, thumbnails; [] for none
     events:
       - id: nfl-2026-wk12-buf-kc                # letters, digits, _ and -, at most 64
         endpoints: [buf-kc-clean-hls, buf-kc-world-hls]   # or `endpoint: one-id`
@@ -25,11 +26,14 @@ File format::
         padding_after: 20m
         destination: {manifest_key: "nfl/{event_id}/index.m3u8"}   # optional, per-key overrides
         verify_segments: full                   # optional, overrides the defaults
+        mediaconvert: [mp4, thumbnails]         # optional, overrides the defaults; also
+        thumbnail_interval_seconds: 30          # thumbnail_interval_seconds, mediaconvert_template
         cancelled: false                        # true: kept for the record, schedules nothing
         clips:                                  # optional highlight clips
           - name: opening-drive                 # [a-z0-9-]{1,40}, unique in the event
             start: 2026-11-26 20:17
             end: 2026-11-26 20:24
+            mediaconvert: [mp4]                 # optional: this clip's own MediaConvert outputs
 
 Rules, all reported as :class:`ScheduleError` naming file, entry and field (never raised):
 
@@ -44,7 +48,9 @@ Rules, all reported as :class:`ScheduleError` naming file, entry and field (neve
   names, ``end`` not after ``start``, outside the event's padded window, longer than
   24 h, or with the same window as another output of the event (harvest job ids are
   derived from endpoint and window, so it would not be harvested on its own), and a
-  ``verify_segments`` other than ``auto``, ``sampled`` or ``full``.
+  ``verify_segments`` other than ``auto``, ``sampled`` or ``full``, and ``mediaconvert`` that is
+  not a list of ``mp4``/``thumbnails``, ``thumbnail_interval_seconds`` outside 1 to 3600, or an
+  empty ``mediaconvert_template``.
 * Times follow the pipeline's one grammar (:func:`live_to_vod.times.read_wall_time`): ISO 8601
   date and time, ``T`` or a space between them, seconds optional, up to 9 fractional digits
   (kept to the microsecond), an offset (``Z``, ``-05:00``, ``+0530``, ``-05``) written right

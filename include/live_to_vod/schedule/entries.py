@@ -12,9 +12,10 @@ The result, a :class:`ParsedFile`, holds the valid, not-cancelled entries as
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pendulum
@@ -38,6 +39,7 @@ from live_to_vod.schedule.times import EXAMPLE_LOCAL, EXAMPLE_OFFSET, utc_naive,
 from live_to_vod.schedule.yaml_reader import YamlDocument, YamlError, quote_hint, read_yaml
 from live_to_vod.text import clip, show, type_name
 from live_to_vod.times import duration_text, utc_datetime, z_time
+from live_to_vod.transcode_jobs import PRODUCTS
 
 __all__ = [
     "CLIP_FIELDS",
@@ -50,7 +52,8 @@ __all__ = [
 ]
 
 TOP_FIELDS = ("timezone", "defaults", "events")
-DEFAULTS_FIELDS = ("padding_before", "padding_after", "destination", "verify_segments")
+TRANSCODE_FIELDS = ("mediaconvert", "thumbnail_interval_seconds", "mediaconvert_template")
+DEFAULTS_FIELDS = ("padding_before", "padding_after", "destination", "verify_segments", *TRANSCODE_FIELDS)
 EVENT_FIELDS = (
     "id",
     "endpoint",
@@ -65,8 +68,9 @@ EVENT_FIELDS = (
     "clips",
     "verify_segments",
     "manifests",
+    *TRANSCODE_FIELDS,
 )
-CLIP_FIELDS = ("name", "start", "end")
+CLIP_FIELDS = ("name", "start", "end", "mediaconvert")
 _EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
 _FILE_SHAPE = "a mapping with an `events:` list (and optional `timezone:` and `defaults:`)"
 
@@ -141,6 +145,7 @@ class _Header:
     padding_after: timedelta
     destination: DestinationOverrides
     verify_segments: str = DEFAULT_VERIFY_SEGMENTS
+    transcode: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class _Times(NamedTuple):
@@ -217,6 +222,7 @@ class _FileReader:
         before = after = timedelta(0)
         destination = NO_DESTINATION
         verify_segments = DEFAULT_VERIFY_SEGMENTS
+        transcode: dict[str, Any] = {}
         if "defaults" in data:
             defaults = data["defaults"]
             if not isinstance(defaults, dict):
@@ -234,10 +240,17 @@ class _FileReader:
                     verify_segments = self.verify_segments(
                         defaults["verify_segments"], None, "defaults.verify_segments"
                     )
+                transcode = self.transcode(defaults, None, "defaults.")
         if self.errors:
             return None
         return _Header(
-            file_zone, zone_name, before or timedelta(0), after or timedelta(0), destination, verify_segments
+            file_zone,
+            zone_name,
+            before or timedelta(0),
+            after or timedelta(0),
+            destination,
+            verify_segments,
+            MappingProxyType(transcode),
         )
 
     # ----------------------------------------------------------------- one entry
@@ -272,6 +285,7 @@ class _FileReader:
         if "verify_segments" in raw:
             verify_segments = self.verify_segments(raw["verify_segments"], label, "verify_segments")
         manifests = self.manifests(raw.get("manifests"), endpoints, label) if "manifests" in raw else ()
+        transcode = {**header.transcode, **self.transcode(raw, label, "")}
         cancelled = self.cancelled(raw, label, index)
         padded = None
         if times.start is not None and times.end is not None and before is not None and after is not None:
@@ -302,6 +316,7 @@ class _FileReader:
             timezone=times.zone_name,
             verify_segments=verify_segments,
             manifests=manifests,
+            transcode=transcode,
         )
         return Candidate(event, index, endpoint_field)
 
@@ -438,8 +453,11 @@ class _FileReader:
                 self.error(label, where + problem[0], problem[1])
             else:
                 windows[(start, end)] = f"clip {name!r}" if name is not None else f"clip #{i}"
+            products = (
+                self.products(raw["mediaconvert"], label, where + ".mediaconvert") if "mediaconvert" in raw else None
+            )
             if len(self.errors) == errors_before:
-                clips.append(Clip(name, utc_datetime(start), utc_datetime(end)))  # type: ignore[arg-type]
+                clips.append(Clip(name, utc_datetime(start), utc_datetime(end), products))  # type: ignore[arg-type]
         if clips and padded is not None and padded[1] - padded[0] > MAX_HARVEST_DURATION:
             self.clips_vs_parts(clips, label, padded)
         return tuple(clips)
@@ -521,6 +539,43 @@ class _FileReader:
             self.error(entry, field, problem)
             return DEFAULT_VERIFY_SEGMENTS
         return value  # type: ignore[return-value]  # a valid mode is a str
+
+    def transcode(self, raw: Mapping[Any, Any], entry: str | None, prefix: str) -> dict[str, Any]:
+        """The MediaConvert fields ``raw`` gives, checked for shape (``validate`` checks the template
+        file and the role when the run starts, naming the same fields)."""
+        found: dict[str, Any] = {}
+        if "mediaconvert" in raw:
+            products = self.products(raw["mediaconvert"], entry, prefix + "mediaconvert")
+            if products is not None:
+                found["mediaconvert"] = products
+        if "thumbnail_interval_seconds" in raw:
+            value = raw["thumbnail_interval_seconds"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3600:
+                self.error(
+                    entry,
+                    prefix + "thumbnail_interval_seconds",
+                    f"must be a whole number of seconds from 1 to 3600, got {show(value)}",
+                )
+            else:
+                found["thumbnail_interval_seconds"] = value
+        if "mediaconvert_template" in raw:
+            value = raw["mediaconvert_template"]
+            if not isinstance(value, str) or not value.strip():
+                self.error(
+                    entry,
+                    prefix + "mediaconvert_template",
+                    f"must be a template file name (.json) or a MediaConvert job template name, got {show(value)}",
+                )
+            else:
+                found["mediaconvert_template"] = value
+        return found
+
+    def products(self, value: object, entry: str | None, field: str) -> tuple[str, ...] | None:
+        """What MediaConvert makes (``[mp4, thumbnails]``; ``[]``: nothing); None (reported) when wrong."""
+        if not isinstance(value, list) or any(v not in PRODUCTS for v in value) or len(set(value)) != len(value):
+            self.error(entry, field, f"must be a list of {', '.join(PRODUCTS)} (or [] for none), got {show(value)}")
+            return None
+        return tuple(p for p in PRODUCTS if p in value)
 
     def destination(self, value: object, entry: str | None, field: str) -> dict[str, str] | None:
         """The destination overrides in ``value``; None (reported) when any is wrong."""

@@ -90,10 +90,13 @@ class Clip:
     name: str
     start: pendulum.DateTime
     end: pendulum.DateTime
+    mediaconvert: tuple[str, ...] | None = None  # None: the event's
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _as_utc(self.start, "Clip.start"))
         object.__setattr__(self, "end", _as_utc(self.end, "Clip.end"))
+        if self.mediaconvert is not None and type(self.mediaconvert) is not tuple:
+            object.__setattr__(self, "mediaconvert", tuple(self.mediaconvert))
 
     @property
     def window(self) -> HarvestWindow:
@@ -129,6 +132,10 @@ class ScheduledEvent:
     timezone: str | None = None
     verify_segments: str = DEFAULT_VERIFY_SEGMENTS
     manifests: tuple[str, ...] = ()
+    #: The MediaConvert fields the entry (or the file's defaults) gives, as sorted (name, value) pairs
+    #: (hashable): ``mediaconvert``, ``thumbnail_interval_seconds``, ``mediaconvert_template``; absent
+    #: ones take the deployment's.
+    transcode: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         times = (self.start, self.end, self.scheduled_start, self.scheduled_end)
@@ -143,6 +150,10 @@ class ScheduledEvent:
             object.__setattr__(self, "manifests", tuple(self.manifests))
         if not isinstance(self.destination, DestinationOverrides):
             object.__setattr__(self, "destination", DestinationOverrides(self.destination))
+        pairs = self.transcode.items() if isinstance(self.transcode, Mapping) else self.transcode
+        object.__setattr__(
+            self, "transcode", tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in pairs))
+        )
 
     @property
     def window(self) -> HarvestWindow:
@@ -163,12 +174,16 @@ class ScheduledEvent:
             "end": self.end.isoformat(),
             "scheduled_start": self.scheduled_start.isoformat(),
             "scheduled_end": self.scheduled_end.isoformat(),
-            "clips": [{"name": c.name, "start": c.start.isoformat(), "end": c.end.isoformat()} for c in self.clips],
+            "clips": [
+                {"name": c.name, "start": c.start.isoformat(), "end": c.end.isoformat(), "mediaconvert": _listed(c)}
+                for c in self.clips
+            ],
             "destination": dict(self.destination),
             "source": self.source,
             "timezone": self.timezone,
             "verify_segments": self.verify_segments,
             "manifests": list(self.manifests),
+            "transcode": {k: list(v) if isinstance(v, tuple) else v for k, v in self.transcode},
         }
 
     @classmethod
@@ -181,13 +196,25 @@ class ScheduledEvent:
             end=_from_iso(d["end"]),
             scheduled_start=_from_iso(d["scheduled_start"]),
             scheduled_end=_from_iso(d["scheduled_end"]),
-            clips=tuple(Clip(c["name"], _from_iso(c["start"]), _from_iso(c["end"])) for c in d.get("clips", ())),
+            clips=tuple(
+                Clip(c["name"], _from_iso(c["start"]), _from_iso(c["end"]), _tupled(c.get("mediaconvert")))
+                for c in d.get("clips", ())
+            ),
             destination=DestinationOverrides(d.get("destination") or {}),
             source=d.get("source", ""),
             timezone=d.get("timezone"),
             verify_segments=d.get("verify_segments") or DEFAULT_VERIFY_SEGMENTS,
             manifests=tuple(d.get("manifests") or ()),
+            transcode=dict(d.get("transcode") or {}),
         )
+
+
+def _listed(clip: Clip) -> list[str] | None:
+    return None if clip.mediaconvert is None else list(clip.mediaconvert)
+
+
+def _tupled(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
 def _from_iso(text: str) -> pendulum.DateTime:

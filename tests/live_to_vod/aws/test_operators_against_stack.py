@@ -137,6 +137,8 @@ def test_a_failed_harvest_fails_the_run_and_a_re_run_makes_the_next_attempt(pipe
             "harvest.wait_for_harvest": "failed",
             "harvest.verify_asset": "upstream_failed",
             "harvest.hand_off_to_vod": "upstream_failed",
+            "harvest.transcode": "upstream_failed",
+            "harvest.verify_transcode": "upstream_failed",
             "harvest.publish": "upstream_failed",
             "summarize": "failed",  # runs anyway (all_done), reports the failed output and fails the run
         }

@@ -19,7 +19,13 @@ from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
 
-DOWNSTREAM_OF_WAIT = ("harvest.verify_asset", "harvest.hand_off_to_vod", "harvest.publish")
+DOWNSTREAM_OF_WAIT = (
+    "harvest.verify_asset",
+    "harvest.hand_off_to_vod",
+    "harvest.transcode",
+    "harvest.verify_transcode",
+    "harvest.publish",
+)
 
 
 def test_a_failed_harvest_fails_the_wait_and_nothing_downstream_runs(pipeline, faults):
@@ -59,6 +65,7 @@ def test_each_damaged_asset_fails_verify_naming_the_defect_and_is_not_handed_off
         assert tasks[ti("harvest.wait_for_harvest")] == "success", damage
         assert tasks[ti("harvest.verify_asset")] == "failed", damage
         assert tasks[ti("harvest.hand_off_to_vod")] == tasks[ti("harvest.publish")] == "upstream_failed", damage
+        assert tasks[ti("harvest.transcode")] == "upstream_failed", damage
         report = run["errors"][ti("harvest.verify_asset")]
         assert report.startswith(f"The harvested asset s3://{pipeline.demo['bucket']}/{event}/index.m3u8 failed")
         check = defect_named(damage, set(re.findall(rf"ERROR ([a-z0-9-]+) at {event}/", report)))

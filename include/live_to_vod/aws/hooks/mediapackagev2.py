@@ -58,7 +58,8 @@ class V2HarvestJob:
         """How an existing job of this name differs from this request (empty: it is this harvest)."""
         found = []
         schedule = job.get("ScheduleConfiguration") or {}
-        for field, wanted in (("StartTime", self.window.start), ("EndTime", self.window.end)):
+        span = self.window.whole_seconds()
+        for field, wanted in (("StartTime", span.start), ("EndTime", span.end)):
             have = schedule.get(field)
             if have is None or abs((have - wanted).total_seconds()) >= 1:
                 found.append(f"ScheduleConfiguration.{field} is {have}, this run wants {wanted.isoformat()}")
@@ -118,7 +119,10 @@ class MediaPackageV2Hook(WaiterStateMixin, AwsBaseHook):
                         HarvestJobName=name,
                         ClientToken=name,
                         HarvestedManifests=request.manifests,
-                        ScheduleConfiguration={"StartTime": request.window.start, "EndTime": request.window.end},
+                        ScheduleConfiguration={
+                            "StartTime": request.window.whole_seconds().start,
+                            "EndTime": request.window.whole_seconds().end,
+                        },
                         Destination={
                             "S3Destination": {"BucketName": request.bucket, "DestinationPath": request.destination_path}
                         },
