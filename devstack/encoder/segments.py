@@ -73,6 +73,12 @@ class _Track:
     position_offsets: list[dict[int, int]] = field(default_factory=list)  # PID -> count before position k
 
 
+def frame_mark_at(epoch_ms: int, segment_seconds: int = SEGMENT_SECONDS) -> int:
+    """:meth:`SegmentFactory.mark_at` without a factory (the cycle depends only on the segment length)."""
+    cycle_frames = FPS * math.lcm(segment_seconds, 8)
+    return (epoch_ms * FPS // 1000) % cycle_frames
+
+
 class SegmentFactory:
     """Encodes a short cycle of content once per rendition (e.g. 8 s = 4 segments of 2 s; 8 s is a whole
     number of AAC frames at 48 kHz: 375 x 1024 samples) with a closed GOP starting every segment, keeps the
@@ -141,7 +147,7 @@ class SegmentFactory:
         """The frame mark of the frame captured at ``epoch_ms`` (ms since the Unix epoch) in a stream
         pushed by :class:`~devstack.encoder.pusher.LiveHlsEncoder` (it aligns the cycle to the epoch clock):
         the frame's number since the epoch, modulo the cycle."""
-        return (epoch_ms * FPS // 1000) % self.cycle_frames
+        return frame_mark_at(epoch_ms, self.segment_seconds)
 
     def codecs(self, rendition: Rendition | str) -> str:
         """RFC 6381 codec string: ``avc1.PPCCLL`` from the stream's SPS, ``mp4a.40.<AOT>`` for AAC."""

@@ -52,6 +52,8 @@ class Deployment:
         self.mp = session.client("mediapackage", endpoint_url=settings.public_url)
         self.vod = session.client("mediapackage-vod", endpoint_url=settings.public_url)
         self.mp2 = session.client("mediapackagev2", endpoint_url=settings.public_url)
+        self.mc = session.client("mediaconvert", endpoint_url=settings.public_url)
+        self.s3 = session.client("s3", endpoint_url=settings.public_url)
 
     def jobs(self, event_id: str) -> list[dict[str, Any]]:
         jobs = self.mp.list_harvest_jobs()["HarvestJobs"]
@@ -60,6 +62,10 @@ class Deployment:
     def v2_jobs(self, event_id: str) -> list[dict[str, Any]]:
         jobs = self.mp2.list_harvest_jobs(ChannelGroupName=self.demo["v2"]["channel_group"])["Items"]
         return [j for j in jobs if j["HarvestJobName"].startswith(f"{event_id}-")]
+
+    def mediaconvert_jobs(self, event_id: str) -> list[dict[str, Any]]:
+        jobs = self.mc.list_jobs(MaxResults=20)["Jobs"]
+        return [j for j in jobs if (j.get("UserMetadata") or {}).get("event_id") == event_id]
 
     def assets(self, event_id: str) -> list[dict[str, Any]]:
         return [a for a in self.vod.list_assets()["Assets"] if a["Id"].startswith(f"{event_id}-")]

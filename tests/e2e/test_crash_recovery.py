@@ -129,16 +129,23 @@ def deferred_run(deployment, event_id: str, minutes_ago: int, stuck_seconds: flo
     return run_id, job_id
 
 
-def kill_the_worker_during_create(deployment, api: str, conf: dict[str, str], job_made: Callable[[], Any]) -> str:
-    """Trigger the event with its CreateHarvestJob (MediaPackage ``api``) held 15 s before the stack
-    serves it, SIGKILL the worker running the create meanwhile, and restart it once the stack has made
-    the job (``job_made``): the run's id."""
+def kill_the_worker_during_create(
+    deployment,
+    api: str,
+    conf: dict[str, Any],
+    job_made: Callable[[], Any],
+    operation: str = "CreateHarvestJob",
+    task_id: str = "harvest.create_harvest_job",
+) -> str:
+    """Trigger the event with its ``operation`` (of service ``api``) held 15 s before the stack serves
+    it, SIGKILL the worker running ``task_id`` meanwhile, and restart it once the stack has made the
+    job (``job_made``): the run's id."""
     topology: CeleryTopology = deployment.airflow
     faults = FaultControl(deployment.settings.public_url)
-    rule = faults.add("latency", service=api, operation="CreateHarvestJob", count=1, seconds=15)
+    rule = faults.add("latency", service=api, operation=operation, count=1, seconds=15)
     run_id = trigger(deployment, conf)
-    wait_until(lambda: faults.get(rule["id"])["fired"] == 1, 120, "CreateHarvestJob reached the stack")
-    ti = task_instance(deployment, run_id, "harvest.create_harvest_job")
+    wait_until(lambda: faults.get(rule["id"])["fired"] == 1, 180, f"{operation} reached the stack")
+    ti = task_instance(deployment, run_id, task_id)
     assert ti["state"] == "running", ti
     service = topology.worker_service(ti["hostname"])
     topology.kill(service)
@@ -162,6 +169,25 @@ def test_worker_killed_during_create_retries_into_the_same_job(crash_deployment)
         "create_harvest_job failed without a heartbeat, retried, adopted the job made after the kill; run succeeded",
         [tries["harvest.create_harvest_job"]],
     )
+
+
+def test_worker_killed_during_a_mediaconvert_create_retries_into_the_same_job(crash_deployment):
+    """CreateJob's token holds for a minute only: the retry finds the job by its UserMetadata."""
+    deployment, _ = crash_deployment
+    conf, job_id = plan_event(deployment, "crash-mc", minutes_ago=5)
+    conf = {**conf, "mediaconvert": ["mp4"]}
+    run_id = kill_the_worker_during_create(
+        deployment,
+        "mediaconvert",
+        conf,
+        lambda: deployment.mediaconvert_jobs("crash-mc"),
+        operation="CreateJob",
+        task_id="harvest.transcode",
+    )
+    tries = assert_one_job_one_asset_and_success(deployment, "crash-mc", run_id)
+    assert tries["harvest.transcode"] >= 2  # the killed try, then the one that found the job
+    (job,) = deployment.mediaconvert_jobs("crash-mc")
+    assert job["Status"] == "COMPLETE" and job["UserMetadata"]["live_to_vod_job"] == job_id
 
 
 def test_worker_killed_during_a_v2_create_retries_into_the_same_job(crash_deployment):

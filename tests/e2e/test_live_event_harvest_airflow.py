@@ -8,16 +8,20 @@ and bad input through the REST API is refused or fails in ``validate`` with the 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import time
 import urllib.error
 import urllib.request
 
+import av
 import pendulum
 import psutil
 import pytest
 
+from devstack.encoder.pattern import FPS, read_frame_mark
+from devstack.encoder.segments import frame_mark_at
 from localrun.seed import push_content_v2
 
 pytestmark = pytest.mark.slow
@@ -78,6 +82,54 @@ def test_clearing_create_and_handoff_creates_nothing_twice(deployment, api):
     assert deployment.airflow.api.xcom(DAG_ID, second_id, "harvest.create_harvest_job", map_index=0)["created"] is False
     assert len(jobs(event_id)) == 1
     assert len(deployment.assets(event_id)) == 1
+
+
+def test_a_highlight_gets_a_frame_accurate_mp4_and_thumbnails_and_reruns_make_no_second_job(deployment):
+    """Under a real triggerer: the MediaConvert wait is deferred; the MP4's first and last frames are
+    the requested instants (read from the encoder's frame marks); clearing the task and triggering
+    the event again find the job instead of transcoding twice."""
+    end = pendulum.now("UTC").subtract(minutes=4).start_of("minute")
+    start, stop = end.subtract(seconds=60).add(microseconds=3_250_000), end.subtract(microseconds=2_610_000)
+    conf = {
+        **deployment.window_conf("e2e-mp4", minutes_ago=4),
+        "start_time": start.isoformat(),
+        "end_time": stop.isoformat(),
+        "mediaconvert": ["mp4", "thumbnails"],
+        "thumbnail_interval_seconds": 20,
+    }
+    run_id, state, seen = deployment.run(conf, timeout=420)
+    assert state == "success", sorted(seen)
+    assert ("harvest.transcode", "deferred") in seen  # waited in the triggerer
+    plan = deployment.airflow.api.xcom(DAG_ID, run_id, "harvest.transcode", map_index=0)
+    checked = deployment.airflow.api.xcom(DAG_ID, run_id, "harvest.verify_transcode", map_index=0)
+    clip = plan["clip"]
+    frame_ms = 1000 // FPS
+    first_ms = round(pendulum.parse(clip["asset_start"]).timestamp() * 1000) + clip["first_frame"] * frame_ms
+    last_ms = first_ms + (clip["frames"] - 1) * frame_ms
+    start_ms, stop_ms = round(start.timestamp() * 1000), round(stop.timestamp() * 1000)
+    assert start_ms <= first_ms < start_ms + frame_ms and last_ms < stop_ms <= last_ms + frame_ms, clip
+    (mp4,) = checked["mp4"]
+    body = deployment.s3.get_object(Bucket=deployment.demo["bucket"], Key=mp4["uri"].split("/", 3)[3])["Body"].read()
+    with av.open(io.BytesIO(body)) as container:
+        marks = [read_frame_mark(frame) for frame in container.decode(video=0)]
+    assert len(marks) == clip["frames"] == mp4["frames"]
+    assert (marks[0], marks[-1]) == (frame_mark_at(first_ms), frame_mark_at(last_ms)), "0 frames off at both ends"
+    assert len(checked["thumbnails"]) == 3 and checked["poster"] == checked["thumbnails"][0]
+    (job,) = deployment.mediaconvert_jobs("e2e-mp4")
+    assert job["Status"] == "COMPLETE" and job["Id"] == plan["job_id"]
+
+    status, body = deployment.airflow.api.call(
+        "POST",
+        f"/dags/{DAG_ID}/clearTaskInstances",
+        {"dry_run": False, "dag_run_id": run_id, "task_ids": ["transcode"], "include_downstream": True,
+         "only_failed": False, "reset_dag_runs": True},
+    )  # fmt: skip
+    assert status == 200, body
+    assert deployment.follow(run_id, timeout=240)[0] == "success"
+    second_id, state, _ = deployment.run(conf, timeout=240)
+    assert state == "success"
+    assert deployment.airflow.api.xcom(DAG_ID, second_id, "harvest.transcode", map_index=0)["job_id"] == job["Id"]
+    assert [j["Id"] for j in deployment.mediaconvert_jobs("e2e-mp4")] == [job["Id"]]
 
 
 @pytest.mark.parametrize(
