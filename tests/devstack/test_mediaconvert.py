@@ -346,7 +346,7 @@ def test_cancel_stops_a_running_job_and_writes_nothing(mc, aws, role, stack):
 
 def test_jobs_report_progress_and_the_stack_answers_while_they_run(mc, aws, role):
     s3 = aws["s3"]
-    for key, (body, content_type) in ladder_asset(segments=40).objects.items():  # 80 s
+    for key, (body, content_type) in ladder_asset(segments=25).objects.items():  # 50 s
         s3.put_object(Bucket=SOURCE, Key="long/" + key, Body=body, ContentType=content_type or "")
     settings = job_settings(mp4_output("_master"), source=f"s3://{SOURCE}/long/{PREFIX}index.m3u8")
     job = mc.create_job(Role=role, Settings=settings)["Job"]

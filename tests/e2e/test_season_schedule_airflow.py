@@ -1,15 +1,22 @@
 """The season schedule under a real Airflow: an event in the schedule becomes a DAG run on its own
-after it ends, each of its outputs (two endpoints, two highlight clips each) is harvested, verified
-and handed off, and a backfill of the same range creates nothing twice.
+after it ends (its whole window and a highlight clip each harvested, handed off to MediaPackage VOD
+and to MediaConvert: an MP4 master, a frame-accurate MP4 clip, thumbnails), each output of another
+(two endpoints, two highlight clips each) is harvested, verified and handed off, and a backfill of
+the same range creates nothing twice.
 """
 
 from __future__ import annotations
 
+import io
 import subprocess
 import time
 
+import av
 import pendulum
 import pytest
+
+from devstack.encoder.pattern import FPS, read_frame_mark
+from devstack.encoder.segments import frame_mark_at
 
 pytestmark = pytest.mark.slow
 
@@ -102,13 +109,33 @@ def test_scheduled_events_run_by_themselves_and_backfills_harvest_exactly_their_
     world = deployment.demo["world_endpoint_id"]
     endpoints = [deployment.demo["endpoint_id"], world]
 
-    # 1. An event that has ended becomes a run by itself.
+    # 1. An event that has ended becomes a run by itself: its window and a highlight whose ends fall
+    # between frames, each with a VOD asset, an MP4 (the master; the clip cut to the frame) and thumbnails.
     game_s, s_start, s_end = "e2e-season-solo", now.subtract(seconds=300), now.subtract(seconds=240)
-    header = f"timezone: America/New_York\nevents:\n{single_event_yaml(game_s, world, s_start, s_end)}"
+    g_start, g_end = s_start.add(microseconds=12_370_000), s_start.add(microseconds=31_610_000)
+    solo = single_event_yaml(game_s, world, s_start, s_end) + (
+        "    mediaconvert: [mp4, thumbnails]\n    thumbnail_interval_seconds: 20\n    clips:\n"
+        f"      - {{name: goal, start: '{g_start.isoformat()}', end: '{g_end.isoformat()}'}}\n"
+    )
+    header = f"timezone: America/New_York\nevents:\n{solo}"
     schedule_file.write_text(header)
-    _, state, seen = wait_for_run(deployment, "scheduled", s_start)
+    solo_run, state, seen = wait_for_run(deployment, "scheduled", s_start)
     assert state == "success", sorted(seen)
-    assert [j["Status"] for j in deployment.jobs(game_s)] == ["SUCCEEDED"]
+    assert [j["Status"] for j in deployment.jobs(game_s)] == ["SUCCEEDED", "SUCCEEDED"]
+    assert len(deployment.assets(game_s)) == 2
+    master, goal = (api.xcom(DAG_ID, solo_run, "harvest.publish", map_index=i) for i in (0, 1))
+    assert master["mp4"][0]["frames"] == 60 * FPS and len(master["thumbnails"]) == 3
+    assert goal["clip"]["frames"] == goal["mp4"][0]["frames"] and goal["poster"] == goal["thumbnails"][0]
+    first_ms = round(pendulum.parse(goal["clip"]["asset_start"]).timestamp() * 1000)
+    first_ms += goal["clip"]["first_frame"] * 1000 // FPS
+    last_ms = first_ms + (goal["clip"]["frames"] - 1) * 1000 // FPS
+    assert round(g_start.timestamp() * 1000) <= first_ms < round(g_start.timestamp() * 1000) + 1000 // FPS
+    assert last_ms < round(g_end.timestamp() * 1000) <= last_ms + 1000 // FPS
+    key = goal["mp4"][0]["uri"].split("/", 3)[3]
+    with av.open(io.BytesIO(deployment.s3.get_object(Bucket=deployment.demo["bucket"], Key=key)["Body"].read())) as c:
+        marks = [read_frame_mark(frame) for frame in c.decode(video=0)]
+    assert (marks[0], marks[-1]) == (frame_mark_at(first_ms), frame_mark_at(last_ms))
+    assert len(deployment.mediaconvert_jobs(game_s)) == 2
 
     # 2. With the DAG paused (no scheduled runs), two more games: A (ended; two endpoints, two clips)
     # and C (not over yet). A dry run over both starts lists exactly A; the backfill harvests it.
@@ -153,4 +180,4 @@ def test_scheduled_events_run_by_themselves_and_backfills_harvest_exactly_their_
     _, body = api.call("GET", f"/dags/{DAG_ID}/dagRuns?run_type=backfill")
     assert [r["state"] for r in body["dag_runs"]] == ["success"]
     assert len(deployment.jobs(game_a)) == outputs and len(deployment.assets(game_a)) == outputs
-    assert len(deployment.jobs(game_s)) == 1
+    assert len(deployment.jobs(game_s)) == 2
