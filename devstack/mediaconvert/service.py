@@ -242,11 +242,9 @@ class MediaConvert:
         Queue: str | None = None,
         Status: str | None = None,
     ) -> dict[str, Any]:
-        with self.lock:
-            jobs = [_public(j.record) for j in self._filtered(Queue, Status, Order)]
-        return paginate(jobs, "Jobs", MaxResults or 20, NextToken)
+        return self.search_jobs(None, MaxResults, NextToken, Order, Queue, Status)
 
-    def search_jobs(
+    def search_jobs(  # ListJobs is SearchJobs without an input filter
         self,
         InputFile: str | None = None,
         MaxResults: int | None = None,

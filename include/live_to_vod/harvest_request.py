@@ -240,14 +240,11 @@ class HarvestRequest:
         """
         if self.packaging_group_id is None:
             return "no packaging group: no hand-off asked for"
-        if self.v2_endpoint is not None and self.container_type != "TS":
-            return (
-                f"the harvest is {self.container_type or 'not TS'} (HLS with fMP4 segments and DASH): MediaPackage VOD "
-                "ingests only HLS over MPEG-TS (or MP4 through a .smil manifest); harvest a TS endpoint to hand off"
-            )
-        if not self.manifest_key.endswith(".m3u8"):
-            return "the harvest has no HLS manifest: MediaPackage VOD ingests HLS"
-        return None
+        return self._not_hls_over_ts(
+            "MediaPackage VOD ingests only HLS over MPEG-TS (or MP4 through a .smil manifest)",
+            "hand off",
+            "MediaPackage VOD ingests HLS",
+        )
 
     def not_transcoded(self) -> str | None:
         """Why this output gets no MediaConvert job, in plain words; None when it gets one.
@@ -256,13 +253,20 @@ class HarvestRequest:
         """
         if not self.mediaconvert:
             return "no MediaConvert outputs asked for"
+        return self._not_hls_over_ts(
+            "MediaConvert reads HLS inputs over MPEG-TS only", "transcode", "MediaConvert reads HLS"
+        )
+
+    def _not_hls_over_ts(self, takes_only: str, action: str, takes_hls: str) -> str | None:
+        """Why this harvest is not HLS over MPEG-TS (what both hand-offs read), in the words of the
+        service that needs it; None when it is."""
         if self.v2_endpoint is not None and self.container_type != "TS":
             return (
-                f"the harvest is {self.container_type or 'not TS'} (HLS with fMP4 segments and DASH): MediaConvert "
-                "reads HLS inputs over MPEG-TS only; harvest a TS endpoint to transcode"
+                f"the harvest is {self.container_type or 'not TS'} (HLS with fMP4 segments and DASH): {takes_only}; "
+                f"harvest a TS endpoint to {action}"
             )
         if not self.manifest_key.endswith(".m3u8"):
-            return "the harvest has no HLS manifest: MediaConvert reads HLS"
+            return f"the harvest has no HLS manifest: {takes_hls}"
         return None
 
     def asset_arn(self, partition: str) -> str:

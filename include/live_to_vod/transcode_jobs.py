@@ -41,6 +41,7 @@ __all__ = [
     "job_settings",
     "load_template_file",
     "template_problems",
+    "thumbnail_prefix",
 ]
 
 PRODUCTS = ("mp4", "thumbnails")
@@ -234,16 +235,26 @@ def job_settings(
     return settings
 
 
-def expected_mp4_keys(settings: Mapping[str, Any], input_uri: str) -> list[str]:
-    """The S3 URIs of the MP4 files a job with ``settings`` writes (MediaConvert's naming: the
-    destination, the input's file name, the output's ``NameModifier``, ``.mp4``)."""
+def _output_stems(settings: Mapping[str, Any], input_uri: str, product: str) -> list[tuple[str, dict[str, Any]]]:
+    """(where it writes, without the extension; the output) of each ``product`` output of a job with
+    ``settings``. MediaConvert's naming: a destination folder, the input's file name, the
+    ``NameModifier``; a destination not ending in ``/`` names the file itself."""
     stem = posixpath.splitext(posixpath.basename(input_uri))[0]
-    uris = []
+    found = []
     for group, output in _outputs(settings):
-        if _product(output) != "mp4":
-            continue
-        destination = group["OutputGroupSettings"]["FileGroupSettings"]["Destination"]
-        base = destination if destination.endswith("/") else destination
-        name = stem if destination.endswith("/") else ""
-        uris.append(f"{base}{name}{output.get('NameModifier') or ''}.{output.get('Extension') or 'mp4'}")
-    return uris
+        if _product(output) == product:
+            destination = group["OutputGroupSettings"]["FileGroupSettings"]["Destination"]
+            name = stem if destination.endswith("/") else ""
+            found.append((f"{destination}{name}{output.get('NameModifier') or ''}", output))
+    return found
+
+
+def expected_mp4_keys(settings: Mapping[str, Any], input_uri: str) -> list[str]:
+    """The S3 URIs of the MP4 files a job with ``settings`` writes."""
+    return [f"{stem}.{o.get('Extension') or 'mp4'}" for stem, o in _output_stems(settings, input_uri, "mp4")]
+
+
+def thumbnail_prefix(settings: Mapping[str, Any], input_uri: str) -> str | None:
+    """The S3 URI prefix the job's thumbnails share (``<stem>.0000000.jpg``...); None without any."""
+    stems = _output_stems(settings, input_uri, "thumbnails")
+    return f"{stems[0][0]}." if stems else None

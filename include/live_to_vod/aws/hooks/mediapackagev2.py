@@ -109,6 +109,7 @@ class MediaPackageV2Hook(WaiterStateMixin, AwsBaseHook):
         ``ValidationExceptionType`` says why).
         """
         conn = self.conn
+        span = request.window.whole_seconds()  # what a harvest job asks for
         for attempt in range(1, MAX_HARVEST_ATTEMPTS + 1):
             name = request.name(attempt)
             job = self.get_harvest_job(request.endpoint, name)
@@ -119,10 +120,7 @@ class MediaPackageV2Hook(WaiterStateMixin, AwsBaseHook):
                         HarvestJobName=name,
                         ClientToken=name,
                         HarvestedManifests=request.manifests,
-                        ScheduleConfiguration={
-                            "StartTime": request.window.whole_seconds().start,
-                            "EndTime": request.window.whole_seconds().end,
-                        },
+                        ScheduleConfiguration={"StartTime": span.start, "EndTime": span.end},
                         Destination={
                             "S3Destination": {"BucketName": request.bucket, "DestinationPath": request.destination_path}
                         },

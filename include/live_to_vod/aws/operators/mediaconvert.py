@@ -30,6 +30,7 @@ from live_to_vod.transcode_jobs import (
     expected_mp4_keys,
     job_settings,
     load_template_file,
+    thumbnail_prefix,
 )
 from live_to_vod.verification.outputs import OutputDefect, check_jpeg, check_mp4
 
@@ -142,7 +143,7 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
         plan = {
             "products": list(request.mediaconvert),
             "mp4": expected_mp4_keys(settings, request.asset_uri) if "mp4" in request.mediaconvert else [],
-            "thumbnail_prefix": _thumbnail_prefix(settings, request) if "thumbnails" in request.mediaconvert else None,
+            "thumbnail_prefix": thumbnail_prefix(settings, request.asset_uri),
             "thumbnail_interval_seconds": request.thumbnail_interval_seconds,
             "clip": {
                 "first_frame": clip.first,
@@ -265,17 +266,6 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
 
 def clip_text(clip: ClipFrames) -> str:
     return f"frames {clip.first} to {clip.last}, {clip.start_timecode} to {clip.end_timecode}"
-
-
-def _thumbnail_prefix(settings: dict[str, Any], request: HarvestRequest) -> str:
-    """The S3 URI prefix the job's thumbnails share (``<destination><input name><modifier>.``)."""
-    stem = posixpath.splitext(posixpath.basename(request.manifest_key))[0]
-    for group in settings["OutputGroups"]:
-        for output in group["Outputs"]:
-            if output.get("ContainerSettings", {}).get("Container") == "RAW":
-                destination = group["OutputGroupSettings"]["FileGroupSettings"]["Destination"]
-                return f"{destination}{stem}{output.get('NameModifier') or ''}."
-    raise AirflowFailException("the job settings have no thumbnail output")
 
 
 class VerifyMediaConvertOutputsOperator(AwsBaseOperator[S3Hook]):
