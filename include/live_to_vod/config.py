@@ -28,6 +28,8 @@ class ConfigError(ValueError):
 
 
 _SENSOR_MODES = ("reschedule", "poke")
+#: Where alerts can go (Airflow notifiers of the Slack and SMTP providers).
+ALERT_CHANNELS = ("slack", "smtp")
 
 
 def _setting(default: object, env: str, meaning: str, *, minimum: int | None = None, shown: str | None = None) -> Any:
@@ -141,6 +143,43 @@ class DeploymentConfig:
         "between polls, `poke` holds it",
     )
 
+    alert_channels: str = _setting(
+        "",
+        "LIVE_TO_VOD_ALERT_CHANNELS",
+        "where alerts go: `slack`, `smtp`, both comma-separated; empty: no alerts (failures still show in the UI)",
+    )
+    alert_slack_conn_id: str = _setting(
+        "slack_alerts", "LIVE_TO_VOD_ALERT_SLACK_CONN_ID", "the Slack incoming-webhook connection alerts post to"
+    )
+    alert_smtp_conn_id: str = _setting(
+        "smtp_alerts", "LIVE_TO_VOD_ALERT_SMTP_CONN_ID", "the SMTP connection alert emails go through"
+    )
+    alert_email_to: str = _setting(
+        "", "LIVE_TO_VOD_ALERT_EMAIL_TO", "who alert emails go to, comma-separated (needed for `smtp`)"
+    )
+    alert_email_from: str = _setting(
+        "", "LIVE_TO_VOD_ALERT_EMAIL_FROM", "the alert emails' sender; empty: the SMTP connection's `from_email`"
+    )
+    alert_on_recovery: str = _setting(
+        "false",
+        "LIVE_TO_VOD_ALERT_ON_RECOVERY",
+        '`true`: a task that succeeds after failed tries sends one "recovered" note; `false`: retries stay quiet',
+    )
+    playable_within_minutes: int = _setting(
+        30,
+        "LIVE_TO_VOD_PLAYABLE_WITHIN_MINUTES",
+        "an event's VOD is due playable this long after its end when the event does not say "
+        "(`playable_within_minutes`); a miss alerts once",
+        minimum=1,
+    )
+    last_chance_minutes: int = _setting(
+        30,
+        "LIVE_TO_VOD_LAST_CHANCE_MINUTES",
+        "alert once when an event's content leaves the startover window within this long and it has no "
+        "completed harvest",
+        minimum=1,
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DeploymentConfig:
         """Build the config from ``environ`` (default: ``os.environ``).
@@ -169,7 +208,33 @@ class DeploymentConfig:
         mode = values.get("sensor_mode")
         if mode is not None and mode not in _SENSOR_MODES:
             raise ConfigError(f"LIVE_TO_VOD_SENSOR_MODE={show(str(mode))} is not one of {', '.join(_SENSOR_MODES)}")
+        channels = values.get("alert_channels")
+        if isinstance(channels, str):
+            names = [c.strip() for c in channels.split(",") if c.strip()]
+            unknown = [c for c in names if c not in ALERT_CHANNELS]
+            if unknown:
+                raise ConfigError(
+                    f"LIVE_TO_VOD_ALERT_CHANNELS={show(channels)}: {', '.join(map(show, unknown))} is not one of "
+                    f"{', '.join(ALERT_CHANNELS)}"
+                )
+            if "smtp" in names and not values.get("alert_email_to"):
+                raise ConfigError("LIVE_TO_VOD_ALERT_EMAIL_TO is empty: the smtp alert channel needs recipients")
+            values["alert_channels"] = ",".join(dict.fromkeys(names))
+        recovery = values.get("alert_on_recovery")
+        if recovery is not None and str(recovery).lower() not in ("true", "false"):
+            raise ConfigError(f"LIVE_TO_VOD_ALERT_ON_RECOVERY={show(str(recovery))} is not true or false")
+        if recovery is not None:
+            values["alert_on_recovery"] = str(recovery).lower()
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def alert_channel_list(self) -> tuple[str, ...]:
+        """The configured alert channels, in order, without repeats."""
+        return tuple(dict.fromkeys(c.strip() for c in self.alert_channels.split(",") if c.strip()))
+
+    @property
+    def alert_email_list(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.alert_email_to.split(",") if a.strip())
 
 
 def _parse_int(name: str, text: str, minimum: int) -> int:

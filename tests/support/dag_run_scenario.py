@@ -11,9 +11,9 @@ the database, ``[operators] default_deferrable``) when it is first imported:
 against the same Airflow database, like re-triggers of the same DAG (the DAG is parsed afresh for
 each, see :func:`load_dag`). ``poll_interval`` sets the
 documented ``poll_interval`` of the two deferrable tasks so the in-line triggers poll the local
-stack quickly; nothing else of the DAG changes. Every task also gets an ``on_failure_callback``
-(Airflow's own hook) that records the exception message, so a test can read why a task failed
-without scraping logs.
+stack quickly; nothing else of the DAG changes. Every task also gets one more
+``on_failure_callback`` (Airflow's own hook, after the DAG's alerting one) that records the
+exception message, so a test can read why a task failed without scraping logs.
 
 ``RESULT.json``: one entry per run: ``raised`` (``dag.test`` itself raised, e.g. the param
 schema refused the conf), else ``state``, ``tasks`` (task instance -> state), ``tries`` (task
@@ -60,7 +60,8 @@ def load_dag(errors: dict[str, str], poll_interval: float | None, dag_id: str = 
         errors[ti_key(ti.task_id, getattr(ti, "map_index", -1))] = str(context.get("exception"))
 
     for task in dag.tasks:
-        task.on_failure_callback = [record_failure]
+        own = task.on_failure_callback or []  # the DAG's own (alerts) stay, the recorder goes last
+        task.on_failure_callback = [*(own if isinstance(own, list) else [own]), record_failure]
         if poll_interval is not None and hasattr(task, "poll_interval"):
             task.poll_interval = poll_interval
     return dag

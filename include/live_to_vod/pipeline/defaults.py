@@ -1,4 +1,4 @@
-"""What every task of the project's DAGs shares: the AWS connection and the retry policy."""
+"""What every task of the project's DAGs shares: the AWS connection, the retry policy and the alerts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from live_to_vod.config import DeploymentConfig
+from live_to_vod.pipeline.alerting import OutputFailureAlert, OutputRecoveryNote
 
 
 def default_args(config: DeploymentConfig) -> dict[str, Any]:
@@ -15,6 +16,9 @@ def default_args(config: DeploymentConfig) -> dict[str, Any]:
     botocore's own retries did not (an executor hiccup, a worker lost mid-task). Failures that
     cannot heal (bad input, a FAILED harvest, a rejected asset) raise ``AirflowFailException``
     and skip them.
+
+    A task that fails for good sends one alert (``on_failure_callback`` runs after the last try
+    only); one that succeeds after failed tries sends a "recovered" note if the deployment asks.
     """
     return {
         "aws_conn_id": config.aws_conn_id,
@@ -22,4 +26,6 @@ def default_args(config: DeploymentConfig) -> dict[str, Any]:
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),
+        "on_failure_callback": [OutputFailureAlert(config)],
+        "on_success_callback": [OutputRecoveryNote(config)],
     }

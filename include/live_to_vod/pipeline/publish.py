@@ -157,6 +157,8 @@ class SummarizeLiveEventOperator(BaseOperator):
 
     def __init__(self, *, outputs: Any, publish_task_id: str, **kwargs: Any) -> None:
         kwargs.setdefault("trigger_rule", "all_done")
+        # Its failure only repeats the outputs' own (each alerted once by its failed task).
+        kwargs["on_failure_callback"] = None
         super().__init__(**kwargs)
         self.outputs = outputs
         self.publish_task_id = publish_task_id

@@ -103,7 +103,11 @@ class ValidateLiveEventOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPa
             for warning in assessment.warnings:
                 self.log.warning("Endpoint %s: %s", endpoint_id, warning)
             problems += [f"- {unit['output']} from {endpoint_id}: {p}" for p in assessment.problems]
-            unit.update(time_delay_seconds=delay, ready_at=ready_at.to_iso8601_string())
+            unit.update(
+                time_delay_seconds=delay,
+                ready_at=ready_at.to_iso8601_string(),
+                content_expires_at=_expires_at(request.window.start, assessment.startover_seconds),
+            )
             self.log.info(
                 "Output %-16s %s -> %s from %s into s3://%s/%s",
                 unit["output"], request.window.start.to_iso8601_string(), request.window.end.to_iso8601_string(),
@@ -174,6 +178,7 @@ class ValidateLiveEventOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPa
             container_type=container,
             time_delay_seconds=0,
             ready_at=create_at.to_iso8601_string(),
+            content_expires_at=_expires_at(request.window.start, assessment.startover_seconds),
         )
         self.log.info(
             "Output %-16s %s -> %s from v2 %s (%s; %s) into s3://%s/%s/, job created at %s",
@@ -333,3 +338,9 @@ class CreateHarvestJobOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPac
 
 
 __all__ = ["HARVEST_JOB_ID_KEY", "V2_ENDPOINT_KEY", "CreateHarvestJobOperator", "ValidateLiveEventOperator"]
+
+
+def _expires_at(window_start: pendulum.DateTime, startover_seconds: int | None) -> str | None:
+    """When the window's first segment leaves the endpoint's startover window: the last moment a
+    harvest of the whole window can be created (alerts and the board name it)."""
+    return window_start.add(seconds=startover_seconds).to_iso8601_string() if startover_seconds else None
