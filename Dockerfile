@@ -10,6 +10,16 @@
 # compose `devstack` profile; development and demo only, never deployed).
 # Python 3.11: the interpreter both locks were resolved with.
 
+# The board's script (the UI plugin's front end): built from ui/board's package-lock.json; only the
+# bundle reaches the image.
+FROM node:20-bookworm-slim AS board
+WORKDIR /build/ui/board
+COPY ui/board/package.json ./package.json
+COPY ui/board/package-lock.json ./package-lock.json
+RUN npm ci --no-audit --no-fund
+COPY ui/board/src ./src
+RUN mkdir -p /build/plugins/live_to_vod_board/static && npm run build
+
 # The runtime set, with apache-airflow pinned to the image's own version so pip can never change
 # Airflow itself ($AIRFLOW_VERSION is set by the base image).
 FROM apache/airflow:3.3.2-python3.11 AS runtime
@@ -45,6 +55,7 @@ RUN pip install --no-cache-dir --no-deps /opt/airflow/project \
 # DAGs, plugins and the season schedule (YAML) where Airflow and the settings look.
 COPY --chown=airflow:0 dags /opt/airflow/dags
 COPY --chown=airflow:0 plugins /opt/airflow/plugins
+COPY --from=board --chown=airflow:0 /build/plugins/live_to_vod_board/static /opt/airflow/plugins/live_to_vod_board/static
 COPY --chown=airflow:0 include/schedules /opt/airflow/include/schedules
 
 # The installed package's default schedule dir would point into site-packages.

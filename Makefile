@@ -8,7 +8,14 @@ export DEVSTACK_HOME ?= $(CURDIR)/var/devstack
 
 .PHONY: setup run test test-fast stop airflow-stop stack-start stack-stop stack-status seed lint bench lock reliability
 
-setup: $(STAMP)
+BOARD_JS := plugins/live_to_vod_board/static/board.js
+
+setup: $(STAMP) $(BOARD_JS)
+
+# The board's front end (the Airflow UI plugin): npm ci from the lock, then the bundle. Rebuilt
+# when the lock or a source changes; nothing built is committed.
+$(BOARD_JS): ui/board/package-lock.json ui/board/package.json $(wildcard ui/board/src/*.js)
+	cd ui/board && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 # Reinstall only when a lock or the project metadata change. The development set (dev.lock) holds
 # the runtime set (runtime.lock) at the same versions, plus the tools and the local stack's needs.

@@ -10,6 +10,12 @@ checklist, **hand it off** to MediaPackage VOD and wait until it plays, **publis
 asset event (`harvested-vod-assets` alias). **summarize** reports every output and fails the
 run if any failed.
 
+Game day: a task that fails for good sends one alert (Slack and/or email, `LIVE_TO_VOD_ALERT_*`)
+with the reason and the next step. The run's deadline (a Deadline Alert) is "playable within
+`playable_within_minutes` of the event's end"; a miss alerts once, naming what is still running.
+**wait_for_harvest** alerts once if the content is about to leave the origin's startover window
+while its harvest job is still running.
+
 Scheduled runs come from the season schedule (`include/schedules/*.yaml`, one run per event
 after it ends; backfills re-run events in a range). Ad-hoc harvests: trigger from the form
 (times need an offset, e.g. `2026-11-26T19:00:00-05:00`) or the REST API with the same keys as
@@ -29,10 +35,11 @@ import warnings
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, task_group
+from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, task_group
 
 from live_to_vod.aws.operators.harvest import ValidateLiveEventOperator
 from live_to_vod.config import DeploymentConfig
+from live_to_vod.pipeline.deadlines import LiveEventPlayableDeadline, notify_deadline_missed
 from live_to_vod.pipeline.defaults import default_args
 from live_to_vod.pipeline.event_end import WaitForLiveEventEndOperator
 from live_to_vod.pipeline.params import harvest_params
@@ -64,6 +71,12 @@ with DAG(
     dagrun_timeout=timedelta(
         hours=config.max_future_hours + RUN_TIMEOUT_MARGIN_HOURS,
         minutes=config.harvest_timeout_minutes + config.vod_timeout_minutes,
+    ),
+    # "Playable within N minutes of the end": evaluated once when the run is created, alerting once.
+    deadline=DeadlineAlert(
+        reference=LiveEventPlayableDeadline(default_minutes=config.playable_within_minutes),
+        interval=timedelta(0),
+        callback=AsyncCallback(notify_deadline_missed),
     ),
     tags=["live-to-vod", "mediapackage"],
     default_args=default_args(config),

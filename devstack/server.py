@@ -164,7 +164,8 @@ class MediaStack:
             if found is None:
                 return Response("not found\n", status=404)
             kind = HLS_CONTENT_TYPE if found.suffix == ".m3u8" else TS_CONTENT_TYPE
-            return Response(found.read_bytes(), content_type=kind)
+            # As MediaPackage's egress does: players on other origins (hls.js in a web page) may read it.
+            return Response(found.read_bytes(), content_type=kind, headers={"Access-Control-Allow-Origin": "*"})
         if path == "/_devstack/health":
             return Response(json.dumps({"status": "ok"}), content_type="application/json")
         if path == "/_devstack/clock" and request.method == "POST":

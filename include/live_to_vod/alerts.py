@@ -18,6 +18,7 @@ __all__ = [
     "Alert",
     "deadline_missed",
     "last_chance",
+    "one_line_reason",
     "output_failed",
     "output_recovered",
     "redact",
@@ -133,7 +134,7 @@ class Alert:
 REASON_ERRORS = 3
 
 
-def _reason(text: str) -> str:
+def one_line_reason(text: str) -> str:
     """A failure message as one line: its headline and, for a report (verify's), its ERROR lines
     rather than every rendition's statistics; redacted and clipped."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
@@ -173,7 +174,7 @@ def output_failed(
         event_id=event_id,
         output=output,
         headline=f"{step} failed",
-        reason=_reason(reason),
+        reason=one_line_reason(reason),
         next_steps=next_steps,
         links=_links(links),
     )

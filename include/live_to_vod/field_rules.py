@@ -28,6 +28,7 @@ __all__ = [
     "endpoint_ref_problem",
     "manifest_key_problems",
     "role_arn_problem",
+    "playable_within_problem",
     "verify_segments_problem",
 ]
 
@@ -191,3 +192,15 @@ def verify_segments_problem(value: object) -> str | None:
     if not isinstance(value, str):  # said as every text field says it, then what it may be
         return f"must be a string, one of {', '.join(VERIFY_SEGMENTS)}; got {show(value)}"
     return f"must be one of {', '.join(VERIFY_SEGMENTS)}, got {show(value)}"
+
+
+#: An event's VOD may be promised from 1 minute to a day after its end.
+PLAYABLE_WITHIN_MINUTES = (1, 1440)
+
+
+def playable_within_problem(value: object) -> str | None:
+    """Why ``value`` is not a ``playable_within_minutes`` (whole minutes, 1 to 1440)."""
+    low, high = PLAYABLE_WITHIN_MINUTES
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return None
+    return f"must be a whole number of minutes from {low} to {high}, got {show(value)}"

@@ -31,6 +31,7 @@ from live_to_vod.field_rules import (
     IdRule,
     bucket_name_problems,
     manifest_key_problems,
+    playable_within_problem,
     role_arn_problem,
     verify_segments_problem,
 )
@@ -72,6 +73,7 @@ KNOWN_FIELDS: tuple[str, ...] = (
     "mediaconvert",
     "thumbnail_interval_seconds",
     "mediaconvert_template",
+    "playable_within_minutes",
 )
 #: A MediaConvert job template's name (MediaConvert allows more; this keeps it safe to show and log).
 MEDIACONVERT_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}")
@@ -185,6 +187,9 @@ def validate_harvest_request(
         params.get("verify_segments"), DEFAULT_VERIFY_SEGMENTS, add("verify_segments")
     )
     transcode = check_mediaconvert(params, config, add)
+    deadline = params.get("playable_within_minutes")
+    if deadline is not None and (problem := playable_within_problem(deadline)):
+        add("playable_within_minutes")(problem)  # the run's deadline alert reads it from the conf
 
     if problems:
         raise InvalidParams(problems)

@@ -338,7 +338,12 @@ def test_every_param_defaults_to_none_as_scheduled_runs_carry_no_conf(dag):
         param = dag.params.get_param(name)
         assert param.value is None, name
         # An empty form field is valid; the v2 manifests and MediaConvert outputs are lists (one per line).
-        kind = {"manifests": "array", "mediaconvert": "array", "thumbnail_interval_seconds": "integer"}
+        kind = {
+            "manifests": "array",
+            "mediaconvert": "array",
+            "thumbnail_interval_seconds": "integer",
+            "playable_within_minutes": "integer",
+        }
         assert param.schema["type"] == ["null", kind.get(name, "string")], name
     # The event's own fields keep their string rules (JSON Schema applies them to strings only).
     for name in EVENT_PARAMS:

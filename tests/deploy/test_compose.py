@@ -307,10 +307,19 @@ def build_instructions(target: str) -> list[str]:
 
 
 def copies(lines: list[str]) -> list[tuple[str, str]]:
-    """(source, destination) of every COPY in ``lines``; all are ``--chown=airflow:0`` from the context."""
-    found = [line for line in lines if line.startswith("COPY ")]
-    pairs = [re.fullmatch(r"COPY --chown=airflow:0 (\S+) (\S+)", line) for line in found]
-    assert all(pairs), found  # one source each, no --from, no other form
+    """(source, destination) of every COPY from the build context in ``lines``: one source each,
+    ``--chown=airflow:0`` into the Airflow image (the board's node stage builds as root)."""
+    found = [line for line in lines if line.startswith("COPY ") and "--from=" not in line]
+    pairs = [re.fullmatch(r"COPY (?:--chown=airflow:0 )?(\S+) (\S+)", line) for line in found]
+    assert all(pairs), found  # one source each, no other form
+    return [pair.groups() for pair in pairs]
+
+
+def stage_copies(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(stage, source, destination) of every COPY from another build stage in ``lines``."""
+    found = [line for line in lines if line.startswith("COPY ") and "--from=" in line]
+    pairs = [re.fullmatch(r"COPY --from=(\S+) --chown=airflow:0 (\S+) (\S+)", line) for line in found]
+    assert all(pairs), found
     return [pair.groups() for pair in pairs]
 
 
@@ -328,9 +337,9 @@ def project_packages() -> list[str]:
 
 def test_the_images_extend_airflow_3_3_2_and_production_is_the_default_target():
     stages = dockerfile_stages()
-    assert list(stages) == ["runtime", DEVSTACK_TARGET, PRODUCTION_TARGET]  # the last: `docker build .`
-    external = {stage["from"] for stage in stages.values()} - set(stages)
-    (base,) = external
+    assert list(stages) == ["board", "runtime", DEVSTACK_TARGET, PRODUCTION_TARGET]  # the last: `docker build .`
+    assert stages["board"]["from"] == "node:20-bookworm-slim"  # builds the board's script, nothing else
+    base = stages["runtime"]["from"]
     assert re.fullmatch(rf"apache/airflow:{re.escape(AIRFLOW_VERSION)}-python3\.11", base)
     assert stages["runtime"]["from"] == base
     assert stages[DEVSTACK_TARGET]["from"] == stages[PRODUCTION_TARGET]["from"] == "runtime"
@@ -376,6 +385,13 @@ def test_the_production_target_holds_live_to_vod_and_no_other_code_of_this_repos
     assert any("pip install --no-cache-dir --no-deps /opt/airflow/project" in line for line in lines)
     assert copied["dags"] == "/opt/airflow/dags"
     assert copied["plugins"] == "/opt/airflow/plugins"
+    # The board's bundle, built in the node stage from ui/board's lock; no node_modules, no sources.
+    assert stage_copies(lines) == [
+        ("board", "/build/plugins/live_to_vod_board/static", "/opt/airflow/plugins/live_to_vod_board/static")
+    ]
+    board = dockerfile_stages()["board"]["lines"]
+    assert "RUN npm ci --no-audit --no-fund" in board
+    assert sorted(dict(copies(board))) == ["ui/board/package-lock.json", "ui/board/package.json", "ui/board/src"]
     assert copied["include/schedules"] == "/opt/airflow/include/schedules"
     assert "ENV LIVE_TO_VOD_SCHEDULE_DIR=/opt/airflow/include/schedules" in lines
 

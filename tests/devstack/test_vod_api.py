@@ -136,7 +136,9 @@ def test_asset_becomes_playable_and_plays(vod, group, source):
     child_url = parent.playlists[0].absolute_uri
     child = m3u8.loads(urllib.request.urlopen(child_url).read().decode(), uri=child_url)
     assert child.is_endlist and len(child.segments) == 2
-    assert urllib.request.urlopen(child.segments[0].absolute_uri).read().startswith(b"\x47")
+    with urllib.request.urlopen(child.segments[0].absolute_uri) as segment:
+        assert segment.read().startswith(b"\x47")
+        assert segment.headers["Access-Control-Allow-Origin"] == "*"  # a web page's player (hls.js) may read it
     assert [a["Id"] for a in vod.list_assets(PackagingGroupId="pg")["Assets"]] == ["game"]
     with pytest.raises(vod.exceptions.UnprocessableEntityException, match="asset game already exists"):
         create_game_asset(vod, source)

@@ -690,6 +690,7 @@ def test_all_problems_are_collected_in_field_order():
         "mediaconvert": ["mp3"],
         "thumbnail_interval_seconds": 0,
         "mediaconvert_template": "a/b.json",
+        "playable_within_minutes": 0,
     }
     with pytest.raises(InvalidParams) as caught:
         validate_harvest_request(p, config, NOW)

@@ -16,8 +16,9 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from live_to_vod.alerts import Alert, output_failed, output_recovered
+from live_to_vod.alerts import Alert, one_line_reason, output_failed, output_recovered
 from live_to_vod.config import DeploymentConfig
+from live_to_vod.pipeline.metrics import count
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +189,22 @@ def _harvest_job_id(context: Any) -> str | None:
     return made.get("harvest_job_id") if isinstance(made, dict) else None
 
 
+#: The XCom key a failed task's reason is kept under (the board shows it).
+FAILURE_REASON_KEY = "failure_reason"
+
+
+def _record_reason(context: Any, reason: str) -> None:
+    """Keep the failure's reason, one line and redacted, as the task's XCom for the board."""
+    try:
+        context["ti"].xcom_push(key=FAILURE_REASON_KEY, value=one_line_reason(reason))
+    except Exception:  # e.g. a callback run by the DAG processor for a task whose worker died
+        log.warning("The failure reason of %s could not be kept for the board", context["ti"].task_id, exc_info=True)
+
+
 class OutputFailureAlert:
     """``on_failure_callback``: one alert per failed task, naming the event, the output, the reason
-    (the exception's message), the next step and links.
+    (the exception's message), the next step and links. Keeps the reason as the task's
+    ``failure_reason`` XCom (the board shows it), alert channels or not.
 
     :param config: the deployment configuration; read from the environment when not given.
     """
@@ -200,12 +214,14 @@ class OutputFailureAlert:
 
     def __call__(self, context: Any) -> None:
         config = self.config or DeploymentConfig.from_env()
-        if not config.alert_channel_list:
-            return
         ti = context["ti"]
-        unit = _unit(context)
         exception = context.get("exception")
         reason = str(exception) if exception else "the task failed without an error message (see its log)"
+        _record_reason(context, reason)
+        count(f"output_failures.{ti.task_id.rsplit('.', 1)[-1]}")
+        if not config.alert_channel_list:
+            return
+        unit = _unit(context)
         alert = output_failed(
             event_id=_event_id(context, unit),
             output=unit.get("output") if unit else None,

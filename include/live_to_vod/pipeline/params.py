@@ -10,7 +10,13 @@ from __future__ import annotations
 from airflow.sdk import Param
 
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.field_rules import DEFAULT_VERIFY_SEGMENTS, EVENT_ID, RESOURCE_ID, VERIFY_SEGMENTS
+from live_to_vod.field_rules import (
+    DEFAULT_VERIFY_SEGMENTS,
+    EVENT_ID,
+    PLAYABLE_WITHIN_MINUTES,
+    RESOURCE_ID,
+    VERIFY_SEGMENTS,
+)
 from live_to_vod.times import EXAMPLE_TIME
 from live_to_vod.transcode_jobs import PRODUCTS
 from live_to_vod.validation import REVERIFY_DEFAULT_SEGMENTS
@@ -140,6 +146,16 @@ def harvest_params(config: DeploymentConfig) -> dict[str, Param]:
             "A JSON template file (include/live_to_vod/mediaconvert_templates/) or a MediaConvert job template "
             "name. " + _default(config.mediaconvert_template),
             "MediaConvert hand-off",
+        ),
+        "playable_within_minutes": Param(
+            default=None,
+            type=["null", "integer"],
+            minimum=PLAYABLE_WITHIN_MINUTES[0],
+            maximum=PLAYABLE_WITHIN_MINUTES[1],
+            title="Playable within (min)",
+            description="The VOD is due playable this many minutes after the event's end; if it is not, one "
+            "alert says what is still running. " + _default(str(config.playable_within_minutes)),
+            section="Game day",
         ),
     }
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pendulum
 from airflow.sdk import Asset, AssetAlias, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.harvest_request import HarvestRequest
+from live_to_vod.pipeline.metrics import count, timing
 
 # Downstream DAGs schedule on this alias; each event names the concrete s3:// asset.
 HARVESTED_ASSETS = AssetAlias(name="harvested-vod-assets")
@@ -88,6 +90,9 @@ class PublishHarvestedAssetOperator(BaseOperator):
         context["outlet_events"][HARVESTED_ASSETS].add(
             Asset(uri=request.asset_uri, name=request.asset_uri), extra=summary
         )
+        api = summary["mediapackage_api"]
+        count("outputs_published", api=api)
+        timing("end_to_playable_seconds", (pendulum.now("UTC") - request.window.end).total_seconds(), api=api)
         self.log.info("%s", render_summary(summary))
         return summary
 

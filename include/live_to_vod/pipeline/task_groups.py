@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import Asset
 
-from live_to_vod.aws.operators.harvest import V2_ENDPOINT_KEY, CreateHarvestJobOperator
+from live_to_vod.aws.operators.harvest import CONTENT_EXPIRES_KEY, V2_ENDPOINT_KEY, CreateHarvestJobOperator
 from live_to_vod.aws.operators.mediaconvert import MediaConvertJobOperator, VerifyMediaConvertOutputsOperator
 from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
@@ -76,6 +76,8 @@ def harvest_output(request: Any, config: DeploymentConfig) -> None:
         task_id="wait_for_harvest",
         harvest_job_id=harvest_job_id,
         v2_endpoint=create_harvest_job.output[V2_ENDPOINT_KEY],
+        content_expires_at=create_harvest_job.output[CONTENT_EXPIRES_KEY],
+        last_chance_minutes=config.last_chance_minutes,
         timeout=config.harvest_timeout_minutes * 60,
         mode=config.sensor_mode,  # only when not deferrable
         # With the notification queue, a FAILED job's message quotes the reason from its notification.

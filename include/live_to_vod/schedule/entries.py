@@ -27,6 +27,7 @@ from live_to_vod.field_rules import (
     RESOURCE_ID,
     IdRule,
     endpoint_ref_problem,
+    playable_within_problem,
     verify_segments_problem,
 )
 from live_to_vod.harvest_request import HarvestWindow
@@ -53,7 +54,14 @@ __all__ = [
 
 TOP_FIELDS = ("timezone", "defaults", "events")
 TRANSCODE_FIELDS = ("mediaconvert", "thumbnail_interval_seconds", "mediaconvert_template")
-DEFAULTS_FIELDS = ("padding_before", "padding_after", "destination", "verify_segments", *TRANSCODE_FIELDS)
+DEFAULTS_FIELDS = (
+    "padding_before",
+    "padding_after",
+    "destination",
+    "verify_segments",
+    "playable_within_minutes",
+    *TRANSCODE_FIELDS,
+)
 EVENT_FIELDS = (
     "id",
     "endpoint",
@@ -68,6 +76,7 @@ EVENT_FIELDS = (
     "clips",
     "verify_segments",
     "manifests",
+    "playable_within_minutes",
     *TRANSCODE_FIELDS,
 )
 CLIP_FIELDS = ("name", "start", "end", "mediaconvert")
@@ -146,6 +155,7 @@ class _Header:
     destination: DestinationOverrides
     verify_segments: str = DEFAULT_VERIFY_SEGMENTS
     transcode: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    playable_within_minutes: int | None = None
 
 
 class _Times(NamedTuple):
@@ -223,6 +233,7 @@ class _FileReader:
         destination = NO_DESTINATION
         verify_segments = DEFAULT_VERIFY_SEGMENTS
         transcode: dict[str, Any] = {}
+        playable_within: int | None = None
         if "defaults" in data:
             defaults = data["defaults"]
             if not isinstance(defaults, dict):
@@ -241,6 +252,10 @@ class _FileReader:
                         defaults["verify_segments"], None, "defaults.verify_segments"
                     )
                 transcode = self.transcode(defaults, None, "defaults.")
+                if "playable_within_minutes" in defaults:
+                    playable_within = self.playable_within(
+                        defaults["playable_within_minutes"], None, "defaults.playable_within_minutes"
+                    )
         if self.errors:
             return None
         return _Header(
@@ -251,6 +266,7 @@ class _FileReader:
             destination,
             verify_segments,
             MappingProxyType(transcode),
+            playable_within,
         )
 
     # ----------------------------------------------------------------- one entry
@@ -286,6 +302,9 @@ class _FileReader:
             verify_segments = self.verify_segments(raw["verify_segments"], label, "verify_segments")
         manifests = self.manifests(raw.get("manifests"), endpoints, label) if "manifests" in raw else ()
         transcode = {**header.transcode, **self.transcode(raw, label, "")}
+        playable_within = header.playable_within_minutes
+        if "playable_within_minutes" in raw:
+            playable_within = self.playable_within(raw["playable_within_minutes"], label, "playable_within_minutes")
         cancelled = self.cancelled(raw, label, index)
         padded = None
         if times.start is not None and times.end is not None and before is not None and after is not None:
@@ -317,6 +336,7 @@ class _FileReader:
             verify_segments=verify_segments,
             manifests=manifests,
             transcode=transcode,
+            playable_within_minutes=playable_within,
         )
         return Candidate(event, index, endpoint_field)
 
@@ -539,6 +559,14 @@ class _FileReader:
             self.error(entry, field, problem)
             return DEFAULT_VERIFY_SEGMENTS
         return value  # type: ignore[return-value]  # a valid mode is a str
+
+    def playable_within(self, value: object, entry: str | None, field: str) -> int | None:
+        """The event's deadline, minutes after its end; None (reported) when not whole minutes in range."""
+        problem = playable_within_problem(value)
+        if problem:
+            self.error(entry, field, problem)
+            return None
+        return value  # type: ignore[return-value]  # checked: an int
 
     def transcode(self, raw: Mapping[Any, Any], entry: str | None, prefix: str) -> dict[str, Any]:
         """The MediaConvert fields ``raw`` gives, checked for shape (``validate`` checks the template

@@ -136,6 +136,9 @@ class ScheduledEvent:
     #: (hashable): ``mediaconvert``, ``thumbnail_interval_seconds``, ``mediaconvert_template``; absent
     #: ones take the deployment's.
     transcode: tuple[tuple[str, Any], ...] = ()
+    #: Minutes after its end by which the event's VOD is due playable (its deadline alert); None:
+    #: the deployment's ``LIVE_TO_VOD_PLAYABLE_WITHIN_MINUTES``.
+    playable_within_minutes: int | None = None
 
     def __post_init__(self) -> None:
         times = (self.start, self.end, self.scheduled_start, self.scheduled_end)

@@ -37,6 +37,8 @@ from live_to_vod.validation import InvalidParams
 HARVEST_JOB_ID_KEY = "harvest_job_id"
 #: The XCom key of a v2 job's ``group/channel/endpoint`` ("" for a v1 job): the wait reads it.
 V2_ENDPOINT_KEY = "v2_endpoint"
+#: When the output's content leaves the startover window (the harvest wait's last-chance alert reads it).
+CONTENT_EXPIRES_KEY = "content_expires_at"
 
 
 class ValidateLiveEventOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPackageHook]):
@@ -290,6 +292,7 @@ class CreateHarvestJobOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPac
         # Own keys too, so downstream tasks can take ``create.output["harvest_job_id"]`` (and "v2_endpoint").
         context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=job["Id"])
         context["ti"].xcom_push(key=V2_ENDPOINT_KEY, value="")
+        context["ti"].xcom_push(key=CONTENT_EXPIRES_KEY, value=self.request.get(CONTENT_EXPIRES_KEY) or "")
         return {"harvest_job_id": job["Id"], "status": job["Status"], "created": created, "v2_endpoint": None}
 
     def _create_v2(self, context: Any, request: HarvestRequest) -> dict[str, Any]:
@@ -314,6 +317,7 @@ class CreateHarvestJobOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPac
             store.set(HARVEST_JOB_ID_KEY, name)
         context["ti"].xcom_push(key=HARVEST_JOB_ID_KEY, value=name)
         context["ti"].xcom_push(key=V2_ENDPOINT_KEY, value=wanted.endpoint.ref)
+        context["ti"].xcom_push(key=CONTENT_EXPIRES_KEY, value=self.request.get(CONTENT_EXPIRES_KEY) or "")
         if pendulum.instance(job["ScheduleConfiguration"]["EndTime"]) > pendulum.now("UTC"):
             self.log.info(
                 "Harvest job %s is real-time: it completes after the window ends at %s",
@@ -337,7 +341,13 @@ class CreateHarvestJobOperator(MediaPackageV2HookMixin, AwsBaseOperator[MediaPac
             )
 
 
-__all__ = ["HARVEST_JOB_ID_KEY", "V2_ENDPOINT_KEY", "CreateHarvestJobOperator", "ValidateLiveEventOperator"]
+__all__ = [
+    "CONTENT_EXPIRES_KEY",
+    "HARVEST_JOB_ID_KEY",
+    "V2_ENDPOINT_KEY",
+    "CreateHarvestJobOperator",
+    "ValidateLiveEventOperator",
+]
 
 
 def _expires_at(window_start: pendulum.DateTime, startover_seconds: int | None) -> str | None:

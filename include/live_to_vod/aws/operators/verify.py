@@ -14,6 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from live_to_vod.aws.links.mediapackage import S3AssetLink
 from live_to_vod.harvest_request import AssetToVerify
 from live_to_vod.manifest_keys import asset_prefix
+from live_to_vod.pipeline.metrics import timing
 from live_to_vod.verification import S3AssetStore, verify_vod_asset
 from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES, MiB
 from live_to_vod.verification.sampling import MODES
@@ -100,6 +101,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
             self.log.info("%s", reports[key].summary())
         report = reports[request.manifest_key]
         seconds = (pendulum.now("UTC") - started).total_seconds()
+        timing("verify_seconds", seconds, segments=segments)
         failed = [key for key, r in reports.items() if not r.ok]
         if failed:
             raise AirflowFailException(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import pendulum
 from airflow.configuration import conf
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
@@ -17,11 +19,16 @@ from live_to_vod.aws.hooks.mediapackagev2 import ACTIVE, MediaPackageV2HookMixin
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message, validate_trigger_event
 from live_to_vod.aws.triggers.mediapackagev2 import V2HarvestJobTrigger
+from live_to_vod.game_day import last_chance_at
+from live_to_vod.harvest_jobs import parse_job_time
 from live_to_vod.harvest_request import V2Endpoint
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME, failure_reason_for_job
+from live_to_vod.pipeline.metrics import count, timing
 
 REASON_LOOKBACK_EVENTS = 20  # asset events (each up to 50 notifications) searched for a reason
 REASON_POLL_SECONDS = 3
+#: The first of two deferrals: until the last-chance moment.
+LAST_CHANCE_PHASE = "until_last_chance"
 
 
 class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook]):
@@ -43,6 +50,10 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
     wait times out, the job is cancelled before the task fails, so no asset lands after the run
     gave up; when a person marks the task failed, the trigger (or ``on_kill``) cancels it.
 
+    Last chance: with ``content_expires_at``, a deferred wait still running ``last_chance_minutes``
+    before the content leaves the startover window sends one alert naming that moment (the wait is
+    split in two deferrals around it), then waits on.
+
     Returns the job's description.
 
     :param harvest_job_id: the harvest job's ``Id``, or a v2 job's ``HarvestJobName`` (templated).
@@ -51,12 +62,15 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
     :param poll_interval: seconds between polls of ``DescribeHarvestJob``, deferred or poking.
     :param failure_reason_wait: how long a FAILED job's wait looks for the reason in the
         notification asset's events, seconds (only with that asset among ``inlets``).
+    :param content_expires_at: ISO 8601 moment the output's content leaves the startover window;
+        empty: no last-chance alert (templated).
+    :param last_chance_minutes: alert this long before ``content_expires_at`` if the job still runs.
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
     """
 
     aws_hook_class = MediaPackageHook
-    template_fields: Sequence[str] = aws_template_fields("harvest_job_id", "v2_endpoint")
+    template_fields: Sequence[str] = aws_template_fields("harvest_job_id", "v2_endpoint", "content_expires_at")
     operator_extra_links = (MediaPackageHarvestJobLink(),)
 
     def __init__(
@@ -67,6 +81,8 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: int = 10,
         failure_reason_wait: float = 30,
+        content_expires_at: str | None = None,
+        last_chance_minutes: int = 30,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("mode", "reschedule")
@@ -78,6 +94,8 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self.deferrable = deferrable
         self.poll_interval = poll_interval
         self.failure_reason_wait = failure_reason_wait
+        self.content_expires_at = content_expires_at
+        self.last_chance_minutes = last_chance_minutes
 
     def _v2(self) -> V2Endpoint | None:
         if not self.v2_endpoint:
@@ -105,18 +123,71 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
             super().execute(context)
             return self._description
         self.log.info("Waiting for harvest job %s in the triggerer (no worker slot held)", self.harvest_job_id)
-        self.defer(
-            trigger=HarvestJobTrigger(
+        self._alert_if_late_already(context)
+        self._defer_wait(context, until=pendulum.now("UTC").add(seconds=self.timeout))
+
+    def _alert_if_late_already(self, context: Any) -> None:
+        """The wait starts past the last-chance moment (a late run, a retry): alert now if the job
+        has not completed, since no later moment will."""
+        alert_at = last_chance_at(self.content_expires_at or None, self.last_chance_minutes)
+        if alert_at is None or pendulum.now("UTC") < alert_at:
+            return
+        endpoint = self._v2()
+        if endpoint is not None:
+            job = self.v2_hook.get_harvest_job(endpoint, self.harvest_job_id)
+            state = self.v2_hook.waiter_state("harvest_job_complete", job) if job else None
+        else:
+            job = self.hook.describe_harvest_job(self.harvest_job_id)
+            state = self.hook.waiter_state("harvest_job_complete", job) if job else None
+        if state == "retry":  # neither complete nor failed: still harvesting
+            self._alert_last_chance(context)
+
+    def _defer_wait(self, context: Any, *, until: pendulum.DateTime, alerted: bool = False) -> None:
+        """Defer on the job's trigger until ``until``, or only until the last-chance moment when
+        that comes first and has not been alerted (``execute_complete`` then alerts and defers
+        again for the rest)."""
+        now = pendulum.now("UTC")
+        alert_at = None if alerted else last_chance_at(self.content_expires_at or None, self.last_chance_minutes)
+        phase, end = "final", until
+        if alert_at is not None and now < alert_at < until:
+            phase, end = LAST_CHANCE_PHASE, alert_at
+        seconds = max((end - now).total_seconds(), 1)
+        # Enough polls to reach the moment (a wait that ends early would alert early).
+        attempts = max(1, math.ceil(seconds / max(self.poll_interval, 1)))
+        endpoint = self._v2()
+        if endpoint is None:
+            trigger: Any = HarvestJobTrigger(
                 harvest_job_id=self.harvest_job_id,
                 waiter_delay=self.poll_interval,
-                waiter_max_attempts=max(1, int(self.timeout // max(self.poll_interval, 1))),
+                waiter_max_attempts=attempts,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
                 verify=self.verify,
                 botocore_config=self.botocore_config,
-            ),
+            )
+            task_timeout = seconds
+        else:
+            trigger = V2HarvestJobTrigger(
+                channel_group=endpoint.channel_group,
+                channel=endpoint.channel,
+                origin_endpoint=endpoint.origin_endpoint,
+                harvest_job_name=self.harvest_job_id,
+                waiter_delay=self.poll_interval,
+                waiter_max_attempts=attempts,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                verify=self.verify,
+                botocore_config=self.botocore_config,
+            )
+            # Later than the trigger's own timeout, so execute_complete sees it and cancels the job.
+            task_timeout = seconds + 3 * self.poll_interval
+        if phase == LAST_CHANCE_PHASE:
+            task_timeout = seconds + 3 * self.poll_interval  # execute_complete must see it, to alert
+        self.defer(
+            trigger=trigger,
             method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout),
+            kwargs={"phase": phase, "until": until.to_iso8601_string()},
+            timeout=timedelta(seconds=task_timeout),
         )
 
     def _execute_v2(self, context: Any, endpoint: V2Endpoint) -> Any:
@@ -129,24 +200,8 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self.log.info(
             "Waiting for harvest job %s on %s in the triggerer (no worker slot held)", self.harvest_job_id, endpoint.ref
         )
-        attempts = max(1, int(self.timeout // max(self.poll_interval, 1)))
-        self.defer(
-            trigger=V2HarvestJobTrigger(
-                channel_group=endpoint.channel_group,
-                channel=endpoint.channel,
-                origin_endpoint=endpoint.origin_endpoint,
-                harvest_job_name=self.harvest_job_id,
-                waiter_delay=self.poll_interval,
-                waiter_max_attempts=attempts,
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                botocore_config=self.botocore_config,
-            ),
-            method_name="execute_complete",
-            # Later than the trigger's own timeout, so execute_complete sees it and cancels the job.
-            timeout=timedelta(seconds=self.timeout + 3 * self.poll_interval),
-        )
+        self._alert_if_late_already(context)
+        self._defer_wait(context, until=pendulum.now("UTC").add(seconds=self.timeout))
 
     def _v2_job(self, endpoint: V2Endpoint) -> dict[str, Any]:
         job = self.v2_hook.get_harvest_job(endpoint, self.harvest_job_id)
@@ -191,11 +246,17 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self._description = job
         return state == "success"
 
-    def execute_complete(self, context: Any, event: Any = None) -> dict[str, Any]:
+    def execute_complete(
+        self, context: Any, event: Any = None, phase: str = "final", until: str | None = None
+    ) -> dict[str, Any]:
         try:
             event = validate_trigger_event(event, self.harvest_job_id)
         except ValueError as exc:
             raise AirflowFailException(str(exc)) from None
+        if phase == LAST_CHANCE_PHASE and event["status"] == "timeout":
+            # Still running at the last-chance moment: say so once, then wait out the rest.
+            self._alert_last_chance(context)
+            self._defer_wait(context, until=pendulum.parse(until) if until else pendulum.now("UTC"), alerted=True)
         endpoint = self._v2()
         if endpoint is not None:
             return self._complete_v2(endpoint, event)
@@ -209,6 +270,7 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self.log.info(
             "harvest job %s SUCCEEDED: %s to %s is in S3", self.harvest_job_id, job.get("StartTime"), job.get("EndTime")
         )
+        _observe_harvest(job, "v1")
         return job
 
     def _complete_v2(self, endpoint: V2Endpoint, event: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +282,7 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         if event["status"] != "success":
             raise AirflowFailException(event["message"])
         self.log.info("harvest job %s on %s COMPLETED: the window is in S3", self.harvest_job_id, endpoint.ref)
+        _observe_harvest(job, "v2")
         return job
 
     def on_kill(self) -> None:
@@ -232,6 +295,26 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
             self.v2_hook.cancel_harvest_job(endpoint, self.harvest_job_id)
         except Exception as exc:  # best effort while being killed
             self.log.warning("Task killed: could not cancel harvest job %s: %s", self.harvest_job_id, exc)
+
+    def _alert_last_chance(self, context: Any) -> None:
+        from live_to_vod.alerts import last_chance
+        from live_to_vod.pipeline.alerting import run_link, send_alert
+
+        ti = context["ti"]
+        plan = ti.xcom_pull(task_ids="validate", map_indexes=None)
+        if isinstance(plan, list) and 0 <= ti.map_index < len(plan):
+            event_id, output = plan[ti.map_index]["event_id"], plan[ti.map_index]["output"]
+        else:  # a DAG without validate's plan
+            event_id, output = ti.run_id, "this output"
+        count("last_chance_alerts", api="v2" if self.v2_endpoint else "v1")
+        alert = last_chance(
+            event_id=event_id,
+            expires_at=pendulum.parse(self.content_expires_at).in_timezone("UTC").to_iso8601_string(),
+            not_harvested=[f"{output} (harvest job {self.harvest_job_id} still running)"],
+            links=[("Run (Airflow)", run_link(ti.dag_id, ti.run_id, ti.task_id, ti.map_index))],
+        )
+        self.log.warning("%s", alert.text())
+        send_alert(alert, context)
 
     def _failure_reason(self, context: Any) -> str | None:
         """The reason from the job's FAILED notification, when the notification asset is an inlet."""
@@ -252,3 +335,10 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
                     )
                 return reason
             time.sleep(min(REASON_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+
+
+def _observe_harvest(job: dict[str, Any], api: str) -> None:
+    """The harvest's duration (job created -> seen complete) as the ``harvest_seconds`` metric."""
+    created = parse_job_time(job.get("CreatedAt"))
+    if created is not None:
+        timing("harvest_seconds", (pendulum.now("UTC") - created).total_seconds(), api=api)
