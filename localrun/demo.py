@@ -112,8 +112,8 @@ def main() -> int:
     }
     runs = {}
     for label, conf in confs.items():
-        status, body = airflow.api.trigger(DAG_ID, conf)
-        if status != 200:
+        status, body = airflow.api.start_harvest(conf)  # the board's action: the run id names the event
+        if status != 201:
             print(f"the REST API refused the {label} run ({status}): {body}")
             return 1
         runs[label] = body["dag_run_id"]
@@ -126,9 +126,23 @@ def main() -> int:
         print(f"\n== {label} ==")
         report(airflow, run_id, states[label])
     ui = airflow.api.base_url
+    print_board(airflow)
     print(f"\nAirflow UI: {ui}/dags/{DAG_ID}  (login: admin / {airflow.api.password})")
+    print(f"Live-to-VOD board: {ui}/plugin/live-to-vod-board  (the page alone: {ui}/live-to-vod/board)")
     print(f"logs: {airflow.log_path}; stop everything with: make stop")
     return 0 if all(state == "success" for state in states.values()) else 1
+
+
+def print_board(airflow: AirflowStandalone) -> None:
+    """Today's rows of the board, as its page shows them."""
+    status, body = airflow.api.board("GET", "/api/board")
+    if status != 200:
+        print(f"\nthe board answered {status}: {body}")
+        return
+    print(f"\n== Live-to-VOD board, {body['day']} ==")
+    for row in body["rows"]:
+        latency = f"{row['latency_seconds']:.0f} s end to playable" if row["latency_seconds"] is not None else ""
+        print(f"  {row['event_id']:<28} {row['output']:<8} {row['stage']:<10} {latency}  {row['reason'] or ''}")
 
 
 def report(airflow: AirflowStandalone, run_id: str, state: str) -> None:

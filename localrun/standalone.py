@@ -123,9 +123,10 @@ class AirflowApi:
                 self._token = json.loads(response.read())["access_token"]
         return self._token
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    def call(self, method: str, path: str, body: Any = None, *, prefix: str = "/api/v2") -> tuple[int, Any]:
+        """``method`` on ``prefix + path`` with a bearer token; (status, decoded JSON body)."""
         request = urllib.request.Request(
-            f"{self.base_url}/api/v2{path}",
+            f"{self.base_url}{prefix}{path}",
             data=None if body is None else json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {self.token()}", "Content-Type": "application/json"},
             method=method,
@@ -159,6 +160,14 @@ class AirflowApi:
         if run_id:
             body["dag_run_id"] = run_id
         return self.call("POST", f"/dags/{dag_id}/dagRuns", body)
+
+    def board(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """The live-to-VOD board's API (the project's UI plugin, mounted at ``/live-to-vod``)."""
+        return self.call(method, path, body, prefix="/live-to-vod")
+
+    def start_harvest(self, conf: dict[str, Any]) -> tuple[int, Any]:
+        """An ad-hoc harvest through the board's API: its run id names the event (``manual__<event_id>``)."""
+        return self.board("POST", "/api/harvests", conf)
 
     def run_state(self, dag_id: str, run_id: str) -> str:
         return self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")[1]["state"]

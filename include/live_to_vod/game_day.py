@@ -91,3 +91,46 @@ def last_chance_at(content_expires_at: str | None, minutes: int) -> pendulum.Dat
     if not content_expires_at:
         return None
     return pendulum.parse(content_expires_at).in_timezone("UTC").subtract(minutes=minutes)
+
+
+#: Marks a run note (or the part of one) the pipeline wrote, so it is replaced, never repeated.
+NOTE_MARK = "Outcome (live-to-VOD):"
+
+
+def outcome_note(
+    event_id: str,
+    state: str,
+    plan: list[Mapping[str, Any]] | None,
+    summaries: Mapping[int, Mapping[str, Any]],
+    reasons: Mapping[tuple[str, int], str],
+) -> str:
+    """The run's note when it ends: the event and, per output, its window, renditions and playback
+    URL, or why it failed (Markdown, as the UI renders notes)."""
+    ok = state == "success"
+    lines = [NOTE_MARK, f"**{event_id}**: {'harvested' if ok else 'FAILED'}"]
+    for index, unit in enumerate(plan or []):
+        summary = summaries.get(index)
+        name = unit.get("output", index)
+        if summary:
+            window = f"{summary.get('window_start')} to {summary.get('window_end')}"
+            renditions = len(summary.get("renditions") or [])
+            urls = summary.get("vod_playback_urls") or []
+            where = (
+                f"plays at {urls[0]}"
+                if urls
+                else f"in {summary.get('asset_uri')} ({summary.get('not_handed_off') or 'no VOD hand-off'})"
+            )
+            lines.append(f"- {name}: {window}, {renditions} renditions, {where}")
+        else:
+            reason = next((text for (task, i), text in reasons.items() if i == index), None)
+            lines.append(f"- {name}: failed: {reason or 'see the run'}")
+    if not plan:
+        reason = reasons.get(("validate", -1)) or next(iter(reasons.values()), None)
+        lines.append(f"- {reason or 'no output was planned: see validate'}")
+    return "\n".join(lines)
+
+
+def with_outcome(existing: str | None, outcome: str) -> str:
+    """``existing`` (a person's note is kept) with the pipeline's outcome in place of an earlier one."""
+    kept = (existing or "").split(NOTE_MARK, 1)[0].rstrip()
+    return f"{kept}\n\n{outcome}" if kept else outcome

@@ -10,13 +10,13 @@ schedule (the day's events that have no run yet).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pendulum
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import requires_access_dag
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Body, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import and_, or_, select
 
@@ -29,6 +29,7 @@ STATIC = HERE / "static"
 RUN_SLACK = pendulum.duration(days=1)
 
 can_read_runs = Depends(requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=DAG_ID))
+can_trigger_runs = Depends(requires_access_dag("POST", DagAccessEntity.RUN, param_dag_id=DAG_ID))
 
 app = FastAPI(title="Live-to-VOD board", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -153,3 +154,44 @@ def scheduled_without_run(rows: list[BoardRow], since: pendulum.DateTime, until:
         for e in schedule.events
         if e.event_id not in seen and since <= e.end < until
     ]
+
+
+@app.post("/api/harvests", dependencies=[can_trigger_runs], status_code=201)
+def start_harvest(session: SessionDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """An ad-hoc harvest whose run id names the event: ``manual__<event_id>`` (``.2``, ``.3``... when
+    the event was harvested ad hoc before). The body is the run's conf, checked first: a bad field
+    is refused here (400, naming it) and nothing is triggered."""
+    from airflow.api.common.trigger_dag import trigger_dag
+    from airflow.utils.types import DagRunTriggeredByType
+
+    from live_to_vod.config import DeploymentConfig
+    from live_to_vod.validation import InvalidParams, validate_harvest_request
+
+    try:
+        request = validate_harvest_request(body, DeploymentConfig.from_env(), pendulum.now("UTC"))
+    except InvalidParams as exc:
+        problems = [str(p) for p in exc.problems]
+        raise HTTPException(400, {"message": "the harvest was not started", "problems": problems}) from None
+    run_id = free_run_id(session, f"manual__{request.event_id}")
+    run = trigger_dag(
+        DAG_ID,
+        triggered_by=DagRunTriggeredByType.REST_API,
+        run_id=run_id,
+        conf=body,
+        note=f"**{request.event_id}**: {request.window.start.to_iso8601_string()} to "
+        f"{request.window.end.to_iso8601_string()}",
+        session=session,
+    )
+    return {"dag_id": DAG_ID, "dag_run_id": run.run_id if run else run_id, "event_id": request.event_id}
+
+
+def free_run_id(session: Any, wanted: str) -> str:
+    """``wanted``, or ``wanted.N`` with the first N not taken."""
+    from airflow.models.dagrun import DagRun
+
+    taken = set(
+        session.scalars(select(DagRun.run_id).where(DagRun.dag_id == DAG_ID, DagRun.run_id.startswith(wanted))).all()
+    )
+    if wanted not in taken:
+        return wanted
+    return next(f"{wanted}.{n}" for n in range(2, len(taken) + 3) if f"{wanted}.{n}" not in taken)

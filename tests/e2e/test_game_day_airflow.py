@@ -175,6 +175,24 @@ def test_content_about_to_expire_unharvested_alerts_once_with_its_expiry(game_da
     assert len(alerts_about(slack, event)) == 1  # and nothing else about it: the run succeeded
 
 
+def test_an_ad_hoc_harvest_started_from_the_board_api_names_its_run_and_notes_its_outcome(game_day):
+    conf = game_day.window_conf("gameday-named", minutes_ago=2)
+    status, body = game_day.airflow.api.start_harvest({**conf, "end_time": "tomorrow"})
+    assert status == 400 and any(p.startswith("end_time:") for p in body["detail"]["problems"]), body
+    assert game_day.jobs("gameday-named") == []  # refused before anything was triggered
+    status, body = game_day.airflow.api.start_harvest(conf)
+    assert status == 201 and body["dag_run_id"] == "manual__gameday-named", body
+    state, seen = game_day.follow(body["dag_run_id"], timeout=240)
+    assert state == "success", sorted(seen)
+    status, again = game_day.airflow.api.start_harvest(conf)  # the same game again: .2
+    assert again["dag_run_id"] == "manual__gameday-named.2"
+    _, run = game_day.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns/manual__gameday-named")
+    assert "**gameday-named**: harvested" in run["note"] and "4 renditions, plays at http" in run["note"], run["note"]
+    status, rows = game_day.airflow.api.board("GET", "/api/board?stage=playable")
+    assert status == 200 and any(r["run_id"] == "manual__gameday-named" for r in rows["rows"])
+    game_day.follow(again["dag_run_id"], timeout=240)
+
+
 def test_a_harvest_that_completes_in_time_sends_nothing_and_its_metrics_arrive(game_day, sinks, statsd):
     smtp, slack = sinks
     event = "gameday-on-time"
@@ -253,3 +271,6 @@ def test_the_board_shows_events_moving_failing_and_playing(game_day, media_stack
         browser.close()
     assert api.run_state(DAG_ID, runs["board-demo"]) == "success"
     assert statsd.named("live_to_vod.output_failures.wait_for_harvest")  # failures by step, counted
+    _, failed_run = api.call("GET", f"/dags/{DAG_ID}/dagRuns/{runs['board-fails']}")
+    assert "**board-fails**: FAILED" in failed_run["note"]
+    assert f"- full: failed: harvest job {bad_job} FAILED" in failed_run["note"]

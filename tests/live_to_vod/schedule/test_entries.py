@@ -433,3 +433,21 @@ def test_random_entries_only_ever_produce_schedule_errors(header, entries):
 def test_random_text_never_raises(text):
     events, errors = parse_schedule_text(text, "noise.yaml")
     assert all(isinstance(e, ScheduleError) for e in errors)
+
+
+def test_playable_within_minutes_comes_from_the_entry_or_the_files_defaults():
+    header = "timezone: America/New_York\ndefaults:\n  playable_within_minutes: 45\n"
+    events, errors = parse(
+        events_yaml(entry("a") + entry("b", endpoint="other-hls", playable_within_minutes="20"), header)
+    )
+    assert errors == []
+    assert {e.event_id: e.playable_within_minutes for e in events} == {"a": 45, "b": 20}
+    (plain,), _ = parse(events_yaml(entry("c")))
+    assert plain.playable_within_minutes is None  # the deployment's default applies
+
+
+@pytest.mark.parametrize("value", ["0", "1441", "'30'", "2.5", "true"])
+def test_playable_within_minutes_must_be_whole_minutes_in_range(value):
+    assert_refused(
+        entry(playable_within_minutes=value), ("game-1", "playable_within_minutes"), "whole number of minutes"
+    )
