@@ -1,11 +1,12 @@
 """Game day under a real Airflow (``airflow standalone``): the deadline alert (Airflow's Deadline
-Alerts: the scheduler notices the miss, the triggerer runs the callback) and the last-chance alert
+Alerts: the scheduler notices the miss, the triggerer runs the callback), the last-chance alert
 (the harvest wait, deferred in two parts around that moment), received by a stand-in Slack webhook
-and a real SMTP server.
+and a real SMTP server; run ids and notes; metrics over UDP; and the board in a real browser.
 
-Each event's harvest is held IN_PROGRESS by the stack's ``harvest_stuck`` fault, so the alert
-comes while the run is still going; then the harvest finishes and the run succeeds, and each alert
-has come exactly once.
+Every scenario's run starts at once (``started``), so the module costs about one run's time; each
+test then follows its own. Harvests are held IN_PROGRESS by the stack's ``harvest_stuck`` fault,
+so an alert comes while its run is still going; then the harvest finishes, the run succeeds, and
+each alert has come exactly once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pendulum
@@ -131,89 +133,55 @@ def stuck_conf(game_day, media_stack, event: str, endpoint: str, *, ended_ago: i
     return conf, start, job_id
 
 
-def test_a_late_vod_alerts_once_naming_what_is_still_running(game_day, media_stack, sinks):
-    smtp, slack = sinks
-    event = "gameday-late"
-    # Due a minute after an end 20 s ago, while the harvest is held for a minute more.
-    conf, _, job_id = stuck_conf(
-        game_day, media_stack, event, game_day.demo["endpoint_id"], ended_ago=20, stuck=60, playable_within_minutes=1
-    )
-    run_id, state, seen = game_day.run(conf, timeout=300)
-    assert state == "success", sorted(seen)
-    late = [t for t in alerts_about(slack, event) if "VOD late" in t]
-    assert len(late) == 1, alerts_about(slack, event)
-    assert "Still to finish: harvest.wait_for_harvest[0]" in late[0]  # what was running when the deadline passed
-    assert "1 min after the event's end" in late[0]
-    assert len([m for m in smtp.received.all() if m["subject"].startswith(f"[live-to-VOD] {event}")]) == 1
-    assert WEBHOOK_TOKEN.split("/")[-1] not in late[0]
-    assert len(game_day.jobs(event)) == 1
+@dataclass
+class Scenario:
+    run_id: str
+    start: pendulum.DateTime
+    job_id: str
+    startover: int | None = None
 
 
-@pytest.mark.parametrize("when", ["during the wait", "before the wait starts"])
-def test_content_about_to_expire_unharvested_alerts_once_with_its_expiry(game_day, media_stack, sinks, when):
-    smtp, slack = sinks
-    event = f"gameday-expiring-{when.split()[0]}"
-    endpoint = f"short-startover-{when.split()[0]}"
-    conf, start, job_id = stuck_conf(game_day, media_stack, event, endpoint, ended_ago=60, stuck=60,
-                                     packaging_group_id="")  # fmt: skip
-    # The last-chance moment (10 min before the content expires) 30 s into the harvest wait, or a
-    # minute before the run starts.
-    lead = 30 if when == "during the wait" else -60
-    startover = int((pendulum.now("UTC") - start).total_seconds()) + LAST_CHANCE_MINUTES * 60 + lead
-    game_day.mp.create_origin_endpoint(
-        ChannelId=game_day.demo["channel_id"], Id=endpoint, StartoverWindowSeconds=startover, HlsPackage={}
-    )
-    run_id, state, seen = game_day.run(conf, timeout=300)
-    assert state == "success", sorted(seen)
-    (expiring,) = [t for t in alerts_about(slack, event) if "content expires at" in t]
-    expires_at = start.add(seconds=startover).to_iso8601_string()
-    assert f"content expires at {expires_at}" in expiring
-    assert f"full (harvest job {job_id} still running) has no completed harvest" in expiring
-    assert [m["subject"] for m in smtp.received.all() if event in m["subject"]] == [
-        f"[live-to-VOD] {event}: content expires at {expires_at}"
-    ]
-    assert len(alerts_about(slack, event)) == 1  # and nothing else about it: the run succeeded
+@pytest.fixture(scope="module")
+def started(game_day, media_stack) -> dict[str, Scenario]:
+    """Every scenario's run, triggered together."""
+    api, demo = game_day.airflow.api, game_day.demo["endpoint_id"]
+    faults = FaultControl(media_stack.settings.public_url)
+    scenarios: dict[str, Scenario] = {}
 
+    def start(event: str, endpoint: str, *, ended_ago: int, stuck: int, startover_lead: int | None = None, **extra):
+        conf, begin, job_id = stuck_conf(game_day, media_stack, event, endpoint, ended_ago=ended_ago, stuck=stuck,
+                                         **extra)  # fmt: skip
+        startover = None
+        if startover_lead is not None:  # an endpoint whose last-chance moment is startover_lead s from now
+            startover = int((pendulum.now("UTC") - begin).total_seconds()) + LAST_CHANCE_MINUTES * 60 + startover_lead
+            game_day.mp.create_origin_endpoint(
+                ChannelId=game_day.demo["channel_id"], Id=endpoint, StartoverWindowSeconds=startover, HlsPackage={}
+            )
+        if event == "board-fails":
+            faults.add("harvest_fail", job=job_id, message="Origin unreachable")
+        status, body = api.start_harvest(conf)
+        assert status == 201, body
+        scenarios[event] = Scenario(body["dag_run_id"], begin, job_id, startover)
 
-def test_an_ad_hoc_harvest_started_from_the_board_api_names_its_run_and_notes_its_outcome(game_day):
-    conf = game_day.window_conf("gameday-named", minutes_ago=2)
-    status, body = game_day.airflow.api.start_harvest({**conf, "end_time": "tomorrow"})
-    assert status == 400 and any(p.startswith("end_time:") for p in body["detail"]["problems"]), body
-    assert game_day.jobs("gameday-named") == []  # refused before anything was triggered
-    status, body = game_day.airflow.api.start_harvest(conf)
-    assert status == 201 and body["dag_run_id"] == "manual__gameday-named", body
-    state, seen = game_day.follow(body["dag_run_id"], timeout=240)
-    assert state == "success", sorted(seen)
-    status, again = game_day.airflow.api.start_harvest(conf)  # the same game again: .2
-    assert again["dag_run_id"] == "manual__gameday-named.2"
-    _, run = game_day.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns/manual__gameday-named")
-    assert "**gameday-named**: harvested" in run["note"] and "4 renditions, plays at http" in run["note"], run["note"]
-    status, rows = game_day.airflow.api.board("GET", "/api/board?stage=playable")
-    assert status == 200 and any(r["run_id"] == "manual__gameday-named" for r in rows["rows"])
-    game_day.follow(again["dag_run_id"], timeout=240)
-
-
-def test_a_harvest_that_completes_in_time_sends_nothing_and_its_metrics_arrive(game_day, sinks, statsd):
-    smtp, slack = sinks
-    event = "gameday-on-time"
-    published = len(statsd.named("live_to_vod.outputs_published"))
-    run_id, state, seen = game_day.run(game_day.window_conf(event, minutes_ago=2), timeout=240)
-    assert state == "success", sorted(seen)
-    assert alerts_about(slack, event) == []
-    # Over UDP from the run's own tasks: harvest, verify and end-to-playable timers, the published count.
-    wait_for(lambda: len(statsd.named("live_to_vod.outputs_published")) > published, 30, "outputs_published")
-    for timer in ("harvest_seconds", "verify_seconds", "end_to_playable_seconds"):
-        lines = statsd.named(f"live_to_vod.{timer}")
-        assert lines and all(line.endswith("|ms") for line in lines), (timer, statsd.lines[-20:])
-    end_to_playable = float(statsd.named("live_to_vod.end_to_playable_seconds")[-1].split(":")[1].split("|")[0])
-    assert 60_000 < end_to_playable < 600_000  # ms: the event ended 2 minutes before it was triggered
-    assert statsd.named("ti.finish") or statsd.named("ti_successes")  # Airflow's own metrics on the same path
+    # Seen moving on the board: harvesting for a while, then playable.
+    start("board-demo", demo, ended_ago=30, stuck=45)
+    start("board-fails", demo, ended_ago=30, stuck=0)
+    # Due a minute after an end 20 s ago, while the harvest is held for a minute and a half more.
+    start("gameday-late", demo, ended_ago=20, stuck=90, playable_within_minutes=1)
+    # The last-chance moment (10 min before the content expires) a minute into the harvest wait, or
+    # a minute before the run starts.
+    start("gameday-expiring-during", "short-startover-during", ended_ago=60, stuck=120, startover_lead=60,
+          packaging_group_id="")  # fmt: skip
+    start("gameday-expiring-before", "short-startover-before", ended_ago=60, stuck=30, startover_lead=-60,
+          packaging_group_id="")  # fmt: skip
+    start("gameday-on-time", demo, ended_ago=120, stuck=0)
+    return scenarios
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's (.ci/run installs it); Playwright's own browsers are not used
 
 
-def test_the_board_shows_events_moving_failing_and_playing(game_day, media_stack, statsd):
+def test_the_board_shows_events_moving_failing_and_playing(game_day, started, statsd):
     """In Debian's Chromium: log in to the Airflow UI, open the board from its nav entry, watch an
     event go from harvesting to playable, see a failed event's reason, and play the VOD inline."""
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
@@ -221,13 +189,8 @@ def test_the_board_shows_events_moving_failing_and_playing(game_day, media_stack
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing (CI=true: .ci/run installs Debian's chromium)", pytrace=False)
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    demo = game_day.demo["endpoint_id"]
-    good, _, _ = stuck_conf(game_day, media_stack, "board-demo", demo, ended_ago=30, stuck=20)
-    bad, _, bad_job = stuck_conf(game_day, media_stack, "board-fails", demo, ended_ago=30, stuck=0)
-    FaultControl(media_stack.settings.public_url).add("harvest_fail", job=bad_job, message="Origin unreachable")
     api = game_day.airflow.api
-    runs = {conf["event_id"]: api.trigger(DAG_ID, conf)[1]["dag_run_id"] for conf in (good, bad)}
-    base = api.base_url
+    bad_job = started["board-fails"].job_id
     shots = ROOT / "var" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -235,15 +198,15 @@ def test_the_board_shows_events_moving_failing_and_playing(game_day, media_stack
             executable_path=CHROMIUM, headless=True, args=["--autoplay-policy=no-user-gesture-required"]
         )
         page = browser.new_page(viewport={"width": 1500, "height": 900})
-        page.goto(f"{base}/auth/login")
+        page.goto(f"{api.base_url}/auth/login")
         page.fill('input[name="username"]', api.username)
         page.fill('input[name="password"]', api.password)
         page.click('button[type="submit"]')
         page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
-        page.goto(f"{base}/plugin/live-to-vod-board")
+        page.goto(f"{api.base_url}/plugin/live-to-vod-board")
         board = page.frame_locator("iframe").first
         seen: list[str] = []
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 300
         row = board.locator('tr[data-event="board-demo"]')
         while time.monotonic() < deadline:
             if row.count():
@@ -269,8 +232,76 @@ def test_the_board_shows_events_moving_failing_and_playing(game_day, media_stack
         assert played > 2, (played, video.evaluate("v => v.error && v.error.message"))
         page.screenshot(path=str(shots / "board-playing.png"), full_page=True)
         browser.close()
-    assert api.run_state(DAG_ID, runs["board-demo"]) == "success"
+    assert game_day.follow(started["board-demo"].run_id)[0] == "success"
+    assert game_day.follow(started["board-fails"].run_id)[0] == "failed"
     assert statsd.named("live_to_vod.output_failures.wait_for_harvest")  # failures by step, counted
-    _, failed_run = api.call("GET", f"/dags/{DAG_ID}/dagRuns/{runs['board-fails']}")
+    _, failed_run = api.call("GET", f"/dags/{DAG_ID}/dagRuns/{started['board-fails'].run_id}")
     assert "**board-fails**: FAILED" in failed_run["note"]
     assert f"- full: failed: harvest job {bad_job} FAILED" in failed_run["note"]
+
+
+def test_a_late_vod_alerts_once_naming_what_is_still_running(game_day, started, sinks):
+    smtp, slack = sinks
+    event = "gameday-late"
+    state, seen = game_day.follow(started[event].run_id, timeout=300)
+    assert state == "success", sorted(seen)
+    late = [t for t in alerts_about(slack, event) if "VOD late" in t]
+    assert len(late) == 1, alerts_about(slack, event)
+    assert "Still to finish: harvest.wait_for_harvest[0]" in late[0]  # what was running when the deadline passed
+    assert "1 min after the event's end" in late[0]
+    assert len([m for m in smtp.received.all() if m["subject"].startswith(f"[live-to-VOD] {event}")]) == 1
+    assert WEBHOOK_TOKEN.split("/")[-1] not in late[0]
+    assert len(game_day.jobs(event)) == 1
+
+
+@pytest.mark.parametrize("when", ["during", "before"])
+def test_content_about_to_expire_unharvested_alerts_once_with_its_expiry(game_day, started, sinks, when):
+    smtp, slack = sinks
+    event = f"gameday-expiring-{when}"
+    scenario = started[event]
+    state, seen = game_day.follow(scenario.run_id, timeout=300)
+    assert state == "success", sorted(seen)
+    (expiring,) = [t for t in alerts_about(slack, event) if "content expires at" in t]
+    expires_at = scenario.start.add(seconds=scenario.startover).to_iso8601_string()
+    assert f"content expires at {expires_at}" in expiring
+    assert f"full (harvest job {scenario.job_id} still running) has no completed harvest" in expiring
+    assert [m["subject"] for m in smtp.received.all() if event in m["subject"]] == [
+        f"[live-to-VOD] {event}: content expires at {expires_at}"
+    ]
+    assert len(alerts_about(slack, event)) == 1  # and nothing else about it: the run succeeded
+
+
+def test_a_harvest_that_completes_in_time_sends_nothing_and_its_metrics_arrive(game_day, started, sinks, statsd):
+    smtp, slack = sinks
+    event = "gameday-on-time"
+    state, seen = game_day.follow(started[event].run_id, timeout=300)
+    assert state == "success", sorted(seen)
+    assert alerts_about(slack, event) == []
+    # Over UDP from the runs' own tasks: harvest, verify and end-to-playable timers, the published count.
+    wait_for(lambda: statsd.named("live_to_vod.outputs_published"), 30, "outputs_published")
+    for timer in ("harvest_seconds", "verify_seconds", "end_to_playable_seconds"):
+        lines = statsd.named(f"live_to_vod.{timer}")
+        assert lines and all(line.endswith("|ms") for line in lines), (timer, statsd.lines[-20:])
+    end_to_playable = [
+        float(line.split(":")[1].split("|")[0]) for line in statsd.named("live_to_vod.end_to_playable_seconds")
+    ]
+    assert all(30_000 < ms < 900_000 for ms in end_to_playable), end_to_playable  # events ended before they ran
+    assert statsd.named("ti.finish") or statsd.named("ti_successes")  # Airflow's own metrics on the same path
+
+
+def test_an_ad_hoc_harvest_started_from_the_board_api_names_its_run_and_notes_its_outcome(game_day, started):
+    run_id = started["gameday-on-time"].run_id
+    assert run_id == "manual__gameday-on-time"  # started through the board's API: the run id names the game
+    conf = game_day.window_conf("gameday-named", minutes_ago=2)
+    status, body = game_day.airflow.api.start_harvest({**conf, "end_time": "tomorrow"})
+    assert status == 400 and any(p.startswith("end_time:") for p in body["detail"]["problems"]), body
+    assert game_day.jobs("gameday-named") == []  # refused before anything was triggered
+    assert game_day.follow(run_id, timeout=300)[0] == "success"
+    _, again = game_day.airflow.api.start_harvest(
+        game_day.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")[1]["conf"]
+    )
+    assert again["dag_run_id"] == "manual__gameday-on-time.2"  # the same game again
+    _, run = game_day.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")
+    assert "**gameday-on-time**: harvested" in run["note"] and "4 renditions, plays at http" in run["note"], run["note"]
+    status, rows = game_day.airflow.api.board("GET", "/api/board?stage=playable")
+    assert status == 200 and any(r["run_id"] == run_id for r in rows["rows"])
