@@ -83,7 +83,7 @@ function renderRow(row) {
   }
   tr.append(links);
   const play = document.createElement("td");
-  const source = row.playback_url || row.mp4_url;
+  const source = row.playback_url;
   if (source) {
     const button = document.createElement("button");
     button.type = "button";
@@ -103,7 +103,7 @@ function playVod(row) {
     hls.destroy();
     hls = null;
   }
-  playing = row.playback_url || row.mp4_url;
+  playing = row.playback_url;
   if (row.playback_url && Hls.isSupported()) {
     hls = new Hls();
     hls.loadSource(row.playback_url);
