@@ -83,7 +83,9 @@ with DAG(
     params=harvest_params(config),
 ) as dag:
     validate = ValidateLiveEventOperator(task_id="validate", deployment=config)
-    wait_for_event_end = WaitForLiveEventEndOperator(task_id="wait_for_event_end", outputs=validate.output)
+    wait_for_event_end = WaitForLiveEventEndOperator(
+        task_id="wait_for_event_end", outputs=validate.output, deployment=config
+    )
 
     @task_group(group_id="harvest")
     def harvest(request):

@@ -23,7 +23,7 @@ stage                     when
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pendulum
@@ -62,6 +62,10 @@ class RunView:
     :param summaries: ``publish``'s XCom per map index.
     :param reasons: each failed task's reason (``failure_reason`` XCom), by (task id, map index).
     :param jobs: the harvest job id per map index (``create_harvest_job``'s XCom).
+    :param requests: the request each harvest job was made for, per map index (its window is final).
+    :param latest_end: the event's end as it is now (changed by an operator, or revised in the
+        schedule), where it differs from the planned one; None when unchanged or unknown.
+    :param manual: an ad-hoc run (its times change through the board; a scheduled run's, the schedule).
     """
 
     dag_id: str
@@ -74,6 +78,9 @@ class RunView:
     summaries: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     reasons: Mapping[tuple[str, int], str] = field(default_factory=dict)
     jobs: Mapping[int, str] = field(default_factory=dict)
+    requests: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    latest_end: pendulum.DateTime | None = None
+    manual: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,11 @@ class BoardRow:
     asset_uri: str | None = None
     playback_url: str | None = None
     mp4_uri: str | None = None
+    #: Said when the event's end moved after the job was made: the extra time is not in this asset.
+    window_note: str | None = None
+    #: What an operator can do from the row: ``{"label", "method", "url", "end_time"}`` (the API's
+    #: path relative to the board, and the end to offer).
+    actions: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,11 +146,46 @@ def rows_for_run(run: RunView) -> list[BoardRow]:
             )
         ]
     wait_end = event_tasks.get("wait_for_event_end")
+    ends = [u["end_time"] for u in run.plan if _follows_event(u) and u.get("end_time")]
+    last_end = max(ends) if ends else None
     rows = []
     for index, unit in enumerate(run.plan):
         mine = {_short(t.task_id): t for t in run.tasks if t.map_index == index}
-        rows.append(_output_row(run, event_id, index, unit, mine, wait_end))
+        row = _output_row(run, event_id, index, run.requests.get(index) or unit, mine, wait_end)
+        if _follows_event(unit) and unit.get("end_time") == last_end:
+            row = _with_late_change(run, index, row)
+        rows.append(row)
     return rows
+
+
+def _follows_event(unit: Mapping[str, Any]) -> bool:
+    """A whole-event output (or its last part) follows the event's times; a clip keeps its own."""
+    output = str(unit.get("output") or "")
+    return output == "full" or output.startswith("part-")
+
+
+def _with_late_change(run: RunView, index: int, row: BoardRow) -> BoardRow:
+    """The row of the output that ends the event, with what a late change means for it."""
+    latest = run.latest_end.in_timezone("UTC") if run.latest_end is not None else None
+    end = pendulum.parse(row.end) if row.end else None
+    made = index in run.requests
+    if not made:
+        if latest is not None:
+            row = replace(row, end=_iso(latest))  # what the job will be made for
+        if run.manual and run.state not in ("success", "failed"):
+            action = {"label": "Change times", "method": "PUT", "url": f"api/runs/{run.run_id}/times"}
+            row = replace(row, actions=({**action, "end_time": row.end},))
+        return row
+    note = None
+    offer = row.end
+    if latest is not None and end is not None and latest > end:
+        note = (
+            f"Harvested to {_iso(end)}, fixed when its job was made; the event now ends at {_iso(latest)}: "
+            "harvest the extra time"
+        )
+        offer = _iso(latest)
+    action = {"label": "Harvest extra time", "method": "POST", "url": f"api/runs/{run.run_id}/extra-time"}
+    return replace(row, window_note=note, actions=({**action, "end_time": offer},))
 
 
 def _output_row(

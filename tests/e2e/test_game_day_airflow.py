@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pendulum
@@ -139,11 +139,41 @@ class Scenario:
     start: pendulum.DateTime
     job_id: str
     startover: int | None = None
+    end: pendulum.DateTime | None = None
+
+
+@dataclass
+class LateChanges:
+    """What happened to the two events whose times change while their runs wait (``started``)."""
+
+    thread: threading.Thread
+    ad_hoc: dict = field(default_factory=dict)  # the PUT's (status, body), and the new end
+    scheduled: dict = field(default_factory=dict)  # the schedule's event, its revisions
+
+    def done(self) -> None:
+        self.thread.join(timeout=240)
+        assert not self.thread.is_alive(), "the late changes were not made in time"
+        assert "error" not in self.ad_hoc and "error" not in self.scheduled, (self.ad_hoc, self.scheduled)
+
+
+def season_file(event_id: str, endpoint: str, start, end, revised_end=None) -> str:
+    revised = f"\n    revised_end: {revised_end.isoformat()}" if revised_end is not None else ""
+    return (
+        "defaults:\n  padding_before: 0\n  padding_after: 0\n  destination:\n    packaging_group_id: ''\n"
+        f"events:\n  - id: {event_id}\n    endpoint: {endpoint}\n    start: {start.isoformat()}\n"
+        f"    end: {end.isoformat()}{revised}\n"
+    )
+
+
+def waiting(api, run_id: str) -> bool:
+    """Whether the run's wait_for_event_end is deferred (the run exists; no job is made yet)."""
+    status, body = api.call("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/wait_for_event_end")
+    return status == 200 and body.get("state") == "deferred"
 
 
 @pytest.fixture(scope="module")
-def started(game_day, media_stack) -> dict[str, Scenario]:
-    """Every scenario's run, triggered together."""
+def started(game_day, media_stack, late_changes) -> dict[str, Scenario]:
+    """Every scenario's run, triggered together (the late changes' first)."""
     api, demo = game_day.airflow.api, game_day.demo["endpoint_id"]
     faults = FaultControl(media_stack.settings.public_url)
     scenarios: dict[str, Scenario] = {}
@@ -176,6 +206,72 @@ def started(game_day, media_stack) -> dict[str, Scenario]:
           packaging_group_id="")  # fmt: skip
     start("gameday-on-time", demo, ended_ago=120, stuck=0)
     return scenarios
+
+
+@pytest.fixture(scope="module")
+def late_changes(game_day) -> LateChanges:
+    """Two events whose times change after their runs exist, before their jobs are made: an ad-hoc
+    one whose end an operator extends through the board's API, and a scheduled one whose entry is
+    revised in the schedule file (once before its run exists, once while it waits). The changes are
+    made from a thread as soon as each run waits, whatever test runs meanwhile."""
+    api, demo = game_day.airflow.api, game_day.demo["endpoint_id"]
+    now = pendulum.now("UTC").set(microsecond=0)
+    ad_hoc: dict = {"end": now.add(seconds=25), "new_end": now.add(seconds=55)}
+    conf = {"event_id": "gameday-overtime", "origin_endpoint_id": demo,
+            "start_time": now.subtract(seconds=60).isoformat(), "end_time": ad_hoc["end"].isoformat(),
+            "packaging_group_id": ""}  # fmt: skip
+    status, body = api.start_harvest(conf)
+    assert status == 201, body
+    ad_hoc["run_id"] = body["dag_run_id"]
+    # Scheduled: first written with a revision already (its run keeps the slot of the planned end),
+    # revised again once the run waits.
+    end = now.add(seconds=30)  # the DAG file is parsed again within seconds (min_file_process_interval)
+    scheduled: dict = {"event_id": "gameday-revised", "start": now.subtract(seconds=60), "end": end,
+                       "first_revision": end.add(seconds=30), "revised_end": end.add(seconds=50)}  # fmt: skip
+    schedules = game_day.airflow.home / "schedules"
+    schedules.mkdir(exist_ok=True)
+    scheduled["file"] = schedules / "game-day.yaml"
+    scheduled["file"].write_text(
+        season_file("gameday-revised", demo, scheduled["start"], end, scheduled["first_revision"])
+    )
+
+    def change() -> None:
+        try:
+            deadline = time.monotonic() + 150
+            while not waiting(api, ad_hoc["run_id"]):
+                assert time.monotonic() < deadline, "the ad-hoc run never waited for its end"
+                time.sleep(0.5)
+            ad_hoc["response"] = game_day.airflow.api.board(
+                "PUT", f"/api/runs/{ad_hoc['run_id']}/times",
+                {"end_time": ad_hoc["new_end"].isoformat(), "reason": "overtime"},
+            )  # fmt: skip
+            while not waiting(api, "scheduled__gameday-revised"):
+                assert time.monotonic() < deadline, "the scheduled run never waited for its end"
+                time.sleep(0.5)
+            scheduled["file"].write_text(
+                season_file("gameday-revised", demo, scheduled["start"], end, scheduled["revised_end"])
+            )
+            scheduled["revised_at"] = pendulum.now("UTC")
+        except BaseException as exc:  # reported by done()
+            ad_hoc.setdefault("error", repr(exc))
+
+    thread = threading.Thread(target=change, daemon=True)
+    thread.start()
+    return LateChanges(thread, ad_hoc, scheduled)
+
+
+def harvested_end(game_day, run_id: str) -> tuple[pendulum.DateTime, pendulum.DateTime, float]:
+    """(first PDT, end of the last segment, target duration) of the output's asset in S3, read with m3u8."""
+    import m3u8
+
+    request = game_day.airflow.api.xcom(DAG_ID, run_id, "harvest.create_harvest_job", "request", map_index=0)
+    bucket, key = request["s3_bucket"], request["manifest_key"]
+    master = m3u8.loads(game_day.s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode())
+    media_key = f"{key.rsplit('/', 1)[0]}/{master.playlists[0].uri}" if master.is_variant else key
+    media = m3u8.loads(game_day.s3.get_object(Bucket=bucket, Key=media_key)["Body"].read().decode())
+    first, last = media.segments[0], media.segments[-1]
+    end = pendulum.instance(last.current_program_date_time).add(microseconds=int(last.duration * 1e6))
+    return pendulum.instance(first.current_program_date_time), end, float(media.target_duration)
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's (.ci/run installs it); Playwright's own browsers are not used
@@ -305,3 +401,71 @@ def test_an_ad_hoc_harvest_started_from_the_board_api_names_its_run_and_notes_it
     assert "**gameday-on-time**: harvested" in run["note"] and "4 renditions, plays at http" in run["note"], run["note"]
     status, rows = game_day.airflow.api.board("GET", "/api/board?stage=playable")
     assert status == 200 and any(r["run_id"] == run_id for r in rows["rows"])
+
+
+def test_an_end_extended_before_the_job_is_made_is_harvested_and_after_it_the_extra_time_is_one_action(
+    game_day, late_changes
+):
+    """Overtime on an ad-hoc run: the operator extends the end through the board's API while the run
+    waits; the job is made for the new end (the asset's last PDT says so). Once the job exists the
+    window is fixed: another change is refused saying so, and the extra time is one POST away."""
+    late_changes.done()
+    ad_hoc = late_changes.ad_hoc
+    run_id = ad_hoc["run_id"]
+    status, body = ad_hoc["response"]
+    assert status == 200 and body["end_time"] == ad_hoc["new_end"].to_iso8601_string(), body
+    assert game_day.follow(run_id, timeout=300)[0] == "success"
+    _, last, target = harvested_end(game_day, run_id)
+    assert ad_hoc["new_end"] <= last <= ad_hoc["new_end"].add(seconds=target + 1), (last, ad_hoc)
+    _, run = game_day.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")
+    assert "Times changed (overtime)" in run["note"], run["note"]
+
+    later = ad_hoc["new_end"].add(seconds=20)
+    status, body = game_day.airflow.api.board("PUT", f"/api/runs/{run_id}/times", {"end_time": later.isoformat()})
+    assert status == 409 and "the harvested window is fixed" in body["detail"]["message"], body
+    status, bad = game_day.airflow.api.board("POST", f"/api/runs/{run_id}/extra-time", {"end_time": "later"})
+    assert status == 400 and bad["detail"]["problems"][0].startswith("end_time:"), bad
+    extra_time = f"/api/runs/{run_id}/extra-time"
+    status, extra = game_day.airflow.api.board("POST", extra_time, {"end_time": later.isoformat()})
+    assert status == 201, extra
+    (started,) = extra["runs"]
+    _, again = game_day.airflow.api.board("POST", extra_time, {"end_time": later.isoformat()})
+    assert again["runs"] == [{"dag_run_id": started["dag_run_id"], "existing": True}]  # asked twice: one harvest
+    assert game_day.follow(started["dag_run_id"], timeout=300)[0] == "success"
+    first, last, target = harvested_end(game_day, started["dag_run_id"])
+    assert first <= ad_hoc["new_end"] and later <= last <= later.add(seconds=target + 1), (first, last)
+    assert len(game_day.jobs("gameday-overtime")) == 2  # the first window's and the extra time's
+
+
+def test_a_schedule_revised_while_the_run_waits_is_harvested_and_after_the_job_the_board_offers_the_rest(
+    game_day, late_changes
+):
+    """Overtime in the schedule: a scheduled run keeps its slot (one run, at the planned end) and
+    harvests the entry's latest revised_end, revised again while it waited. A revision after its job
+    exists shows on the board as a fixed window with the extra time offered, which then harvests."""
+    late_changes.done()
+    revised = late_changes.scheduled
+    run_id = "scheduled__gameday-revised"
+    assert game_day.follow(run_id, timeout=300)[0] == "success"
+    _, last, target = harvested_end(game_day, run_id)
+    assert revised["revised_end"] <= last <= revised["revised_end"].add(seconds=target + 1), (last, revised)
+    _, runs = game_day.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns?limit=100")
+    mine = [r["dag_run_id"] for r in runs["dag_runs"] if r["dag_run_id"].endswith("__gameday-revised")]
+    assert mine == [run_id]  # the revisions made no second run
+
+    more = revised["revised_end"].add(seconds=20)
+    revised["file"].write_text(
+        season_file("gameday-revised", game_day.demo["endpoint_id"], revised["start"], revised["end"], more)
+    )
+    _, board = game_day.airflow.api.board("GET", f"/api/board?day={revised['end'].to_date_string()}")
+    (row,) = [r for r in board["rows"] if r["run_id"] == run_id]
+    assert "fixed when its job was made" in row["window_note"] and more.to_iso8601_string() in row["window_note"]
+    (action,) = row["actions"]
+    assert action["label"] == "Harvest extra time" and action["end_time"] == more.to_iso8601_string()
+    status, extra = game_day.airflow.api.board("POST", f"/{action['url']}", {"end_time": action["end_time"]})
+    assert status == 201, extra
+    (started,) = extra["runs"]
+    assert started["dag_run_id"] == "manual__gameday-revised"
+    assert game_day.follow(started["dag_run_id"], timeout=300)[0] == "success"
+    first, last, target = harvested_end(game_day, started["dag_run_id"])
+    assert first <= revised["revised_end"] and more <= last <= more.add(seconds=target + 1), (first, last)

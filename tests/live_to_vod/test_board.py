@@ -102,3 +102,33 @@ def test_filters_keep_one_day_channel_and_stage_in_end_order():
     assert filter_rows(rows, stage="failed") == []
     # 22:00 UTC on the 5th is the 6th in Tokyo
     assert [r.event_id for r in filter_rows(rows, day=pendulum.date(2026, 12, 6), tz="Asia/Tokyo")] == ["early", "late"]
+
+
+def late_run(*, made: bool, latest_end=None, manual=True, state="running") -> RunView:
+    states = {"create_harvest_job": "success", "wait_for_harvest": "deferred"} if made else {}
+    base = run_with(states)
+    request = {**PLAN[0]}
+    return RunView(**{**base.__dict__, "requests": {0: request} if made else {}, "latest_end": latest_end,
+                      "manual": manual, "state": state})  # fmt: skip
+
+
+def test_an_ad_hoc_run_whose_job_is_not_made_offers_to_change_its_times_and_shows_the_moved_end():
+    (row,) = rows_for_run(late_run(made=False, latest_end=END.add(minutes=25)))
+    assert row.end == END.add(minutes=25).to_iso8601_string()  # what the job will be made for
+    assert row.window_note is None
+    assert row.actions == ({"label": "Change times", "method": "PUT", "url": "api/runs/manual__g1/times",
+                            "end_time": row.end},)  # fmt: skip
+    (scheduled_run,) = rows_for_run(late_run(made=False, manual=False))
+    assert scheduled_run.actions == ()  # a scheduled run's times change in the schedule
+
+
+def test_an_end_moved_after_the_job_was_made_says_the_window_is_fixed_and_offers_the_extra_time():
+    later = END.add(minutes=25)
+    (row,) = rows_for_run(late_run(made=True, latest_end=later, manual=False))
+    assert row.end == END.to_iso8601_string()  # what was harvested
+    assert "fixed when its job was made" in row.window_note and later.to_iso8601_string() in row.window_note
+    (action,) = row.actions
+    assert action["method"] == "POST" and action["url"] == "api/runs/manual__g1/extra-time"
+    assert action["end_time"] == later.to_iso8601_string()
+    (unchanged,) = rows_for_run(late_run(made=True))
+    assert unchanged.window_note is None and unchanged.actions[0]["label"] == "Harvest extra time"

@@ -12,7 +12,12 @@ from typing import Any
 
 from airflow.sdk import Asset
 
-from live_to_vod.aws.operators.harvest import CONTENT_EXPIRES_KEY, V2_ENDPOINT_KEY, CreateHarvestJobOperator
+from live_to_vod.aws.operators.harvest import (
+    CONTENT_EXPIRES_KEY,
+    REQUEST_KEY,
+    V2_ENDPOINT_KEY,
+    CreateHarvestJobOperator,
+)
 from live_to_vod.aws.operators.mediaconvert import MediaConvertJobOperator, VerifyMediaConvertOutputsOperator
 from live_to_vod.aws.operators.verify import VerifyHarvestedAssetOperator
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
@@ -69,8 +74,9 @@ def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig
 
 
 def harvest_output(request: Any, config: DeploymentConfig) -> None:
-    """create_harvest_job >> wait_for_harvest >> the hand-off, for one output of an event."""
-    create_harvest_job = CreateHarvestJobOperator(task_id="create_harvest_job", request=request)
+    """create_harvest_job >> wait_for_harvest >> the hand-off, for one output of an event. The job is
+    made for the event's latest times; the hand-off reads the request the job was made for."""
+    create_harvest_job = CreateHarvestJobOperator(task_id="create_harvest_job", request=request, deployment=config)
     harvest_job_id = create_harvest_job.output["harvest_job_id"]
     wait_for_harvest = HarvestJobSensor(
         task_id="wait_for_harvest",
@@ -84,5 +90,5 @@ def harvest_output(request: Any, config: DeploymentConfig) -> None:
         # A reference, not a second definition: that would drop the asset's watcher (harvest_notifications).
         inlets=[Asset.ref(name=NOTIFICATIONS_ASSET_NAME)] if config.notification_queue_url else [],
     )
-    first, _ = hand_off_harvest(request, harvest_job_id, config)
+    first, _ = hand_off_harvest(create_harvest_job.output[REQUEST_KEY], harvest_job_id, config)
     create_harvest_job >> wait_for_harvest >> first

@@ -68,6 +68,8 @@ EVENT_FIELDS = (
     "endpoints",
     "start",
     "end",
+    "revised_start",
+    "revised_end",
     "timezone",
     "padding_before",
     "padding_after",
@@ -159,13 +161,16 @@ class _Header:
 
 
 class _Times(NamedTuple):
-    """An entry's zone and window as read: ``start``/``end`` naive UTC, None when refused."""
+    """An entry's zone and window as read: ``start``/``end`` naive UTC (the revised times where the
+    entry gives them), ``planned_start``/``planned_end`` as first scheduled; None when refused."""
 
     zone_ok: bool
     zone: tzinfo | None
     zone_name: str | None
     start: datetime | None
     end: datetime | None
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
 
 
 class _FileReader:
@@ -306,9 +311,11 @@ class _FileReader:
         if "playable_within_minutes" in raw:
             playable_within = self.playable_within(raw["playable_within_minutes"], label, "playable_within_minutes")
         cancelled = self.cancelled(raw, label, index)
-        padded = None
+        padded = slot = None
         if times.start is not None and times.end is not None and before is not None and after is not None:
             padded = self.padded_window(times.start - before, times.end + after, label)
+            assert times.planned_start is not None and times.planned_end is not None
+            slot = (times.planned_start - before, times.planned_end + after)
         clips: tuple[Clip, ...] = ()
         if "clips" in raw and times.zone_ok:  # a bad `timezone:` is the error; clips' wall times would only echo it
             clips = self.clips(raw["clips"], label, times, padded)
@@ -320,13 +327,17 @@ class _FileReader:
                 self.error(label, "destination.manifest_key", problem)
         if len(self.errors) > errors_before or cancelled is not False:
             return None
-        assert padded is not None and times.start is not None and times.end is not None and endpoints
+        assert padded is not None and slot is not None and times.start is not None and times.end is not None
+        assert endpoints
         instants, instant = self.instants, self.instant
+        start, end = instants.get(padded[0]) or instant(padded[0]), instants.get(padded[1]) or instant(padded[1])
         event = ScheduledEvent(
             event_id=event_id,
             endpoints=endpoints,
-            start=instants.get(padded[0]) or instant(padded[0]),
-            end=instants.get(padded[1]) or instant(padded[1]),
+            start=start,
+            end=end,
+            slot_start=start if slot[0] == padded[0] else instants.get(slot[0]) or instant(slot[0]),
+            slot_end=end if slot[1] == padded[1] else instants.get(slot[1]) or instant(slot[1]),
             scheduled_start=instants.get(times.start) or instant(times.start),
             scheduled_end=instants.get(times.end) or instant(times.end),
             clips=clips,
@@ -413,7 +424,25 @@ class _FileReader:
                 f"{show(raw['end'])} is not after the start {show(raw['start'])} ({z_time(end)} vs {z_time(start)})",
             )
             start = end = None
-        return _Times(True, entry_zone, zone_name, start, end)
+        if start is None or end is None or ("revised_start" not in raw and "revised_end" not in raw):
+            return _Times(True, entry_zone, zone_name, start, end, start, end)
+        # Game-day changes (overtime, a delayed start): the harvest takes them, the run keeps its slot.
+        revised_start, revised_end = start, end
+        if "revised_start" in raw:
+            revised_start = self.time(raw, "revised_start", entry_zone, zone_name, label)
+        if "revised_end" in raw:
+            revised_end = self.time(raw, "revised_end", entry_zone, zone_name, label)
+        if revised_start is None or revised_end is None:
+            return _Times(True, entry_zone, zone_name, None, None, start, end)
+        if revised_end <= revised_start:
+            field = "revised_end" if "revised_end" in raw else "revised_start"
+            self.error(
+                label,
+                field,
+                f"the revised window {z_time(revised_start)} to {z_time(revised_end)} ends before it starts",
+            )
+            return _Times(True, entry_zone, zone_name, None, None, start, end)
+        return _Times(True, entry_zone, zone_name, revised_start, revised_end, start, end)
 
     def entry_padding(self, raw: dict[Any, Any], field: str, default: timedelta, label: str) -> timedelta | None:
         """The entry's own padding ``field``, else the file's ``default``; None when refused."""

@@ -108,7 +108,11 @@ class ScheduledEvent:
     """One event to harvest, validated; every time in UTC.
 
     ``start``/``end`` are the harvest window *with padding applied*;
-    ``scheduled_start``/``scheduled_end`` are the times as written, before padding.
+    ``scheduled_start``/``scheduled_end`` are the times as written, before padding. Where the entry
+    revises its times on game day (``revised_start``/``revised_end``: overtime, a delayed start),
+    these are the revised ones, and ``slot_start``/``slot_end`` keep the padded window first
+    scheduled: the timetable places the event's run by them, so a revision never moves (or
+    duplicates) a run that exists. Without a revision the slot is the window.
     ``destination`` holds the entry's destination overrides merged over the file's
     defaults (templates unrendered). ``source`` is the schedule file's name and
     ``timezone`` the IANA zone in effect for the entry (its own, else the file's; None when
@@ -139,11 +143,17 @@ class ScheduledEvent:
     #: Minutes after its end by which the event's VOD is due playable (its deadline alert); None:
     #: the deployment's ``LIVE_TO_VOD_PLAYABLE_WITHIN_MINUTES``.
     playable_within_minutes: int | None = None
+    slot_start: pendulum.DateTime | None = None  # None: ``start``
+    slot_end: pendulum.DateTime | None = None  # None: ``end``
 
     def __post_init__(self) -> None:
-        times = (self.start, self.end, self.scheduled_start, self.scheduled_end)
+        if self.slot_start is None:
+            object.__setattr__(self, "slot_start", self.start)
+        if self.slot_end is None:
+            object.__setattr__(self, "slot_end", self.end)
+        times = (self.start, self.end, self.scheduled_start, self.scheduled_end, self.slot_start, self.slot_end)
         if not all(t.__class__ is pendulum.DateTime and t.tzinfo is _UTC for t in times):
-            for name in ("start", "end", "scheduled_start", "scheduled_end"):
+            for name in ("start", "end", "scheduled_start", "scheduled_end", "slot_start", "slot_end"):
                 object.__setattr__(self, name, _as_utc(getattr(self, name), f"ScheduledEvent.{name}"))
         if type(self.endpoints) is not tuple:
             object.__setattr__(self, "endpoints", tuple(self.endpoints))
@@ -160,8 +170,13 @@ class ScheduledEvent:
 
     @property
     def window(self) -> HarvestWindow:
-        """The padded harvest window."""
+        """The padded harvest window (revised, where the entry revises it)."""
         return HarvestWindow(self.start, self.end)
+
+    @property
+    def revised(self) -> bool:
+        """Whether game-day revisions moved the window off the slot its run was scheduled by."""
+        return (self.start, self.end) != (self.slot_start, self.slot_end)
 
     @property
     def clip_windows(self) -> tuple[tuple[str, HarvestWindow], ...]:
@@ -177,6 +192,8 @@ class ScheduledEvent:
             "end": self.end.isoformat(),
             "scheduled_start": self.scheduled_start.isoformat(),
             "scheduled_end": self.scheduled_end.isoformat(),
+            "slot_start": self.slot_start.isoformat(),
+            "slot_end": self.slot_end.isoformat(),
             "clips": [
                 {"name": c.name, "start": c.start.isoformat(), "end": c.end.isoformat(), "mediaconvert": _listed(c)}
                 for c in self.clips
@@ -187,6 +204,7 @@ class ScheduledEvent:
             "verify_segments": self.verify_segments,
             "manifests": list(self.manifests),
             "transcode": {k: list(v) if isinstance(v, tuple) else v for k, v in self.transcode},
+            "playable_within_minutes": self.playable_within_minutes,
         }
 
     @classmethod
@@ -199,6 +217,8 @@ class ScheduledEvent:
             end=_from_iso(d["end"]),
             scheduled_start=_from_iso(d["scheduled_start"]),
             scheduled_end=_from_iso(d["scheduled_end"]),
+            slot_start=_from_iso(d["slot_start"]) if d.get("slot_start") else None,
+            slot_end=_from_iso(d["slot_end"]) if d.get("slot_end") else None,
             clips=tuple(
                 Clip(c["name"], _from_iso(c["start"]), _from_iso(c["end"]), _tupled(c.get("mediaconvert")))
                 for c in d.get("clips", ())
@@ -209,6 +229,7 @@ class ScheduledEvent:
             verify_segments=d.get("verify_segments") or DEFAULT_VERIFY_SEGMENTS,
             manifests=tuple(d.get("manifests") or ()),
             transcode=dict(d.get("transcode") or {}),
+            playable_within_minutes=d.get("playable_within_minutes"),
         )
 
 

@@ -100,7 +100,7 @@ class SeasonScheduleTimetable(Timetable):
     def from_schedule(cls, schedule: Any, *, margin_seconds: int, source: str) -> SeasonScheduleTimetable:
         """The timetable of a loaded :class:`live_to_vod.schedule.Schedule`."""
         return cls(
-            [(e.event_id, e.start, e.end) for e in schedule.events],
+            [(e.event_id, e.slot_start, e.slot_end) for e in schedule.events],
             margin_seconds=margin_seconds,
             errors=len(schedule.errors),
             source=source,

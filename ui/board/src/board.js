@@ -70,7 +70,7 @@ function renderRow(row) {
   stageCell.append(badge);
   tr.append(stageCell);
   tr.append(cell(time(row.end), "num"), cell(time(row.job_done), "num"), cell(time(row.playable), "num"));
-  tr.append(cell(latency(row.latency_seconds), "num"), cell(row.reason, "reason"));
+  tr.append(cell(latency(row.latency_seconds), "num"), cell(row.reason || row.window_note, "reason"));
   const links = document.createElement("td");
   links.className = "links";
   if (row.run_id) {
@@ -91,8 +91,36 @@ function renderRow(row) {
     button.addEventListener("click", () => playVod(row));
     play.append(button);
   }
+  for (const action of row.actions || []) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = action.label;
+    button.dataset.action = action.label;
+    button.addEventListener("click", () => takeAction(row, action));
+    play.append(button);
+  }
   tr.append(play);
   return tr;
+}
+
+// A late change (overtime, a delayed start) or the extra time's harvest: the new end is asked for,
+// then the board's API says what it did, or why not (it names the field).
+async function takeAction(row, action) {
+  const endTime = window.prompt(`${action.label} for ${row.event_id}: the event's end (ISO 8601 with its offset)`, action.end_time || "");
+  if (!endTime) return;
+  const response = await fetch(action.url, {
+    method: action.method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ end_time: endTime }),
+  });
+  const data = await response.json().catch(() => ({}));
+  const detail = data.detail ?? data;
+  const said = detail.message ? `${detail.message}${detail.problems ? `: ${detail.problems.join("; ")}` : ""}` : JSON.stringify(detail);
+  const shown = document.getElementById("action-status");
+  shown.textContent = response.ok ? `${action.label}: ${JSON.stringify(data)}` : `${action.label} refused (${response.status}): ${said}`;
+  shown.dataset.outcome = response.ok ? "ok" : "refused";
+  refresh();
 }
 
 function playVod(row) {
