@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+from urllib.parse import urlencode
 
 import pendulum
 
@@ -101,6 +102,8 @@ class BoardRow:
     asset_uri: str | None = None
     playback_url: str | None = None
     mp4_uri: str | None = None
+    #: The board's own link to the MP4 (a presigned redirect), for the player.
+    mp4_url: str | None = None
     #: Said when the event's end moved after the job was made: the extra time is not in this asset.
     window_note: str | None = None
     #: What an operator can do from the row: ``{"label", "method", "url", "end_time"}`` (the API's
@@ -215,6 +218,7 @@ def _output_row(
         reason = run.reasons.get((failed.task_id, map_index)) or f"{_short(failed.task_id)} failed (see its log)"
     urls = list((summary or {}).get("vod_playback_urls") or [])
     mp4s = list((summary or {}).get("mp4") or [])
+    mp4_uri = mp4s[0].get("uri") if mp4s and isinstance(mp4s[0], Mapping) else None
     return BoardRow(
         event_id=event_id,
         output=str(unit.get("output") or index),
@@ -229,7 +233,8 @@ def _output_row(
         harvest_job_id=run.jobs.get(index),
         asset_uri=(summary or {}).get("asset_uri") or _asset_uri(unit),
         playback_url=next((u for u in urls if u.endswith(".m3u8")), urls[0] if urls else None),
-        mp4_uri=mp4s[0].get("uri") if mp4s and isinstance(mp4s[0], Mapping) else None,
+        mp4_uri=mp4_uri,
+        mp4_url=f"api/media?{urlencode({'run_id': run.run_id, 'map_index': index})}" if mp4_uri else None,
     )
 
 

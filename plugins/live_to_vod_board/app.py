@@ -17,7 +17,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessE
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
 from fastapi import Body, Depends, FastAPI, HTTPException, Query
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from sqlalchemy import and_, or_, select
 
 from live_to_vod.board import STAGES, BoardRow, RunView, TaskView, filter_rows, rows_for_run, scheduled_row
@@ -188,6 +188,42 @@ def scheduled_without_run(rows: list[BoardRow], since: pendulum.DateTime, until:
         for e in schedule.events
         if e.event_id not in seen and since <= e.end < until
     ]
+
+
+#: How long a presigned MP4 link lasts: enough to watch a game's master.
+MEDIA_LINK_SECONDS = 4 * 3600
+
+
+@app.get("/api/media", dependencies=[can_read_runs])
+def output_mp4(session: SessionDep, run_id: str = Query(...), map_index: int = Query(...)) -> RedirectResponse:
+    """The output's MP4 master (its MediaConvert output in S3) through a presigned S3 link, for the
+    board's player. Only an MP4 the run's publish recorded: the board never signs an arbitrary key.
+    The api-server's AWS identity needs s3:GetObject on the bucket (docs/game-day.md)."""
+    from airflow.models.xcom import XComModel
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+    from botocore.config import Config
+
+    found = session.scalar(
+        select(XComModel).where(
+            XComModel.dag_id == DAG_ID,
+            XComModel.run_id == run_id,
+            XComModel.task_id == "harvest.publish",
+            XComModel.map_index == map_index,
+            XComModel.key == "return_value",
+        )
+    )
+    summary = XComModel.deserialize_value(found) if found is not None else None
+    mp4s = (summary or {}).get("mp4") or [] if isinstance(summary, dict) else []
+    uri = mp4s[0].get("uri") if mp4s and isinstance(mp4s[0], dict) else None
+    if not uri or not str(uri).startswith("s3://"):
+        raise HTTPException(404, f"{run_id} output {map_index} has no MP4")
+    bucket, _, key = str(uri).removeprefix("s3://").partition("/")
+    # SigV4 query auth (botocore may otherwise sign S3 links with the deprecated SigV2).
+    hook = S3Hook(aws_conn_id="aws_default", config=Config(signature_version="s3v4"))
+    link = hook.conn.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=MEDIA_LINK_SECONDS
+    )
+    return RedirectResponse(link, status_code=307)
 
 
 @app.post("/api/harvests", dependencies=[can_trigger_runs], status_code=201)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 
@@ -85,3 +86,34 @@ def test_credentials_setting():
     assert parse_credentials("a:b, c:d:e") == {"a": "b", "c": "d:e"}
     with pytest.raises(ValueError, match="not key:secret"):
         parse_credentials("justakey")
+
+
+def presigner(stack, key: str = "local-stack", secret: str = "local-stack"):
+    session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=REGION)
+    return session.client("s3", endpoint_url=stack.url, config=Config(signature_version="s3v4"))
+
+
+def test_a_presigned_s3_url_serves_its_object_until_it_expires_and_only_as_signed(stack):
+    s3 = presigner(stack)
+    s3.create_bucket(Bucket="presigned")
+    s3.put_object(Bucket="presigned", Key="masters/game 1.mp4", Body=b"\x00\x00\x00\x18ftypmp42")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "presigned", "Key": "masters/game 1.mp4"})
+    assert "X-Amz-Signature=" in url  # SigV4 query auth, as a browser receives it
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.read() == b"\x00\x00\x00\x18ftypmp42"
+
+    def refused(link: str) -> int:
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(link, timeout=10)
+        return caught.value.code
+
+    assert refused(url.replace("game%201.mp4", "game%202.mp4")) == 403  # another key than the one signed
+    assert refused(url.replace("X-Amz-Signature=", "X-Amz-Signature=0")) == 403
+    stranger = presigner(stack, key="AKIASTRANGER", secret="nope")
+    link = stranger.generate_presigned_url("get_object", Params={"Bucket": "presigned", "Key": "masters/game 1.mp4"})
+    assert refused(link) == 403  # an unknown key
+    expired = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": "presigned", "Key": "masters/game 1.mp4"}, ExpiresIn=1
+    )
+    time.sleep(2)
+    assert refused(expired) == 403

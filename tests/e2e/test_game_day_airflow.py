@@ -15,6 +15,8 @@ import os
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,9 +219,14 @@ def late_changes(game_day) -> LateChanges:
     api, demo = game_day.airflow.api, game_day.demo["endpoint_id"]
     now = pendulum.now("UTC").set(microsecond=0)
     ad_hoc: dict = {"end": now.add(seconds=25), "new_end": now.add(seconds=55)}
-    conf = {"event_id": "gameday-overtime", "origin_endpoint_id": demo,
-            "start_time": now.subtract(seconds=60).isoformat(), "end_time": ad_hoc["end"].isoformat(),
-            "packaging_group_id": ""}  # fmt: skip
+    conf = {
+        "event_id": "gameday-overtime",
+        "origin_endpoint_id": demo,
+        "start_time": now.subtract(seconds=60).isoformat(),
+        "end_time": ad_hoc["end"].isoformat(),
+        "packaging_group_id": "",
+        "mediaconvert": ["mp4"],
+    }  # fmt: skip  (an MP4 master, no HLS VOD)
     status, body = api.start_harvest(conf)
     assert status == 201, body
     ad_hoc["run_id"] = body["dag_run_id"]
@@ -258,6 +265,31 @@ def late_changes(game_day) -> LateChanges:
     thread = threading.Thread(target=change, daemon=True)
     thread.start()
     return LateChanges(thread, ad_hoc, scheduled)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def assert_mp4_plays_through_the_board(game_day, run_id: str) -> None:
+    """The board's MP4 link (an output without an HLS VOD) redirects to a presigned S3 URL that
+    serves the MediaConvert master itself; an output without an MP4 has no link."""
+    _, board = game_day.airflow.api.board("GET", f"/api/board?day={pendulum.now('UTC').to_date_string()}")
+    (row,) = [r for r in board["rows"] if r["run_id"] == run_id]
+    assert row["playback_url"] is None and row["mp4_uri"] and row["mp4_url"], row
+    api = game_day.airflow.api
+    opener = urllib.request.build_opener(_NoRedirect)
+    headers = {"Authorization": f"Bearer {api.token()}"}
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(urllib.request.Request(f"{api.base_url}/live-to-vod/{row['mp4_url']}", headers=headers))
+    assert redirect.value.code == 307
+    with urllib.request.urlopen(redirect.value.headers["Location"], timeout=30) as response:  # no Airflow token
+        body = response.read()
+    bucket, _, key = row["mp4_uri"].removeprefix("s3://").partition("/")
+    assert body[4:8] == b"ftyp" and body == game_day.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    status, _ = api.board("GET", f"/api/media?run_id={run_id}&map_index=7")
+    assert status == 404
 
 
 def harvested_end(game_day, run_id: str) -> tuple[pendulum.DateTime, pendulum.DateTime, float]:
@@ -419,6 +451,7 @@ def test_an_end_extended_before_the_job_is_made_is_harvested_and_after_it_the_ex
     assert ad_hoc["new_end"] <= last <= ad_hoc["new_end"].add(seconds=target + 1), (last, ad_hoc)
     _, run = game_day.airflow.api.call("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")
     assert "Times changed (overtime)" in run["note"], run["note"]
+    assert_mp4_plays_through_the_board(game_day, run_id)
 
     later = ad_hoc["new_end"].add(seconds=20)
     status, body = game_day.airflow.api.board("PUT", f"/api/runs/{run_id}/times", {"end_time": later.isoformat()})

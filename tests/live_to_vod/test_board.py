@@ -64,6 +64,7 @@ def test_a_playable_output_has_its_times_latency_and_player():
     )
     assert row.latency_seconds == 300
     assert row.playback_url == "https://egress/out/v1/g1/index.m3u8" and row.mp4_uri == "s3://b/mediaconvert/g1/g1.mp4"
+    assert row.mp4_url == "api/media?run_id=manual__g1&map_index=0"  # the board's presigned redirect
     assert (row.harvest_job_id, row.channel, row.asset_uri) == ("g1-job", "ep-1", "s3://b/g1/index.m3u8")
 
 

@@ -1025,3 +1025,13 @@ def test_the_mediaconvert_fields_refuse_wrong_types(field, value, words):
         validate_harvest_request(params, config, NOW)
     assert raised.value.fields == (field,)
     assert words in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize("value", [0, 1441, -1, 3.5, True, "20", [20], {}])
+def test_playable_within_minutes_refuses_what_is_not_whole_minutes_in_range(value):
+    conf = {"event_id": "g1", "origin_endpoint_id": "ep-1", "start_time": "2026-11-26T19:00:00Z",
+            "end_time": "2026-11-26T20:00:00Z", "playable_within_minutes": value}  # fmt: skip
+    with pytest.raises(InvalidParams) as caught:
+        validate_harvest_request(conf, CONFIG, NOW)
+    assert [p.field for p in caught.value.problems] == ["playable_within_minutes"]
+    assert "whole number of minutes from 1 to 1440" in str(caught.value)

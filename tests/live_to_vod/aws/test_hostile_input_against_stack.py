@@ -470,9 +470,10 @@ def invalid_confs(draw: st.DrawFn, seeded: Seeded, category: str) -> Case:
             as_v2(conf)
         return case(name, draw(st.sampled_from(HUGE)))
     if category == "wrong type":
-        # Not the list and number fields: [] and ["x"] are manifests, 5 is an interval (their wrong types:
-        # test_validation.py's test_the_mediaconvert_fields_refuse_wrong_types).
-        not_text = ("manifests", "mediaconvert", "thumbnail_interval_seconds")
+        # Not the list and number fields: [] and ["x"] are manifests, 5 is an interval or a deadline (their
+        # wrong types: test_validation.py's test_the_mediaconvert_fields_refuse_wrong_types and
+        # test_validation.py's test_playable_within_minutes_refuses_what_is_not_whole_minutes_in_range).
+        not_text = ("manifests", "mediaconvert", "thumbnail_interval_seconds", "playable_within_minutes")
         name = draw(st.sampled_from([f for f in KNOWN_FIELDS if f not in not_text]))
         if name in V2_FIELDS:
             as_v2(conf)
@@ -500,7 +501,7 @@ def run_validate(conf: dict[str, Any], config: DeploymentConfig, context: dict[s
     """The DAG's ``validate`` task on a manual run with this conf (or on ``context``)."""
     operator = ValidateLiveEventOperator(task_id="validate", deployment=config)
     if context is None:
-        run = SimpleNamespace(run_type=DagRunType.MANUAL, run_id="manual__hostile")
+        run = SimpleNamespace(run_type=DagRunType.MANUAL, run_id="manual__hostile", dag_id="live_event_harvest")
         context = {"dag_run": run, "params": {**PARAM_DEFAULTS, **conf}}
     return operator.execute(context)
 

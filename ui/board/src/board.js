@@ -83,7 +83,7 @@ function renderRow(row) {
   }
   tr.append(links);
   const play = document.createElement("td");
-  const source = row.playback_url;
+  const source = row.playback_url || row.mp4_url;
   if (source) {
     const button = document.createElement("button");
     button.type = "button";
@@ -131,13 +131,14 @@ function playVod(row) {
     hls.destroy();
     hls = null;
   }
-  playing = row.playback_url;
+  playing = row.playback_url || row.mp4_url;
   if (row.playback_url && Hls.isSupported()) {
     hls = new Hls();
     hls.loadSource(row.playback_url);
     hls.attachMedia(video);
   } else {
-    video.src = playing; // an MP4, or HLS where the browser plays it natively
+    // The MP4 master through the board's presigned link, or HLS where the browser plays it natively.
+    video.src = playing;
   }
   video.play().catch(() => {});
 }
