@@ -179,16 +179,16 @@ def _with_late_change(run: RunView, index: int, row: BoardRow) -> BoardRow:
             action = {"label": "Change times", "method": "PUT", "url": f"api/runs/{run.run_id}/times"}
             row = replace(row, actions=({**action, "end_time": row.end},))
         return row
-    note = None
-    offer = row.end
+    action = {"label": "Harvest extra time", "method": "POST", "url": f"api/runs/{run.run_id}/extra-time"}
     if latest is not None and end is not None and latest > end:
         note = (
             f"Harvested to {_iso(end)}, fixed when its job was made; the event now ends at {_iso(latest)}: "
             "harvest the extra time"
         )
-        offer = _iso(latest)
-    action = {"label": "Harvest extra time", "method": "POST", "url": f"api/runs/{run.run_id}/extra-time"}
-    return replace(row, window_note=note, actions=({**action, "end_time": offer},))
+        return replace(row, window_note=note, actions=({**action, "end_time": _iso(latest)},))
+    if run.manual and row.stage != "failed":  # an ad-hoc run's operator may ask for more at any time
+        return replace(row, actions=({**action, "end_time": row.end},))
+    return row  # a scheduled event: revise the schedule, and the row offers the rest
 
 
 def _output_row(

@@ -133,3 +133,12 @@ def test_an_end_moved_after_the_job_was_made_says_the_window_is_fixed_and_offers
     assert action["end_time"] == later.to_iso8601_string()
     (unchanged,) = rows_for_run(late_run(made=True))
     assert unchanged.window_note is None and unchanged.actions[0]["label"] == "Harvest extra time"
+    (scheduled,) = rows_for_run(late_run(made=True, manual=False))
+    assert scheduled.actions == ()  # nothing more to harvest until the schedule says so
+
+
+def test_a_failed_output_offers_no_extra_time():
+    failed = late_run(made=True)
+    tasks = [t if t.task_id != "harvest.wait_for_harvest" else TaskView(t.task_id, 0, "failed") for t in failed.tasks]
+    (row,) = rows_for_run(RunView(**{**failed.__dict__, "tasks": tasks}))
+    assert row.stage == "failed" and row.actions == ()
