@@ -1,7 +1,8 @@
 """Live HLS ingest: what a channel has received, indexed by program date time.
 
 An encoder pushes a multivariant playlist, sliding-window media playlists and segments to the
-channel's ingest URL. Segments arrive before the playlist naming them; each playlist is merged
+channel's ingest URL. Segments usually arrive before the playlist naming them (a segment named
+before its upload lands is indexed when it does); each playlist is merged
 into the rendition's index (the stack keeps what the encoder's window has dropped), and the
 segment file moves from the upload area into the rendition's store, named by its start time.
 Origin endpoints and harvest jobs read this index; eviction trims it to the longest startover
@@ -92,6 +93,9 @@ class ChannelContent:
         self.renditions: dict[str, Rendition] = {}
         self.variants: dict[str, Variant] = {}  # by rendition name, in multivariant order
         self.first_received: pendulum.DateTime | None = None
+        # Segments a playlist named before their upload finished (an encoder uploads the playlist and
+        # the segment on separate connections): (ingest id, file) -> (rendition, segment, start ms).
+        self.pending: dict[tuple[str, str], tuple[str, Any, int]] = {}
 
     # -- uploads --------------------------------------------------------------------------------
 
@@ -108,10 +112,17 @@ class ChannelContent:
         tmp = target.with_name(target.name + ".part")
         tmp.write_bytes(body)
         os.replace(tmp, target)
+        with self.lock:
+            named = self.pending.pop((ingest_id, filename), None)
+            if named is not None:  # its playlist came first: index it now, as the playlist said
+                rendition_name, segment, start_ms = named
+                self._index_if_new(self.renditions[rendition_name], segment, target, start_ms)
 
     def delete(self, ingest_id: str, filename: str) -> None:
         """Encoders delete segments that left their window; indexed segments are the stack's now."""
         (self.upload_dir(ingest_id) / filename).unlink(missing_ok=True)
+        with self.lock:
+            self.pending.pop((ingest_id, filename), None)
 
     def _put_playlist(self, ingest_id: str, filename: str, body: bytes) -> None:
         text = body.decode("utf-8-sig")
@@ -171,20 +182,29 @@ class ChannelContent:
                 start_ms = int((source.stat().st_mtime - segment.duration) * 1000)
             else:
                 continue
-            index = bisect.bisect_left(rendition.starts, start_ms)
-            if index < len(rendition.starts) and abs(rendition.starts[index] - start_ms) < GAP_TOLERANCE_MS:
-                continue  # already indexed (sliding windows repeat segments)
-            if index > 0 and abs(rendition.starts[index - 1] - start_ms) < GAP_TOLERANCE_MS:
-                continue
             if not source.exists():
-                # Not uploaded (yet): the encoder's next playlist names it again.
-                log.info("ingest: %s names %s, which is not uploaded yet", filename, segment.uri)
+                # Not uploaded yet: indexed when its upload lands (the last playlist names it only once).
+                if self._is_new(rendition, start_ms):
+                    log.info("ingest: %s names %s, which is not uploaded yet", filename, segment.uri)
+                    self.pending[(ingest_id, source.name)] = (filename, segment, start_ms)
                 continue
-            self._index(rendition, index, segment, source, start_ms)
+            self._index_if_new(rendition, segment, source, start_ms)
         if playlist.is_endlist:
             rendition.ended = True
         elif playlist.segments:
             rendition.ended = False
+
+    @staticmethod
+    def _is_new(rendition: Rendition, start_ms: int) -> bool:
+        """Whether no indexed segment starts at ``start_ms`` (sliding windows repeat segments)."""
+        index = bisect.bisect_left(rendition.starts, start_ms)
+        if index < len(rendition.starts) and abs(rendition.starts[index] - start_ms) < GAP_TOLERANCE_MS:
+            return False
+        return not (index > 0 and abs(rendition.starts[index - 1] - start_ms) < GAP_TOLERANCE_MS)
+
+    def _index_if_new(self, rendition: Rendition, segment: Any, source: Path, start_ms: int) -> None:
+        if self._is_new(rendition, start_ms):
+            self._index(rendition, bisect.bisect_left(rendition.starts, start_ms), segment, source, start_ms)
 
     def _index(self, rendition: Rendition, index: int, segment: Any, source: Path, start_ms: int) -> None:
         target = rendition.directory / f"{start_ms}{source.suffix or '.ts'}"

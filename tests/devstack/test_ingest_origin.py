@@ -181,3 +181,15 @@ def test_unknown_ingest_and_origin_paths(channel):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(channel["Url"].split("/in/")[0] + "/out/v1/0123/index.m3u8")
     assert info.value.code == 404
+
+
+def test_a_segment_named_before_its_upload_lands_is_ingested_when_it_does(aws, channel):
+    """An encoder uploads the playlist and the segment on two connections: under load the playlist
+    can win, and for the last segment (ENDLIST) no later playlist names it again."""
+    start = pendulum.now("UTC").subtract(seconds=10).replace(microsecond=0)  # inside the 20 s live window
+    push_window(channel, start, [0, 1, 2])
+    assert put(channel, "channel_1.m3u8", media_playlist(1, 3, start, ended=True)) == 201  # names 00003 first
+    assert put(channel, "channel_1_00003.ts", SEGMENT) == 201
+    child = m3u8.loads(origin(aws, "index_1.m3u8"))
+    assert len(child.segments) == 4 and child.is_endlist
+    assert pendulum.instance(child.segments[-1].program_date_time) == start.add(seconds=6)
