@@ -29,6 +29,8 @@ from urllib.parse import urlencode
 
 import pendulum
 
+from live_to_vod.late_changes import follows_event
+
 __all__ = ["STAGES", "BoardRow", "RunView", "TaskView", "filter_rows", "rows_for_run", "scheduled_row"]
 
 #: Every stage, in the order an output goes through them (failed last).
@@ -162,9 +164,7 @@ def rows_for_run(run: RunView) -> list[BoardRow]:
 
 
 def _follows_event(unit: Mapping[str, Any]) -> bool:
-    """A whole-event output (or its last part) follows the event's times; a clip keeps its own."""
-    output = str(unit.get("output") or "")
-    return output == "full" or output.startswith("part-")
+    return follows_event(str(unit.get("output") or ""))
 
 
 def _with_late_change(run: RunView, index: int, row: BoardRow) -> BoardRow:

@@ -31,6 +31,7 @@ __all__ = [
     "TimesChange",
     "check_times_change",
     "extra_time_conf",
+    "follows_event",
     "latest_params",
     "retarget",
     "variable_key",
@@ -42,8 +43,6 @@ VARIABLE_PREFIX = "live_to_vod_times__"
 TIME_FIELDS = ("start_time", "end_time")
 _BODY_FIELDS = (*TIME_FIELDS, "reason")
 MAX_REASON = 200
-#: A full-window output (or a part of one) follows the event's times; a clip keeps its own.
-WINDOW_OUTPUTS = ("full", "part-")
 
 
 class LateChangeError(ValueError):
@@ -146,7 +145,8 @@ def check_times_change(
     )
 
 
-def _follows_event(output: str) -> bool:
+def follows_event(output: str) -> bool:
+    """Whether an output follows the event's times (the whole event, or a part of it); a clip keeps its own."""
     return output == "full" or output.startswith("part-")
 
 
@@ -170,7 +170,7 @@ def retarget(
             f"the changed times plan other outputs ({outputs}) than this run's ({name} among them); "
             "start a new harvest for the changed times"
         )
-    if (found["start_time"], found["end_time"]) == (unit["start_time"], unit["end_time"]) or not _follows_event(name):
+    if (found["start_time"], found["end_time"]) == (unit["start_time"], unit["end_time"]) or not follows_event(name):
         return dict(unit)
     window = HarvestWindow(pendulum.parse(found["start_time"]), pendulum.parse(found["end_time"]))
     changed = {**unit, "start_time": found["start_time"], "end_time": found["end_time"]}

@@ -383,7 +383,7 @@ def harvest_extra_time(run_id: str, session: SessionDep, body: Annotated[Any, Bo
     """A second harvest of an event's extra time: from the end the run harvested to ``end_time``, per
     endpoint, as ad-hoc runs (``manual__<event_id>.N``) into a folder beside the first asset. Asking
     twice for the same extra time answers with the runs already started."""
-    from live_to_vod.late_changes import extra_time_conf
+    from live_to_vod.late_changes import extra_time_conf, follows_event
     from live_to_vod.validation import InvalidParams
 
     run = _run(session, run_id)
@@ -391,9 +391,7 @@ def harvest_extra_time(run_id: str, session: SessionDep, body: Annotated[Any, Bo
         raise HTTPException(400, {"message": "nothing was started", "problems": ["end_time: is required"]})
     reason = body.get("reason") or "extra time"
     new_end = _parse_end(body["end_time"])
-    harvested = [
-        u for u in harvested_requests(session, run_id).values() if str(u.get("output")).startswith(("full", "part-"))
-    ]
+    harvested = [u for u in harvested_requests(session, run_id).values() if follows_event(str(u.get("output")))]
     if not harvested:
         raise HTTPException(
             409,

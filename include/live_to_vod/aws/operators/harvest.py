@@ -49,19 +49,22 @@ CONTENT_EXPIRES_KEY = "content_expires_at"
 REQUEST_KEY = "request"
 
 
-def plan_event(context: Any, deployment: DeploymentConfig, now: pendulum.DateTime) -> tuple[str, list[dict]]:
+def plan_event(
+    context: Any, deployment: DeploymentConfig, now: pendulum.DateTime
+) -> tuple[str, list[dict], ScheduledEvent | None]:
     """The run's event and its outputs, planned from its latest times: an ad-hoc run's params with
     the change an operator made since (the run's Variable, :mod:`live_to_vod.late_changes`), a
     scheduled run's entry as the schedule says now (``revised_start``/``revised_end`` included).
-    Bad input fails the task at once, naming each field."""
+    Bad input fails the task at once, naming each field. Returns the event id, its outputs, and the
+    schedule entry (None for an ad-hoc run)."""
     dag_run = context["dag_run"]
     try:
         if DagRunType(dag_run.run_type) == DagRunType.MANUAL:
             change = Variable.get(variable_key(dag_run.dag_id, dag_run.run_id), default=None, deserialize_json=True)
             units = plan_from_params(latest_params(dict(context["params"]), change), deployment, now)
-            return units[0]["event_id"], units
+            return units[0]["event_id"], units, None
         event = scheduled_event(context, deployment)
-        return event.event_id, plan_from_schedule(event, deployment, now)
+        return event.event_id, plan_from_schedule(event, deployment, now), event
     except InvalidParams as exc:
         raise AirflowFailException(f"The event's parameters are invalid; nothing was created.\n{exc}") from None
 
@@ -93,7 +96,7 @@ def latest_outputs(
 ) -> list[dict[str, Any]]:
     """``outputs`` (validated) moved to the event's latest times: each whole-event output's window,
     ``ready_at`` and ``content_expires_at`` follow a change made since validate; clips keep theirs."""
-    _, latest = plan_event(context, deployment, now)
+    _, latest, _ = plan_event(context, deployment, now)
     try:
         return [retarget(u, latest, end_margin_seconds=deployment.end_margin_seconds, now=now) for u in outputs]
     except LateChangeError as exc:
@@ -268,9 +271,8 @@ class ValidateLiveEventOperator(OutputChecksMixin, AwsBaseOperator[MediaPackageH
         return units
 
     def _plan(self, context: Any, deployment: DeploymentConfig, now: pendulum.DateTime) -> tuple[str, list[dict]]:
-        event_id, units = plan_event(context, deployment, now)
-        if DagRunType(context["dag_run"].run_type) != DagRunType.MANUAL:
-            event = scheduled_event(context, deployment)
+        event_id, units, event = plan_event(context, deployment, now)
+        if event is not None:
             self.log.info(
                 "Scheduled event %s (%s): %s to %s with padding%s, endpoints %s, %d clip(s)",
                 event.event_id, event.source, event.start, event.end,
