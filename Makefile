@@ -38,7 +38,9 @@ RELIABILITY_TESTS := tests/live_to_vod/aws/test_transient_faults_against_stack.p
 	tests/live_to_vod/aws/test_hostile_input_against_stack.py \
 	tests/live_to_vod/aws/test_v2_pipeline_against_stack.py \
 	tests/e2e/test_crash_recovery.py \
-	tests/e2e/test_harvest_notifications_airflow.py::test_per_event_wait_fails_with_the_reason_from_the_notification
+	tests/e2e/test_harvest_notifications_airflow.py::test_per_event_wait_fails_with_the_reason_from_the_notification \
+	tests/e2e/test_harvest_notifications_airflow.py::test_the_completion_event_ends_the_wait_and_a_lost_one_is_found_by_the_poll \
+	tests/e2e/test_harvest_notifications_airflow.py::test_a_duplicated_or_early_completion_event_is_checked_against_aws
 reliability: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(RELIABILITY_TESTS)
 	$(BIN)/python -m tests.support.reliability_report

@@ -76,6 +76,17 @@ def seeded_stack(
             server.wait(timeout=30)
 
 
+def observer_queue(c: dict[str, Any], demo: dict[str, Any], name: str = "bench-observer") -> str:
+    """A queue of the bench's own on the seed's notification rule (a second target: EventBridge copies
+    every event to both), so the bench times job completions without taking a message from the
+    deployment's consumer."""
+    url = c["sqs"].create_queue(QueueName=name)["QueueUrl"]
+    arn = c["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for rule in (demo["rule"], demo["mediaconvert_rule"]):
+        c["events"].put_targets(Rule=rule, Targets=[{"Id": name, "Arn": arn}])
+    return url
+
+
 def topology_unavailable() -> bool:
     """True, with the reason printed, when the Celery topology cannot run here (the Celery benches exit 2)."""
     from localrun.topology import unavailable_reason

@@ -4,8 +4,10 @@
 Harvest jobs are also made outside Airflow (the MediaPackage console, other tools). An
 EventBridge rule sends every `MediaPackage HarvestJob Notification` (v1) and `MediaPackageV2
 HarvestJob Notification` (v2) to an SQS queue (`LIVE_TO_VOD_NOTIFICATION_QUEUE_URL`); an
-**asset watcher** on that queue (the amazon provider's SQS message-queue trigger, in the
-triggerer: no worker slot held) turns messages into asset events, and each batch runs this DAG.
+**asset watcher** on that queue (`NotificationQueueTrigger`, in the triggerer: no worker slot
+held), its only consumer, records every job completion in the asset's state store (it wakes the
+waiting harvest and MediaConvert tasks of `live_event_harvest` within a second) and turns the
+harvest notifications into asset events; each batch runs this DAG.
 
 **read_notifications** decides per job, with `DescribeHarvestJob` (v2: `GetHarvestJob`) as the
 truth: jobs made by `live_event_harvest` are left to that DAG; a job that already has its VOD
@@ -25,10 +27,10 @@ from __future__ import annotations
 import logging
 
 import pendulum
-from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
 from airflow.sdk import DAG, Asset, AssetWatcher, task_group
 
 from live_to_vod.aws.operators.notifications import ReadHarvestNotificationsOperator
+from live_to_vod.aws.triggers.notifications import NotificationQueueTrigger
 from live_to_vod.config import DeploymentConfig
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
 from live_to_vod.pipeline.defaults import default_args
@@ -46,9 +48,9 @@ else:
         watchers=[
             AssetWatcher(
                 name="harvest_notifications_queue",
-                trigger=MessageQueueTrigger(
-                    scheme="sqs",
+                trigger=NotificationQueueTrigger(
                     sqs_queue=config.notification_queue_url,
+                    asset_name=NOTIFICATIONS_ASSET_NAME,
                     aws_conn_id=config.aws_conn_id,
                     max_messages=10,
                     num_batches=5,  # up to 50 messages per asset event when a burst arrives

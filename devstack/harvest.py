@@ -120,10 +120,14 @@ class HarvestRunner:
         if failure:
             detail["message"] = failure
         log.info("harvest job %s %s%s", record["Id"], record["Status"], f": {failure}" if failure else "")
+        self.notify(job.region, record["Id"], detail, record["Arn"])
+
+    def notify(self, region: str, job_id: str, detail: dict[str, Any], arn: str) -> None:
+        """The job's notification to EventBridge (best effort, as on AWS)."""
         try:
-            self.sibling.put_event(job.region, EVENT_SOURCE, EVENT_DETAIL_TYPE, detail, [record["Arn"]])
+            self.sibling.put_event(region, EVENT_SOURCE, EVENT_DETAIL_TYPE, detail, [arn])
         except Exception:  # delivery is best effort on AWS too
-            log.exception("could not put the notification event of harvest job %s", record["Id"])
+            log.exception("could not put the notification event of harvest job %s", job_id)
 
     # -- the harvest itself ---------------------------------------------------------------------
 

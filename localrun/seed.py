@@ -41,8 +41,17 @@ DEMO = {
     "packaging_configuration_id": "demo-vod-hls",
     "queue": "harvest-notifications",
     "rule": "mediapackage-harvest-notifications",
+    "mediaconvert_rule": "mediaconvert-job-completions",
     "startover_seconds": 86400,
     "preroll_seconds": 900,
+}
+
+# MediaConvert jobs that ended, to the same queue (the CloudFormation template's second rule): a
+# waiting transcode wakes on its job's event.
+MEDIACONVERT_COMPLETIONS = {
+    "source": ["aws.mediaconvert"],
+    "detail-type": ["MediaConvert Job State Change"],
+    "detail": {"status": ["COMPLETE", "ERROR", "CANCELED"]},
 }
 
 # MediaPackage v2: named resources, policies instead of roles. One CMAF endpoint with HLS, Low-Latency
@@ -309,6 +318,8 @@ def seed(
         ),
     )
     c["events"].put_targets(Rule=demo["rule"], Targets=[{"Id": "sqs", "Arn": queue_arn}])
+    c["events"].put_rule(Name=demo["mediaconvert_rule"], EventPattern=json.dumps(MEDIACONVERT_COMPLETIONS))
+    c["events"].put_targets(Rule=demo["mediaconvert_rule"], Targets=[{"Id": "sqs", "Arn": queue_arn}])
     ingest = channel["HlsIngest"]["IngestEndpoints"][0]
     v2 = seed_v2(settings, c, bucket, demo["region"])
     result = {

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.net import free_port
+from live_to_vod.airflow_settings import settings_env
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_USER = "admin"
@@ -58,7 +59,7 @@ def airflow_env(
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
+        **settings_env(),  # the deployment's settings for this workload (compose and Helm carry them too)
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",  # schedule edits show up within seconds
         "AIRFLOW__API__HOST": "127.0.0.1",

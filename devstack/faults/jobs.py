@@ -39,6 +39,10 @@ class FaultyHarvestRunner(HarvestRunner):
             dest = job.record["S3Destination"]
             damage_asset(self.sibling, dest["BucketName"], dest["ManifestKey"], damage.damage or "")
 
+    def notify(self, region: str, job_id: str, detail: dict[str, Any], arn: str) -> None:
+        if self.faults.take({"event_lost"}, job_id) is None:
+            super().notify(region, job_id, detail, arn)
+
     def complete(self, job: Any, failure: str | None) -> None:
         with self._stuck_lock:
             seconds = self._stuck.pop(id(job), 0.0)
@@ -70,6 +74,10 @@ class FaultyV2HarvestRunner(v2.HarvestRunner):
             if hls is not None:
                 key = f"{s3['DestinationPath'].strip('/')}/{hls['ManifestName']}.m3u8"
                 damage_asset(self.sibling, s3["BucketName"], key, damage.damage or "")
+
+    def notify(self, region: str, job_name: str, detail: dict[str, Any], arn: str) -> None:
+        if self.faults.take({"event_lost"}, job_name) is None:
+            super().notify(region, job_name, detail, arn)
 
     def complete(self, job: v2.HarvestJob, failure: str | None) -> None:
         stuck = self.faults.take({"harvest_stuck"}, job.name)

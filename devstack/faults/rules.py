@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 API_KINDS = frozenset({"throttle", "error", "latency", "drop"})
-HARVEST_KINDS = frozenset({"harvest_fail", "harvest_stuck", "harvest_damage"})
+HARVEST_KINDS = frozenset({"harvest_fail", "harvest_stuck", "harvest_damage", "event_lost"})
 VOD_KINDS = frozenset({"vod_fail"})
 TRANSCODE_KINDS = frozenset({"transcode_fail", "transcode_stuck"})
 KINDS = API_KINDS | HARVEST_KINDS | VOD_KINDS | TRANSCODE_KINDS

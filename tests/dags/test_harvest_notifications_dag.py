@@ -1,5 +1,5 @@
 """Integrity of the ``harvest_notifications`` DAG: defined only with a queue, scheduled by an asset
-whose watcher is the amazon provider's SQS message-queue trigger, and wired like the per-event
+whose watcher (``NotificationQueueTrigger``) is the queue's only consumer, and wired like the per-event
 DAG's hand-off (verify -> VOD -> publish, mapped per job) with a report that always runs."""
 
 from __future__ import annotations
@@ -7,7 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from airflow.dag_processing.dagbag import DagBag
-from airflow.providers.amazon.aws.triggers.sqs import SqsSensorTrigger
+from airflow.sdk.module_loading import import_string
+
+from live_to_vod.aws.triggers.notifications import NotificationQueueTrigger
+from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,15 +33,14 @@ def test_without_a_queue_the_dag_is_not_defined(monkeypatch):
     assert bag.captured_warnings == {}  # a deliberate opt-out, not a fault to flag on every parse
 
 
-def test_the_queue_asset_watcher_uses_the_provider_sqs_trigger(monkeypatch):
+def test_the_queue_asset_watcher_is_the_queue_s_only_consumer_and_feeds_the_completion_index(monkeypatch):
     dag = parse(monkeypatch, QUEUE_URL).dags["harvest_notifications"]
     (asset,) = dag.timetable.asset_condition.objects
     (watcher,) = asset.watchers
-    trigger = watcher.trigger  # MessageQueueTrigger(scheme="sqs") hands over to the provider's trigger
-    classpath, kwargs = trigger.serialize()  # what the triggerer imports and runs
-    assert classpath == f"{SqsSensorTrigger.__module__}.{SqsSensorTrigger.__qualname__}"
+    classpath, kwargs = watcher.trigger.serialize()  # what the triggerer imports and runs
+    assert import_string(classpath) is NotificationQueueTrigger
     assert kwargs["sqs_queue"] == QUEUE_URL
-    assert kwargs["delete_message_on_reception"]  # a handled message is not delivered to the next run again
+    assert kwargs["asset_name"] == asset.name == NOTIFICATIONS_ASSET_NAME  # the index waiting tasks read
     assert kwargs["wait_time_seconds"] > 0  # long polling
 
 

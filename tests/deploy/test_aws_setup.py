@@ -446,8 +446,12 @@ def test_harvest_notifications_reach_the_queue_from_the_rule_only(template, valu
     [allow] = resources["NotificationQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Action"] == "sqs:SendMessage" and allow["Resource"] == queue_arn
-    rule_arn = f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:rule/{rule['Name']}"
-    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
+    completions = resources["MediaConvertCompletionRule"]["Properties"]
+    # MediaConvert's final states only, the pattern the seed puts on its second rule.
+    assert completions["EventPattern"] == local_seed.MEDIACONVERT_COMPLETIONS
+    assert [t["Arn"] for t in completions["Targets"]] == [queue_arn]
+    rule_arns = [f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:rule/{r['Name']}" for r in (rule, completions)]
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arns}}
 
 
 def test_the_outputs_name_the_settings_they_feed(template):

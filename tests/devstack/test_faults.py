@@ -458,3 +458,20 @@ def test_the_fault_page_names_every_damage():
     page = (Path(__file__).resolve().parents[2] / "docs" / "devstack.md").read_text()
     row = next(line for line in page.splitlines() if line.startswith("| `damage` |"))
     assert all(f"`{damage}`" in row for damage in DAMAGES), row
+
+
+def test_event_lost_ends_the_job_without_its_notification(stack, aws, demo, faults):
+    mp, sqs = aws["mediapackage"], aws["sqs"]
+    lost = faults.add("event_lost", job="lost-1")
+    for job_id in ("lost-1", "told-1"):
+        start_harvest(mp, demo, job_id)
+    assert wait_for_jobs(mp, ["lost-1", "told-1"]) == {"lost-1": "SUCCEEDED", "told-1": "SUCCEEDED"}
+    seen: set[str] = set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # long enough for the told job's message, and any other
+        for message in sqs.receive_message(QueueUrl=demo["queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            seen.add(json.loads(message["Body"])["detail"]["harvest_job"]["id"])
+    assert "told-1" in seen and "lost-1" not in seen, seen
+    assert faults.get(lost["id"])["fired"] == 1

@@ -221,7 +221,8 @@ def test_worker_killed_during_a_v2_create_retries_into_the_same_job(crash_deploy
 def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
     deployment, _ = crash_deployment
     topology: CeleryTopology = deployment.airflow
-    run_id, _ = deferred_run(deployment, "crash-triggerer", minutes_ago=5, stuck_seconds=30)
+    # The job ends well after the restarted triggerer has taken the wait (and the queue's watcher) over.
+    run_id, _ = deferred_run(deployment, "crash-triggerer", minutes_ago=5, stuck_seconds=60)
     topology.kill("airflow-triggerer")
     time.sleep(3)
     topology.restart("airflow-triggerer")
@@ -231,6 +232,16 @@ def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
         "crash-triggerer",
         "triggerer SIGKILL during the wait",
         "the restarted triggerer took the deferred wait over; run succeeded",
+        tries.values(),
+    )
+    # The completion still came as an event: the restarted watcher recorded it, the wait woke on it.
+    log = deployment.task_log(run_id, "harvest.wait_for_harvest", map_index=0)
+    assert "completion event (SUCCEEDED) received" in log, log[-3000:]
+    record_crash(
+        deployment,
+        "crash-triggerer",
+        "triggerer SIGKILL while waits wait on completion events",
+        "the restarted triggerer's queue watcher recorded the job's completion and the wait woke on it",
         tries.values(),
     )
 

@@ -178,3 +178,115 @@ def test_per_event_wait_fails_with_the_reason_from_the_notification(deployment):
         harvest_jobs=len(deployment.jobs("game-harvest-fails")),
         vod_assets=len(deployment.assets("game-harvest-fails")),
     )
+
+
+# -- completion events: pushed to the waits, with polling as the safety net ------------------------
+
+PUSHED = "completion event (SUCCEEDED) received"
+ENDED_IN_TRIGGERER = "the task ends here, without a worker"
+
+
+def event_job(deployment, event_id: str, minutes_ago: int) -> tuple[dict[str, str], str]:
+    conf = deployment.window_conf(event_id, minutes_ago=minutes_ago)
+    window = HarvestWindow(pendulum.parse(conf["start_time"]), pendulum.parse(conf["end_time"]))
+    return conf, harvest_job_id(event_id, conf["origin_endpoint_id"], window)
+
+
+def trigger_run(deployment, conf: dict[str, str]) -> str:
+    status, body = deployment.airflow.api.trigger("live_event_harvest", conf)
+    assert status == 200, body
+    return body["dag_run_id"]
+
+
+def wait_log(deployment, run_id: str) -> str:
+    return deployment.task_log(run_id, "harvest.wait_for_harvest", map_index=0)
+
+
+def one_job_one_asset(deployment, event_id: str) -> None:
+    jobs = deployment.jobs(event_id)
+    assert len(jobs) == 1 and jobs[0]["Status"] == "SUCCEEDED", jobs
+    assert [a["Id"] for a in deployment.assets(event_id)] == [jobs[0]["Id"]]
+
+
+def test_the_completion_event_ends_the_wait_and_a_lost_one_is_found_by_the_poll(deployment):
+    pushed_conf, _ = event_job(deployment, "pushed-game", minutes_ago=6)
+    lost_conf, lost_job = event_job(deployment, "lost-event-game", minutes_ago=7)
+    lost = FaultControl(deployment.settings.public_url).add("event_lost", job=lost_job)
+    runs = {event: trigger_run(deployment, conf) for event, conf in (("pushed", pushed_conf), ("lost", lost_conf))}
+    for event, run_id in runs.items():
+        state, seen = deployment.follow(run_id, timeout=300)
+        assert state == "success", (event, sorted(seen))
+    one_job_one_asset(deployment, "pushed-game")
+    one_job_one_asset(deployment, "lost-event-game")
+
+    pushed_log = wait_log(deployment, runs["pushed"])
+    assert PUSHED in pushed_log and ENDED_IN_TRIGGERER in pushed_log, pushed_log[-3000:]
+    # The lost event's wait ended on its safety-net poll: no event woke it, AWS said SUCCEEDED.
+    lost_log = wait_log(deployment, runs["lost"])
+    assert FaultControl(deployment.settings.public_url).get(lost["id"])["fired"] == 1
+    assert PUSHED not in lost_log and ENDED_IN_TRIGGERER in lost_log, lost_log[-3000:]
+    record_reliability(
+        group="events",
+        fault="completion event lost (EventBridge is best effort)",
+        outcome="the harvest wait's safety-net poll (every 60 s) found the job SUCCEEDED; run succeeded",
+        retries="0",
+        harvest_jobs=len(deployment.jobs("lost-event-game")),
+        vod_assets=len(deployment.assets("lost-event-game")),
+    )
+
+
+def test_a_duplicated_or_early_completion_event_is_checked_against_aws(deployment):
+    """An event is a hint: one that arrives while the job still runs wakes the wait, AWS says IN_PROGRESS,
+    and the wait goes on; the real event ends it; duplicates after that change nothing."""
+    conf, job_id = event_job(deployment, "duplicate-event-game", minutes_ago=8)
+    FaultControl(deployment.settings.public_url).add("harvest_stuck", job=job_id, seconds=25)
+    run_id = trigger_run(deployment, conf)
+    deadline = time.monotonic() + 120
+    while not deployment.jobs("duplicate-event-game") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    job = deployment.mp.describe_harvest_job(Id=job_id)
+    assert job["Status"] == "IN_PROGRESS"
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=deployment.settings.public_url,
+        region_name=deployment.demo["region"],
+        aws_access_key_id="local-stack",
+        aws_secret_access_key="local-stack",
+    )
+    early = {
+        "source": "aws.mediapackage",
+        "detail-type": "MediaPackage HarvestJob Notification",
+        "time": pendulum.now("UTC").to_iso8601_string(),
+        "detail": {
+            "harvest_job": {
+                "id": job["Id"],
+                "arn": job["Arn"],
+                "status": "SUCCEEDED",
+                "origin_endpoint_id": job["OriginEndpointId"],
+                "start_time": job["StartTime"],
+                "end_time": job["EndTime"],
+                "s3_destination": {
+                    "bucket_name": job["S3Destination"]["BucketName"],
+                    "manifest_key": job["S3Destination"]["ManifestKey"],
+                    "role_arn": job["S3Destination"]["RoleArn"],
+                },
+                "created_at": job["CreatedAt"],
+            }
+        },
+    }
+    for _ in range(2):  # SQS delivers at least once: the same (early) message twice
+        sqs.send_message(QueueUrl=deployment.demo["queue_url"], MessageBody=json.dumps(early))
+    state, seen = deployment.follow(run_id, timeout=300)
+    assert state == "success", sorted(seen)
+    one_job_one_asset(deployment, "duplicate-event-game")
+    log = wait_log(deployment, run_id)
+    # Woken by the early event (AWS: IN_PROGRESS, so it waited on), then by the real one.
+    assert log.count(PUSHED) >= 2 and ENDED_IN_TRIGGERER in log, log[-4000:]
+    record_reliability(
+        group="events",
+        fault="completion event duplicated, and delivered before the job ended",
+        outcome="the wait asked AWS on each event: IN_PROGRESS, waited on; ended on the real completion; run succeeded",
+        retries="0",
+        harvest_jobs=len(deployment.jobs("duplicate-event-game")),
+        vod_assets=len(deployment.assets("duplicate-event-game")),
+    )

@@ -25,6 +25,7 @@ GROUPS = {
     "permanent": "Permanent faults: the right task fails in plain words, nothing downstream runs",
     "damaged asset": "Damaged assets: verify names each defect and where; no VOD asset",
     "crash": "Crashes: kill, recover, exactly one harvest job and one VOD asset",
+    "events": "Completion events: lost, duplicated, early; the waits still end right, nothing twice",
     "hostile input": "Hostile input: refused before any AWS call, nothing created",
 }
 # Every fault issues 6 and 13 (v2) name, by the row's ``fault``: a missing row is reported, not hidden.
@@ -51,6 +52,9 @@ EXPECTED = [
     "worker SIGKILL during create",
     "worker SIGKILL during a MediaPackage v2 create",
     "triggerer SIGKILL during the wait",
+    "triggerer SIGKILL while waits wait on completion events",
+    "completion event lost (EventBridge is best effort)",
+    "completion event duplicated, and delivered before the job ended",
     "scheduler SIGKILL mid-run",
     "local stack frozen (SIGSTOP) during the harvest",
 ]

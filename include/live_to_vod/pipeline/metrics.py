@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["METRICS", "count", "timing"]
+__all__ = ["METRICS", "count", "observe_harvest", "timing"]
 
 PREFIX = "live_to_vod"
 #: Every metric the pipeline emits: name -> kind (the docs' table and the dashboard use these).
@@ -61,3 +62,14 @@ def count(name: str, **tags: str) -> None:
         _stats().incr(f"{PREFIX}.{name}", tags=tags)
     except Exception:
         log.warning("Metric %s.%s not sent", PREFIX, name, exc_info=True)
+
+
+def observe_harvest(job: Any, api: str) -> None:
+    """The harvest's duration (job created -> seen complete) as ``harvest_seconds``; ``api`` is v1/v2."""
+    import pendulum
+
+    from live_to_vod.harvest_jobs import parse_job_time
+
+    created = parse_job_time(job.get("CreatedAt")) if isinstance(job, dict) else None
+    if created is not None:
+        timing("harvest_seconds", (pendulum.now("UTC") - created).total_seconds(), api=api)

@@ -56,6 +56,8 @@ def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig
         request=request,
         harvest_job_id=harvest_job_id,
         wait_timeout=config.mediaconvert_timeout_minutes * 60,
+        # Job state changes reach the notification queue's index only where the deployment has it.
+        completion_asset=NOTIFICATIONS_ASSET_NAME if config.notification_queue_url else None,
     )
     verify_transcode = VerifyMediaConvertOutputsOperator(task_id=VERIFY_TRANSCODE, transcode=transcode.output)
     publish = PublishHarvestedAssetOperator(

@@ -167,7 +167,7 @@ def test_any_trigger_survives_the_round_trip(trigger_class, resource_id, conn_id
     "event",
     [
         None,
-        "success",
+        "failure",
         {"status": "done", "resource_id": "x"},
         {"status": "success", "resource_id": "other"},
         {"status": "failure", "resource_id": "x"},  # no message

@@ -85,6 +85,11 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
     :param harvest_job_id: the harvest job whose asset this is (templated).
     :param deferrable: wait in the triggerer instead of on the worker.
     :param poll_interval: seconds between polls of ``GetJob``.
+    :param completion_asset: the notification asset whose state store records job completions
+        (the deployment has the notification queue and routes MediaConvert's job state changes to
+        it): the job's event wakes the deferred wait, and polls come only every
+        ``pushed_poll_interval`` s, the safety net for a lost event. None: poll every ``poll_interval`` s.
+    :param pushed_poll_interval: seconds between polls when ``completion_asset`` is set.
     :param wait_timeout: seconds to wait for the job before failing.
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
@@ -101,6 +106,8 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
         harvest_job_id: str,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: int = 5,
+        completion_asset: str | None = None,
+        pushed_poll_interval: int = 60,
         wait_timeout: float = 7200,
         **kwargs: Any,
     ) -> None:
@@ -109,6 +116,8 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
         self.harvest_job_id = harvest_job_id
         self.deferrable = deferrable
         self.poll_interval = poll_interval
+        self.completion_asset = completion_asset
+        self.pushed_poll_interval = pushed_poll_interval
         self.wait_timeout = wait_timeout
         self._job_id: str | None = None
 
@@ -172,15 +181,17 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
             return self._done(job_id, plan)
         if self.deferrable:
             self.log.info("Waiting for MediaConvert job %s in the triggerer (%s)", job_id, clip_text(clip))
+            delay = max(self.poll_interval, self.pushed_poll_interval) if self.completion_asset else self.poll_interval
             self.defer(
                 trigger=MediaConvertJobTrigger(
                     job_id=job_id,
-                    waiter_delay=self.poll_interval,
-                    waiter_max_attempts=max(1, int(self.wait_timeout // max(self.poll_interval, 1))),
+                    waiter_delay=delay,
+                    waiter_max_attempts=max(1, int(self.wait_timeout // max(delay, 1))) + 1,
                     aws_conn_id=self.aws_conn_id,
                     region_name=self.region_name,
                     verify=self.verify,
                     botocore_config=self.botocore_config,
+                    completion_asset=self.completion_asset,
                 ),
                 method_name="execute_complete",
                 timeout=timedelta(seconds=self.wait_timeout),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,11 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageVodHook, ResourceConflict
 from live_to_vod.aws.links.mediapackage import VodPlaybackLink
-from live_to_vod.aws.triggers.mediapackage import VodAssetPlayableTrigger, validate_trigger_event
+from live_to_vod.aws.triggers.mediapackage import (
+    VodAssetPlayableTrigger,
+    playable_asset_result,
+    validate_trigger_event,
+)
 from live_to_vod.harvest_request import HarvestRequest
 from live_to_vod.naming import vod_asset_id
 
@@ -24,8 +29,9 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     The asset ``Id`` is the harvest job's, so a retry or rerun finds the asset instead of creating
     a second one (:meth:`MediaPackageVodHook.get_or_create_asset`); an asset of that ``Id`` with
     another source fails the task. The wait is deferred to the triggerer when ``deferrable`` (no
-    worker slot held); otherwise the ``asset_playable`` waiter polls. ``on_kill`` deletes an
-    asset that is not playable yet, so a rerun starts clean.
+    worker slot held), and a playable asset ends the task there (MediaPackage VOD sends no event,
+    so the trigger polls every ``poll_interval`` s); otherwise the ``asset_playable`` waiter
+    polls. ``on_kill`` deletes an asset that is not playable yet, so a rerun starts clean.
 
     Returns ``{"asset_id", "egress_endpoints": [{"PackagingConfigurationId", "Status", "Url"}], "playback_urls"}``,
     or None when the output is not handed off (:meth:`HarvestRequest.not_handed_off` says why, in
@@ -36,6 +42,8 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
     :param deferrable: wait in the triggerer instead of on the worker.
     :param poll_interval: seconds between polls of ``DescribeAsset``.
     :param wait_timeout: seconds to wait for PLAYABLE before failing.
+    :param defer_after: seconds to poll on the worker before deferring: an asset is often playable
+        within seconds, and a short wait here costs less (time and CPU) than a deferral's round trip.
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
     """
@@ -50,8 +58,9 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
         request: Any,
         harvest_job_id: str,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: int = 5,
+        poll_interval: int = 1,
         wait_timeout: float = 3600,
+        defer_after: float = 5,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -60,6 +69,7 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
         self.deferrable = deferrable
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout
+        self.defer_after = defer_after
         self._asset_id: str | None = None
 
     def execute(self, context: Any) -> dict[str, Any] | None:
@@ -87,6 +97,7 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
                 f"VOD asset {asset_id} has no egress endpoints: packaging group "
                 f"{request.packaging_group_id} has no packaging configurations"
             )
+        asset = self._poll_briefly(asset_id, asset)
         if self.hook.waiter_state("asset_playable", asset) == "success":
             return self._done(context, asset)
         if self.deferrable:
@@ -100,6 +111,8 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
                     region_name=self.region_name,
                     verify=self.verify,
                     botocore_config=self.botocore_config,
+                    # Playable ends the task in the triggerer; a failure or a timeout resumes it here.
+                    end_task_on_success=True,
                 ),
                 method_name="execute_complete",
                 timeout=timedelta(seconds=self.wait_timeout),
@@ -110,6 +123,14 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
         except Exception as exc:
             raise AirflowFailException(f"VOD asset {asset_id} did not become playable: {exc}") from None
         return self._done(context, self.hook.describe_asset(asset_id) or asset)
+
+    def _poll_briefly(self, asset_id: str, asset: dict[str, Any]) -> dict[str, Any]:
+        """The asset after up to ``defer_after`` seconds of polling while it is still being packaged."""
+        deadline = time.monotonic() + self.defer_after
+        while self.hook.waiter_state("asset_playable", asset) == "retry" and time.monotonic() < deadline:
+            time.sleep(min(self.poll_interval, 0.5, max(deadline - time.monotonic(), 0)))
+            asset = self.hook.describe_asset(asset_id) or asset
+        return asset
 
     def _attempts(self) -> int:
         return max(1, int(self.wait_timeout // max(self.poll_interval, 1)))
@@ -134,14 +155,12 @@ class CreateVodAssetOperator(AwsBaseOperator[MediaPackageVodHook]):
         return self._done(context, asset)
 
     def _done(self, context: Any, asset: dict[str, Any]) -> dict[str, Any]:
-        endpoints = [
-            {k: e.get(k) for k in ("PackagingConfigurationId", "Status", "Url")} for e in asset["EgressEndpoints"]
-        ]
-        urls = [e["Url"] for e in endpoints if e.get("Url")]
+        result = playable_asset_result(asset)
+        urls = result["playback_urls"]
         if urls:
             context["ti"].xcom_push(key=VodPlaybackLink.key, value=urls[0])
         self.log.info("VOD asset %s is playable: %s", asset["Id"], ", ".join(urls))
-        return {"asset_id": asset["Id"], "egress_endpoints": endpoints, "playback_urls": urls}
+        return result
 
     def on_kill(self) -> None:
         if not self._asset_id:

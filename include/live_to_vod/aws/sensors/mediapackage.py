@@ -20,10 +20,9 @@ from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
 from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message, validate_trigger_event
 from live_to_vod.aws.triggers.mediapackagev2 import V2HarvestJobTrigger
 from live_to_vod.game_day import last_chance_at
-from live_to_vod.harvest_jobs import parse_job_time
 from live_to_vod.harvest_request import V2Endpoint
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME, failure_reason_for_job
-from live_to_vod.pipeline.metrics import count, timing
+from live_to_vod.pipeline.metrics import count, observe_harvest
 
 REASON_LOOKBACK_EVENTS = 20  # asset events (each up to 50 notifications) searched for a reason
 REASON_POLL_SECONDS = 3
@@ -35,7 +34,11 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
     """Wait until a harvest job is ``SUCCEEDED``; fail the task when it ``FAILED``.
 
     Deferrable (the default where ``[operators] default_deferrable`` is on): a
-    :class:`HarvestJobTrigger` polls in the triggerer and no worker slot is held.
+    :class:`HarvestJobTrigger` waits in the triggerer and no worker slot is held. With the
+    notification queue's asset among ``inlets``, the job's completion event wakes the wait within
+    about a second (polling every ``pushed_poll_interval`` s remains the safety net); without it,
+    the trigger polls every ``poll_interval`` s. A success ends the task in the triggerer (the job's
+    description is its XCom); a failure, a timeout or the last-chance moment resumes it here.
     Otherwise it pokes ``DescribeHarvestJob`` in ``reschedule`` mode. ``timeout`` bounds the wait
     either way, so a stuck harvest fails with a clear message instead of waiting forever.
 
@@ -60,6 +63,8 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
     :param v2_endpoint: the v2 job's ``group/channel/endpoint``; None for a v1 job (templated).
     :param deferrable: defer to the triggerer instead of poking.
     :param poll_interval: seconds between polls of ``DescribeHarvestJob``, deferred or poking.
+    :param pushed_poll_interval: seconds between polls of a deferred wait that the job's completion
+        event wakes (the notification asset among ``inlets``): only the safety net for a lost event.
     :param failure_reason_wait: how long a FAILED job's wait looks for the reason in the
         notification asset's events, seconds (only with that asset among ``inlets``).
     :param content_expires_at: ISO 8601 moment the output's content leaves the startover window;
@@ -80,6 +85,7 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         v2_endpoint: str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: int = 10,
+        pushed_poll_interval: int = 60,
         failure_reason_wait: float = 30,
         content_expires_at: str | None = None,
         last_chance_minutes: int = 30,
@@ -93,6 +99,7 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self._description: dict[str, Any] | None = None
         self.deferrable = deferrable
         self.poll_interval = poll_interval
+        self.pushed_poll_interval = pushed_poll_interval
         self.failure_reason_wait = failure_reason_wait
         self.content_expires_at = content_expires_at
         self.last_chance_minutes = last_chance_minutes
@@ -153,17 +160,26 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
             phase, end = LAST_CHANCE_PHASE, alert_at
         seconds = max((end - now).total_seconds(), 1)
         # Enough polls to reach the moment (a wait that ends early would alert early).
-        attempts = max(1, math.ceil(seconds / max(self.poll_interval, 1)))
+        pushed = self._notification_asset() is not None
+        # Completion events wake the wait; the poll is then only the safety net for a lost event.
+        delay = max(self.poll_interval, self.pushed_poll_interval) if pushed else self.poll_interval
+        attempts = max(1, math.ceil(seconds / max(delay, 1))) + 1
+        pushing: dict[str, Any] = {
+            "completion_asset": NOTIFICATIONS_ASSET_NAME if pushed else None,
+            # A success ends the task in the triggerer; a failure or a timeout resumes it here.
+            "end_task_on_success": True,
+        }
         endpoint = self._v2()
         if endpoint is None:
             trigger: Any = HarvestJobTrigger(
                 harvest_job_id=self.harvest_job_id,
-                waiter_delay=self.poll_interval,
+                waiter_delay=delay,
                 waiter_max_attempts=attempts,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
                 verify=self.verify,
                 botocore_config=self.botocore_config,
+                **pushing,
             )
             task_timeout = seconds
         else:
@@ -172,17 +188,18 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
                 channel=endpoint.channel,
                 origin_endpoint=endpoint.origin_endpoint,
                 harvest_job_name=self.harvest_job_id,
-                waiter_delay=self.poll_interval,
+                waiter_delay=delay,
                 waiter_max_attempts=attempts,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
                 verify=self.verify,
                 botocore_config=self.botocore_config,
+                **pushing,
             )
             # Later than the trigger's own timeout, so execute_complete sees it and cancels the job.
-            task_timeout = seconds + 3 * self.poll_interval
+            task_timeout = seconds + 3 * delay
         if phase == LAST_CHANCE_PHASE:
-            task_timeout = seconds + 3 * self.poll_interval  # execute_complete must see it, to alert
+            task_timeout = seconds + 3 * delay  # execute_complete must see it, to alert
         self.defer(
             trigger=trigger,
             method_name="execute_complete",
@@ -270,7 +287,7 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self.log.info(
             "harvest job %s SUCCEEDED: %s to %s is in S3", self.harvest_job_id, job.get("StartTime"), job.get("EndTime")
         )
-        _observe_harvest(job, "v1")
+        observe_harvest(job, "v1")
         return job
 
     def _complete_v2(self, endpoint: V2Endpoint, event: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +299,7 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         if event["status"] != "success":
             raise AirflowFailException(event["message"])
         self.log.info("harvest job %s on %s COMPLETED: the window is in S3", self.harvest_job_id, endpoint.ref)
-        _observe_harvest(job, "v2")
+        observe_harvest(job, "v2")
         return job
 
     def on_kill(self) -> None:
@@ -316,9 +333,13 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self.log.warning("%s", alert.text())
         send_alert(alert, context)
 
+    def _notification_asset(self) -> Any:
+        """The notification queue's asset among ``inlets``; None when this deployment has no queue."""
+        return next((a for a in self.inlets if getattr(a, "name", None) == NOTIFICATIONS_ASSET_NAME), None)
+
     def _failure_reason(self, context: Any) -> str | None:
         """The reason from the job's FAILED notification, when the notification asset is an inlet."""
-        asset = next((a for a in self.inlets if getattr(a, "name", None) == NOTIFICATIONS_ASSET_NAME), None)
+        asset = self._notification_asset()
         if asset is None:
             return None
         deadline = time.monotonic() + self.failure_reason_wait
@@ -335,10 +356,3 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
                     )
                 return reason
             time.sleep(min(REASON_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
-
-
-def _observe_harvest(job: dict[str, Any], api: str) -> None:
-    """The harvest's duration (job created -> seen complete) as the ``harvest_seconds`` metric."""
-    created = parse_job_time(job.get("CreatedAt"))
-    if created is not None:
-        timing("harvest_seconds", (pendulum.now("UTC") - created).total_seconds(), api=api)

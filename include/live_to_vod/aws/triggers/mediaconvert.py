@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from live_to_vod.aws.hooks.mediaconvert import MediaConvertHook
 from live_to_vod.aws.triggers.mediapackage import MediaPackageWaiter
+from live_to_vod.completions import job_key
 
 __all__ = ["MediaConvertJobTrigger"]
 
@@ -28,11 +29,16 @@ class MediaConvertJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
     :param region_name: AWS region; the connection's region when not given.
     :param verify: whether to verify SSL certificates (or a CA bundle path); the connection's when not given.
     :param botocore_config: botocore client configuration, as a dict.
+    :param completion_asset: the notification asset whose state store holds job completions (the
+        job's ``MediaConvert Job State Change`` event wakes the wait at once); None: poll only.
+    :param end_task_on_success: on success, end the task in the triggerer with ``GetJob``'s
+        response as its return value, instead of resuming it on a worker.
     """
 
     aws_hook_class = MediaConvertHook
     subject = "MediaConvert job"
     waiter_name = "job_complete"
+    describe_method = "get_job"
     status_queries = ["Job.Status", "Job.JobPercentComplete", "Job.ErrorMessage"]
 
     def __init__(
@@ -45,6 +51,8 @@ class MediaConvertJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
         region_name: str | None = None,
         verify: bool | str | None = None,
         botocore_config: dict | None = None,
+        completion_asset: str | None = None,
+        end_task_on_success: bool = False,
     ) -> None:
         self._wait_for(
             job_id,
@@ -56,7 +64,13 @@ class MediaConvertJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
             region_name=region_name,
             verify=verify,
             botocore_config=botocore_config,
+            completion_asset=completion_asset,
+            end_task_on_success=end_task_on_success,
         )
+
+    @property
+    def completion_key(self) -> str | None:
+        return job_key("mediaconvert", self.return_value)
 
     async def on_kill(self) -> None:
         """The deferred task was marked failed or cleared: cancel the job if it still runs."""

@@ -12,11 +12,14 @@ restart or a timeout does not call it (they are not a person's decision).
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow.providers.amazon.aws.triggers.base import AwsBaseWaiterTrigger
 from botocore.exceptions import ClientError
 
 from live_to_vod.aws.hooks.mediapackagev2 import MediaPackageV2Hook, V2Endpoint
 from live_to_vod.aws.triggers.mediapackage import MediaPackageWaiter
+from live_to_vod.completions import job_key
 
 __all__ = ["V2HarvestJobTrigger"]
 
@@ -34,11 +37,16 @@ class V2HarvestJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
     :param region_name: AWS region; the connection's region when not given.
     :param verify: whether to verify SSL certificates (or a CA bundle path); the connection's when not given.
     :param botocore_config: botocore client configuration, as a dict.
+    :param completion_asset: the notification asset whose state store holds job completions (a
+        completion wakes the wait at once); None: poll only.
+    :param end_task_on_success: on success, end the task in the triggerer with the job's
+        description as its return value, instead of resuming it on a worker.
     """
 
     aws_hook_class = MediaPackageV2Hook
     subject = "harvest job"
     waiter_name = "harvest_job_complete"
+    describe_method = "get_harvest_job"
     status_queries = ["Status", "ErrorMessage"]
 
     def __init__(
@@ -54,6 +62,8 @@ class V2HarvestJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
         region_name: str | None = None,
         verify: bool | str | None = None,
         botocore_config: dict | None = None,
+        completion_asset: str | None = None,
+        end_task_on_success: bool = False,
     ) -> None:
         self.endpoint = V2Endpoint(channel_group, channel, origin_endpoint)
         self._wait_for(
@@ -73,7 +83,19 @@ class V2HarvestJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
             region_name=region_name,
             verify=verify,
             botocore_config=botocore_config,
+            completion_asset=completion_asset,
+            end_task_on_success=end_task_on_success,
         )
+
+    @property
+    def completion_key(self) -> str | None:
+        return job_key("mediapackagev2", self.return_value, self.endpoint)
+
+    def task_result(self, response: dict[str, Any]) -> dict[str, Any]:
+        from live_to_vod.pipeline.metrics import observe_harvest
+
+        observe_harvest(response, "v2")
+        return {"return_value": response}
 
     async def on_kill(self) -> None:
         """The deferred task was marked failed or cleared: cancel the job if it still runs."""
