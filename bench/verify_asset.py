@@ -3,6 +3,7 @@ one-HEAD-per-segment loop, in the same run, and the full mode's cost per hour of
 
     .venv/bin/python bench/verify_asset.py [--hours 1] [--renditions 6] [--full-hours 0.25] [--no-head-loop]
     .venv/bin/python bench/verify_asset.py --hours 24 --renditions 6 --no-head-loop    # full size
+    .venv/bin/python bench/verify_asset.py --hours 24 --renditions 6 --no-cmaf --s3-latency-ms 20 --head-sample 5000
 
 1. Runs the local media stack in this process (``StackThread``) on a free port, temp data dir.
 2. Builds a synthetic harvested asset of ``--hours`` x ``--renditions`` video renditions x 2 s
@@ -23,7 +24,12 @@ one-HEAD-per-segment loop, in the same run, and the full mode's cost per hour of
    ``EXT-X-MAP`` and a static DASH MPD), each manifest verified listing-only then sampled, with
    the other as its companion. The same targets hold for each.
 5. Unless ``--no-head-loop``: GET and parse the same playlists with m3u8, then ``HeadObject``
-   every segment sequentially (the naive existence check; ~16 min at full size).
+   every segment sequentially (the naive existence check; ~16 min at full size), or a seeded
+   sample of ``--head-sample`` of them, the loop's time extrapolated from their mean.
+
+``--s3-latency-ms`` adds that latency to every S3 call after the assets are built (the stack's
+``latency`` fault), for verify and baseline alike: real S3's round trips, which a listing of 1,000
+keys per call amortizes and a HEAD per segment pays every time (target: >= 100x with 20 ms).
 
 Targets: the sampled mode makes <= 400 S3 requests (24 h x 6 renditions: 260 listing pages, 7
 playlists, 120 segment reads) and takes <= 1.5x the listing-only pass. Exits 1 if a verification
@@ -225,31 +231,48 @@ def timed_store(s3, bucket: str):
     return TimedStore(s3, bucket)
 
 
-def head_every_segment(s3, bucket: str, manifest_key: str) -> dict:
-    """The naive existence check: parse the playlists, then one HeadObject per segment."""
+def head_every_segment(s3, bucket: str, manifest_key: str, sample: int = 0) -> dict:
+    """The naive existence check: parse the playlists, then one HeadObject per segment.
+
+    ``sample`` > 0: HEAD only that many segments, drawn evenly across the renditions (seeded), and
+    extrapolate the loop's time from their mean (``seconds``); what was measured is in the result.
+    """
+    import random
+
     prefix = manifest_key.rsplit("/", 1)[0] + "/"
     requests = 0
+    t0 = time.perf_counter()
 
     def read(key: str) -> m3u8.M3U8:
         nonlocal requests
         requests += 1
         return m3u8.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode())
 
-    segments = missing = empty = 0
-    for variant in read(manifest_key).playlists:
-        for segment in read(prefix + variant.uri).segments:
-            segments += 1
-            requests += 1
-            try:
-                head = s3.head_object(Bucket=bucket, Key=prefix + segment.uri)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                    missing += 1
-                    continue
-                raise
-            if head["ContentLength"] <= 0:
-                empty += 1
-    return {"requests": requests, "segments": segments, "missing": missing, "empty": empty}
+    keys = [prefix + s.uri for variant in read(manifest_key).playlists for s in read(prefix + variant.uri).segments]
+    playlist_seconds = time.perf_counter() - t0
+    chosen = keys if not sample or sample >= len(keys) else random.Random(7).sample(keys, sample)
+    missing = empty = 0
+    t0 = time.perf_counter()
+    for key in chosen:
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                missing += 1
+                continue
+            raise
+        if head["ContentLength"] <= 0:
+            empty += 1
+    head_seconds = time.perf_counter() - t0
+    return {
+        "requests": requests + len(keys),
+        "segments": len(keys),
+        "missing": missing,
+        "empty": empty,
+        "heads_measured": len(chosen),
+        "seconds": playlist_seconds + head_seconds * len(keys) / max(len(chosen), 1),
+        "extrapolated": len(chosen) < len(keys),
+    }
 
 
 def timed_verify(store, manifest_key: str, start, end, mode: str) -> tuple[object, float]:
@@ -267,6 +290,12 @@ def main() -> int:
     parser.add_argument("--full-hours", type=float, default=0.25, help="length of the asset read in full mode")
     parser.add_argument("--no-head-loop", action="store_true", help="skip the HEAD-per-segment loop (~16 min at 24 h)")
     parser.add_argument("--no-cmaf", action="store_true", help="skip the CMAF asset (HLS over CMAF and DASH)")
+    parser.add_argument(
+        "--s3-latency-ms", type=float, default=0, help="latency added to every S3 call (the stack's fault injection)"
+    )
+    parser.add_argument(
+        "--head-sample", type=int, default=0, help="HEAD this many segments and extrapolate (0: every segment)"
+    )
     args = parser.parse_args()
     if not 0 < args.hours <= 24 or not 1 <= args.renditions <= len(LADDER) or not 0 < args.full_hours <= 24:
         parser.error(f"--hours and --full-hours must be in (0, 24], --renditions in 1..{len(LADDER)}")
@@ -306,6 +335,12 @@ def main() -> int:
         # them during the measurements alike.
         gc.collect()
         gc.freeze()
+        if args.s3_latency_ms:
+            # Every S3 call from here on (verify's and the baseline's alike) waits this long first,
+            # as a real S3 round trip does; building the assets above went through moto's backend.
+            from devstack.faults import FaultControl
+
+            FaultControl(stack.url).add("latency", service="s3", rate=1.0, seconds=args.s3_latency_ms / 1000)
 
         # One unmeasured listing first: the stack builds its sorted key index on the first page, a cost
         # S3 does not have and that would otherwise fall on whichever measurement runs first.
@@ -381,9 +416,8 @@ def main() -> int:
         baseline = None
         baseline_seconds = None
         if not args.no_head_loop:
-            t0 = time.perf_counter()
-            baseline = head_every_segment(s3, BUCKET, MANIFEST_KEY)
-            baseline_seconds = time.perf_counter() - t0
+            baseline = head_every_segment(s3, BUCKET, MANIFEST_KEY, sample=args.head_sample)
+            baseline_seconds = baseline["seconds"]
             if baseline["segments"] != asset["segments"] or baseline["missing"] or baseline["empty"]:
                 print(f"baseline disagrees with the asset: {baseline}")
                 return 1
@@ -422,6 +456,7 @@ def main() -> int:
             "target_ratio_max": MAX_RATIO,
             "full_size": full_size,
             "note": "boto3 client and local stack share this process (one GIL) in every measurement",
+            "s3_latency_ms": args.s3_latency_ms,
         }
         if formats:
             result["formats"] = formats
@@ -430,6 +465,8 @@ def main() -> int:
                 "baseline_requests": baseline["requests"],
                 "baseline_seconds": round(baseline_seconds, 2),
                 "ratio_baseline_over_verify": round(baseline_seconds / verify_seconds, 1),
+                "baseline_heads_measured": baseline["heads_measured"],
+                "baseline_extrapolated": baseline["extrapolated"],
             }
         print(json.dumps(result, indent=2))
         from recording import record  # bench/ is sys.path[0] when run as a script

@@ -21,10 +21,12 @@ from airflow.models.trigger import Trigger
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.module_loading import import_string
 from airflow.sdk.serde import deserialize, serialize
-from airflow.triggers.base import TriggerEvent
+from airflow.triggers.base import TaskSuccessEvent, TriggerEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from live_to_vod.aws.links.mediapackage import VodPlaybackLink
+from live_to_vod.aws.operators.vod import CreateVodAssetOperator
 from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
 from live_to_vod.aws.triggers.mediapackage import (
     EVENT_STATUSES,
@@ -205,6 +207,57 @@ def test_harvest_trigger_reports_success_of_a_real_harvest(aws, media):
     again = only_event(HarvestJobTrigger(**trigger.serialize()[1]), "trig-ok")
     assert again == event
     assert [j["Id"] for j in mp.list_harvest_jobs()["HarvestJobs"]] == ["trig-ok"]
+
+
+@pytest.mark.parametrize("harvest_min_seconds", [1])
+def test_a_harvest_trigger_that_ends_its_task_carries_the_job_description_as_its_xcom(aws, media):
+    mp = aws["mediapackage"]
+    create_job(mp, media, "trig-ends")
+    trigger = HarvestJobTrigger(harvest_job_id="trig-ends", end_task_on_success=True, **FAST)
+
+    (event,) = run_to_end(trigger)
+
+    # The triggerer marks the task success and pushes these XComs: no worker resumes it.
+    assert isinstance(event, TaskSuccessEvent) and event.payload == "success"
+    job = event.xcoms["return_value"]
+    assert job["Id"] == "trig-ends" and job["Status"] == "SUCCEEDED" and "ResponseMetadata" not in job
+    assert job == json.loads(json.dumps(job))  # XComs travel as JSON
+    # A runner that resumes instead (dag.test()) passes the bare payload: still this job's success.
+    sensor = HarvestJobSensor(task_id="wait_for_harvest", harvest_job_id="trig-ends")
+    assert sensor.execute_complete(context={}, event=event.payload)["Status"] == "SUCCEEDED"
+    # A failure still resumes the task, so the worker can say why and alert.
+    create_job(mp, media, "trig-ends-fail", BucketName="missing-bucket")
+    failed = run_to_end(HarvestJobTrigger(harvest_job_id="trig-ends-fail", end_task_on_success=True, **FAST))
+    assert [type(e) for e in failed] == [TriggerEvent] and failed[0].payload["status"] == "failure"
+
+
+def test_a_vod_trigger_that_ends_its_task_returns_what_the_operator_returns(aws, media):
+    mp, vod = aws["mediapackage"], aws["mediapackage-vod"]
+    create_job(mp, media, "trig-vod-ends")
+    assert wait_for_harvest_job(mp, "trig-vod-ends")["Status"] == "SUCCEEDED"
+    vod.create_asset(
+        Id="trig-vod-ends",
+        PackagingGroupId=media["packaging_group_id"],
+        SourceArn=f"arn:aws:s3:::{media['bucket']}/games/trig-vod-ends/index.m3u8",
+        SourceRoleArn=media["vod_role_arn"],
+    )
+
+    (event,) = run_to_end(VodAssetPlayableTrigger(asset_id="trig-vod-ends", end_task_on_success=True, **FAST))
+
+    assert isinstance(event, TaskSuccessEvent)
+    result = event.xcoms["return_value"]
+    described = vod.describe_asset(Id="trig-vod-ends")
+    operator = CreateVodAssetOperator(task_id="hand_off_to_vod", request={}, harvest_job_id="trig-vod-ends")
+
+    class TI:  # what _done pushes the playback link through
+        pushed: dict = {}
+
+        def xcom_push(self, key, value):
+            self.pushed[key] = value
+
+    ti = TI()
+    assert result == operator._done({"ti": ti}, described)  # the same return value as on a worker
+    assert event.xcoms[VodPlaybackLink.key] == ti.pushed[VodPlaybackLink.key] == result["playback_urls"][0]
 
 
 def test_harvest_trigger_reports_a_failed_harvest_in_plain_words(aws, media):

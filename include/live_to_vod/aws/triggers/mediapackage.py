@@ -39,6 +39,8 @@ __all__ = [
 #: Every status a trigger's event can carry.
 EVENT_STATUSES = frozenset({"success", "failure", "timeout", "error"})
 RETURN_KEY = "resource_id"
+#: After a completion event AWS does not confirm at once: this many more checks, this far apart.
+CONFIRM_CHECKS, CONFIRM_SECONDS = 3, 2.0
 #: The payload of ``TaskSuccessEvent`` (a task ended in the triggerer), as a resuming runner passes it.
 TASK_ENDED = "success"
 
@@ -127,6 +129,7 @@ class MediaPackageWaiter:
         started = time.monotonic()
         give_up_at = started + self.waiter_delay * max(self.attempts - 1, 0)
         event_seen = 0.0  # the newest completion event already acted on
+        confirm = 0  # quick re-checks left after an event AWS did not confirm yet (its API may lag)
         async with await hook.get_async_conn() as client:
             waiter = hook.get_waiter(
                 self.waiter_name,
@@ -157,7 +160,13 @@ class MediaPackageWaiter:
                 if remaining <= 0:
                     yield self._event_from_exception(WaiterMaxAttemptsError("max attempts reached"))
                     return
-                event_seen = await self._until_next_check(min(self.waiter_delay, remaining), event_seen)
+                if confirm:
+                    confirm -= 1
+                    await asyncio.sleep(min(CONFIRM_SECONDS, remaining))
+                    continue
+                seen = await self._until_next_check(min(self.waiter_delay, remaining), event_seen)
+                if seen != event_seen:
+                    event_seen, confirm = seen, CONFIRM_CHECKS
 
     async def _until_next_check(self, seconds: float, event_seen: float) -> float:
         key = self.completion_key

@@ -27,6 +27,7 @@ from live_to_vod.completions import INDEX_KEY, completion_from_message, is_harve
 __all__ = ["READ_INTERVAL_SECONDS", "CompletionIndex", "NotificationQueueTrigger"]
 
 READ_INTERVAL_SECONDS = 0.5
+ERROR_BACKOFF_SECONDS = 10.0
 log = logging.getLogger(__name__)
 
 
@@ -125,7 +126,10 @@ class NotificationQueueTrigger(BaseEventTrigger):
                 if not messages:
                     await asyncio.sleep(self.waiter_delay)
                     continue
-                await self._record(messages)
+                try:
+                    await self._record(messages)
+                except Exception:  # the waits still poll AWS: never lose the notifications over the index
+                    self.log.exception("Could not record job completions; the waits will find them by polling")
                 for start in range(0, len(messages), 10):
                     entries = [
                         {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
@@ -182,12 +186,13 @@ class CompletionIndex:
     async def _read(self) -> None:
         store = _state_store(self.asset_name)
         while self._waiters:
+            pause = READ_INTERVAL_SECONDS
             try:
                 index = await store.aget(INDEX_KEY, default={})
                 self.reads += 1
-            except Exception as exc:  # the waits still poll AWS: log and keep trying
-                index = {}
-                log.warning("Could not read the completion index: %s", exc)
+            except Exception as exc:  # the waits still poll AWS: log, back off, keep trying
+                index, pause = {}, ERROR_BACKOFF_SECONDS
+                log.warning("Could not read the completion index of %s: %s", self.asset_name, exc)
             if isinstance(index, dict):
                 for key, waiting in list(self._waiters.items()):
                     value = index.get(key)
@@ -196,4 +201,4 @@ class CompletionIndex:
                     for after, future in waiting:
                         if value[1] > after and not future.done():
                             future.set_result((str(value[0]), float(value[1])))
-            await asyncio.sleep(READ_INTERVAL_SECONDS)
+            await asyncio.sleep(pause)
