@@ -286,7 +286,13 @@ def walls(runs: list[dict]) -> str:
     return ", ".join(f"{run['wall']:.1f}" for run in runs)
 
 
+def with_script(records: list[Record]) -> list[Record]:
+    """The orchestration runs measured against the plain script (not the ``--no-script`` ones)."""
+    return [record for record in records if "plain_script" in record["result"]]
+
+
 def orchestration_overhead(records: list[Record]) -> str:
+    records = with_script(records)
     current = current_ids(records, lambda r: r["events"])
     rows = []
     for record in newest_first(records):
@@ -331,6 +337,7 @@ MAX_COMPLETION_DELAY = 3.0
 
 def completion_delay(records: list[Record]) -> str:
     """Long harvests: how late Airflow saw each job's completion (``--no-script`` runs)."""
+    records = [record for record in records if "plain_script" not in record["result"]]
     current = current_ids(records, lambda r: r["harvest_min_seconds"])
     rows = []
     for record in newest_first(records):
@@ -365,7 +372,7 @@ COLD_FACTOR = 3
 
 def orchestration_overhead_tasks(records: list[Record]) -> str:
     """The newest run's split by task: medians over its runs."""
-    r = newest_first(records)[0]["result"]
+    r = newest_first(with_script(records))[0]["result"]
     by_task = r["airflow"]["by_task"]
     longest = max(by_task, key=lambda task: by_task[task]["median_duration"])
     rows = []
@@ -407,13 +414,9 @@ CELERY_SERVICES = ("apiserver", "scheduler", "triggerer", "dag-processor", "work
 
 
 def celery_events_in_flight(records: list[Record]) -> str:
-    """The newest run of both modes for each setup (harvest length, worker slots): a table each."""
-    newest: dict[tuple, Record] = {}
-    for record in newest_first(records):
-        r = record["result"]
-        if {"deferrable", "poke"} <= r["modes"].keys():
-            newest.setdefault((r["harvest_seconds"], r["worker_slots"]), record)
-    return "\n\n".join(celery_table(record) for _, record in sorted(newest.items(), key=lambda item: item[0]))
+    """Every run of both modes, newest first: a table each (the setup in its corner)."""
+    both = [record for record in newest_first(records) if {"deferrable", "poke"} <= record["result"]["modes"].keys()]
+    return "\n\n".join(celery_table(record) for record in both)
 
 
 def celery_table(record: Record) -> str:
@@ -464,7 +467,8 @@ def celery_table(record: Record) -> str:
         ),
     ]
     corner = (
-        f"{record['date']}, {r['events']} events, {r['harvest_seconds']:g} s harvests, {r['worker_slots']} worker slots"
+        f"{record['date']}, {r['events']} events, {r['harvest_seconds']:g} s harvests, "
+        f"{r['worker_slots']} worker slots, verify: {r.get('verify_segments', 'first and last segments')}"
     )
     return table([corner, "deferrable", "poke (baseline)"], rows)
 
@@ -518,7 +522,7 @@ TABLES: dict[tuple[str, str | None], Callable[[list[Record]], str]] = {
     ("verify_asset", "formats"): verify_asset_formats,
     ("orchestration_overhead", None): orchestration_overhead,
     ("orchestration_overhead", "tasks"): orchestration_overhead_tasks,
-    ("completion_delay", None): completion_delay,
+    ("orchestration_overhead", "completion"): completion_delay,
     ("dag_parse_schedule", None): dag_parse_schedule,
     ("celery_events_in_flight", None): celery_events_in_flight,
     ("soak_faults", None): soak_faults,
@@ -527,8 +531,10 @@ TABLES: dict[tuple[str, str | None], Callable[[list[Record]], str]] = {
 
 VALUES: dict[tuple[str, str], Callable[[list[Record]], str]] = {
     # The split by task is the newest run's.
-    ("orchestration_overhead", "date"): lambda records: newest_first(records)[0]["date"],
-    ("orchestration_overhead", "events"): lambda records: str(newest_first(records)[0]["result"]["events"]),
+    ("orchestration_overhead", "date"): lambda records: newest_first(with_script(records))[0]["date"],
+    ("orchestration_overhead", "events"): lambda records: str(
+        newest_first(with_script(records))[0]["result"]["events"]
+    ),
     ("soak_faults", "date"): lambda records: soak_record(records)["date"],
     ("soak_faults", "slowdown"): lambda records: bold(
         f"{soak_record(records)['result']['slowdown_faults_over_fault_free']:.2f}x"

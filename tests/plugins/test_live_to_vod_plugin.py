@@ -1,0 +1,28 @@
+"""The plugin as the Airflow processes load it: every process (each task process included) loads the
+plugins, but only the api-server reads ``fastapi_apps``, so only it imports the board's app."""
+
+from __future__ import annotations
+
+from tests.support.fresh_python import fresh_python
+
+
+def test_loading_the_plugins_does_not_import_the_board_and_the_api_server_gets_it(tmp_path):
+    result = fresh_python(
+        """
+        import json, sys
+        from airflow import plugins_manager
+        plugins = plugins_manager._get_plugins()[0]
+        loaded = [p.name for p in plugins]
+        before = "live_to_vod_board.app" in sys.modules
+        apps, _ = plugins_manager.get_fastapi_plugins()
+        print(json.dumps({
+            "loaded": loaded,
+            "board_imported_by_loading": before,
+            "apps": [(a["url_prefix"], a["name"], type(a["app"]).__name__) for a in apps],
+        }))
+        """,
+        tmp_path,
+    )
+    assert "live_to_vod" in result["loaded"]
+    assert result["board_imported_by_loading"] is False  # a task process never pays for the board
+    assert result["apps"] == [["/live-to-vod", "Live-to-VOD board", "FastAPI"]]
