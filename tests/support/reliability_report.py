@@ -52,7 +52,6 @@ EXPECTED = [
     "worker SIGKILL during create",
     "worker SIGKILL during a MediaPackage v2 create",
     "triggerer SIGKILL during the wait",
-    "triggerer SIGKILL while waits wait on completion events",
     "completion event lost (EventBridge is best effort)",
     "completion event duplicated, and delivered before the job ended",
     "scheduler SIGKILL mid-run",
