@@ -45,6 +45,7 @@ import argparse
 import gc
 import json
 import math
+import random
 import sys
 import tempfile
 import time
@@ -237,8 +238,6 @@ def head_every_segment(s3, bucket: str, manifest_key: str, sample: int = 0) -> d
     ``sample`` > 0: HEAD only that many segments, drawn evenly across the renditions (seeded), and
     extrapolate the loop's time from their mean (``seconds``); what was measured is in the result.
     """
-    import random
-
     prefix = manifest_key.rsplit("/", 1)[0] + "/"
     requests = 0
     t0 = time.perf_counter()

@@ -70,6 +70,48 @@ def create_external_job(deployment, job_id: str, minutes_ago: int, bucket: str |
     )
 
 
+def notification_of(deployment, job: dict[str, Any], status: str, **envelope: Any) -> dict[str, Any]:
+    """The EventBridge event MediaPackage sends for ``job`` (DescribeHarvestJob's response), with ``status``."""
+    return {
+        "version": "0",
+        "source": "aws.mediapackage",
+        "detail-type": "MediaPackage HarvestJob Notification",
+        "account": deployment.demo.get("account_id", "123456789012"),
+        "time": pendulum.now("UTC").to_iso8601_string(),
+        "region": deployment.demo["region"],
+        "resources": [job["Arn"]],
+        **envelope,
+        "detail": {
+            "harvest_job": {
+                "id": job["Id"],
+                "arn": job["Arn"],
+                "status": status,
+                "origin_endpoint_id": job["OriginEndpointId"],
+                "start_time": job["StartTime"],
+                "end_time": job["EndTime"],
+                "s3_destination": {
+                    "bucket_name": job["S3Destination"]["BucketName"],
+                    "manifest_key": job["S3Destination"]["ManifestKey"],
+                    "role_arn": job["S3Destination"]["RoleArn"],
+                },
+                "created_at": job["CreatedAt"],
+            }
+        },
+    }
+
+
+def send_notification(deployment, event: dict[str, Any]) -> None:
+    """Put ``event`` on the notification queue, as EventBridge would deliver it."""
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=deployment.settings.public_url,
+        region_name=deployment.demo["region"],
+        aws_access_key_id="local-stack",
+        aws_secret_access_key="local-stack",
+    )
+    sqs.send_message(QueueUrl=deployment.demo["queue_url"], MessageBody=json.dumps(event))
+
+
 def test_external_job_is_handed_off_once_and_its_duplicate_notification_creates_nothing(deployment):
     create_external_job(deployment, "console-job-1", minutes_ago=2)
     run, outcome = wait_for_outcome(deployment, "console-job-1")
@@ -83,40 +125,8 @@ def test_external_job_is_handed_off_once_and_its_duplicate_notification_creates_
 
     # SQS delivers at least once: the same notification again.
     job = deployment.mp.describe_harvest_job(Id="console-job-1")
-    duplicate = {
-        "version": "0",
-        "id": "duplicate-delivery",
-        "source": "aws.mediapackage",
-        "detail-type": "MediaPackage HarvestJob Notification",
-        "account": deployment.demo.get("account_id", "123456789012"),
-        "time": pendulum.now("UTC").to_iso8601_string(),
-        "region": deployment.demo["region"],
-        "resources": [job["Arn"]],
-        "detail": {
-            "harvest_job": {
-                "id": job["Id"],
-                "arn": job["Arn"],
-                "status": "COMPLETED",  # as AWS's own event example spells it
-                "origin_endpoint_id": job["OriginEndpointId"],
-                "start_time": job["StartTime"],
-                "end_time": job["EndTime"],
-                "s3_destination": {
-                    "bucket_name": job["S3Destination"]["BucketName"],
-                    "manifest_key": job["S3Destination"]["ManifestKey"],
-                    "role_arn": job["S3Destination"]["RoleArn"],
-                },
-                "created_at": job["CreatedAt"],
-            }
-        },
-    }
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=deployment.settings.public_url,
-        region_name=deployment.demo["region"],
-        aws_access_key_id="local-stack",
-        aws_secret_access_key="local-stack",
-    )
-    sqs.send_message(QueueUrl=deployment.demo["queue_url"], MessageBody=json.dumps(duplicate))
+    # "COMPLETED": as AWS's own event example spells it.
+    send_notification(deployment, notification_of(deployment, job, "COMPLETED", id="duplicate-delivery"))
     run, outcome = wait_for_outcome(deployment, "console-job-1", after=run)
     assert outcome["action"] == "skipped" and "already handed off" in outcome["reason"], outcome
     assert run["state"] == "success"
@@ -246,36 +256,9 @@ def test_a_duplicated_or_early_completion_event_is_checked_against_aws(deploymen
         time.sleep(0.5)
     job = deployment.mp.describe_harvest_job(Id=job_id)
     assert job["Status"] == "IN_PROGRESS"
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=deployment.settings.public_url,
-        region_name=deployment.demo["region"],
-        aws_access_key_id="local-stack",
-        aws_secret_access_key="local-stack",
-    )
-    early = {
-        "source": "aws.mediapackage",
-        "detail-type": "MediaPackage HarvestJob Notification",
-        "time": pendulum.now("UTC").to_iso8601_string(),
-        "detail": {
-            "harvest_job": {
-                "id": job["Id"],
-                "arn": job["Arn"],
-                "status": "SUCCEEDED",
-                "origin_endpoint_id": job["OriginEndpointId"],
-                "start_time": job["StartTime"],
-                "end_time": job["EndTime"],
-                "s3_destination": {
-                    "bucket_name": job["S3Destination"]["BucketName"],
-                    "manifest_key": job["S3Destination"]["ManifestKey"],
-                    "role_arn": job["S3Destination"]["RoleArn"],
-                },
-                "created_at": job["CreatedAt"],
-            }
-        },
-    }
+    early = notification_of(deployment, job, "SUCCEEDED")
     for _ in range(2):  # SQS delivers at least once: the same (early) message twice
-        sqs.send_message(QueueUrl=deployment.demo["queue_url"], MessageBody=json.dumps(early))
+        send_notification(deployment, early)
     state, seen = deployment.follow(run_id, timeout=300)
     assert state == "success", sorted(seen)
     one_job_one_asset(deployment, "duplicate-event-game")
