@@ -33,6 +33,7 @@ __all__ = [
     "is_harvest_notification",
     "job_key",
     "merge_completions",
+    "split_batch",
 ]
 
 #: The state-store key of the index (one JSON object: job key -> [status, epoch seconds]).
@@ -111,6 +112,20 @@ def completion_from_message(body: Any, received_at: float) -> Completion | None:
     except NotificationProblem:
         return None
     return Completion(job_key("mediapackage", notification.job_id, notification.v2_endpoint), notification.status, at)
+
+
+def split_batch(messages: Iterable[Any], received_at: float) -> tuple[list[Completion], list[Any]]:
+    """One pass over a batch of SQS messages, each body parsed once: the completions they announce,
+    and the messages for the ``harvest_notifications`` DAG (:func:`is_harvest_notification`)."""
+    completions, harvest = [], []
+    for message in messages:
+        event = _event(message.get("Body") if isinstance(message, Mapping) else None)
+        completion = completion_from_message(event, received_at) if event is not None else None
+        if completion is not None:
+            completions.append(completion)
+        if event is None or is_harvest_notification(event):
+            harvest.append(message)
+    return completions, harvest
 
 
 def merge_completions(index: Any, completions: Iterable[Completion], now: float) -> dict[str, list[Any]]:

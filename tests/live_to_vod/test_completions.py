@@ -17,6 +17,7 @@ from live_to_vod.completions import (
     is_harvest_notification,
     job_key,
     merge_completions,
+    split_batch,
 )
 from tests.live_to_vod.test_notifications import V2, event, v2_event
 
@@ -72,6 +73,18 @@ def test_only_harvest_notifications_go_to_the_harvest_notifications_dag():
     # Anything else still goes there, to be reported as a problem rather than dropped in silence.
     assert is_harvest_notification("not json")
     assert is_harvest_notification(json.dumps({"source": "aws.s3"}))
+
+
+def test_a_batch_is_split_into_completions_and_the_messages_for_the_notifications_dag():
+    messages = [
+        {"MessageId": "1", "Body": json.dumps(event())},
+        {"MessageId": "2", "Body": json.dumps(mediaconvert_event())},
+        {"MessageId": "3", "Body": json.dumps(mediaconvert_event("PROGRESSING"))},
+        {"MessageId": "4", "Body": "not json"},
+    ]
+    completions, harvest = split_batch(messages, NOW)
+    assert [c.key for c in completions] == ["mediapackage/console-job", "mediaconvert/1700000000000-abc123"]
+    assert [m["MessageId"] for m in harvest] == ["1", "4"]  # junk goes on, to be reported there
 
 
 def test_a_duplicated_event_rewrites_the_same_entry():

@@ -21,7 +21,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from live_to_vod.aws.hooks.mediaconvert import FAILED, MediaConvertHook
 from live_to_vod.aws.links.mediaconvert import MediaConvertJobLink
 from live_to_vod.aws.triggers.mediaconvert import MediaConvertJobTrigger
-from live_to_vod.aws.triggers.mediapackage import validate_trigger_event
+from live_to_vod.aws.triggers.mediapackage import poll_delay, validate_trigger_event
 from live_to_vod.harvest_request import HarvestRequest
 from live_to_vod.transcode_jobs import (
     ClipFrames,
@@ -181,7 +181,7 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
             return self._done(job_id, plan)
         if self.deferrable:
             self.log.info("Waiting for MediaConvert job %s in the triggerer (%s)", job_id, clip_text(clip))
-            delay = max(self.poll_interval, self.pushed_poll_interval) if self.completion_asset else self.poll_interval
+            delay = poll_delay(self.poll_interval, self.pushed_poll_interval, pushed=bool(self.completion_asset))
             self.defer(
                 trigger=MediaConvertJobTrigger(
                     job_id=job_id,

@@ -17,7 +17,12 @@ from airflow.sdk.exceptions import AirflowFailException
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
 from live_to_vod.aws.hooks.mediapackagev2 import ACTIVE, MediaPackageV2HookMixin
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
-from live_to_vod.aws.triggers.mediapackage import HarvestJobTrigger, harvest_failed_message, validate_trigger_event
+from live_to_vod.aws.triggers.mediapackage import (
+    HarvestJobTrigger,
+    harvest_failed_message,
+    poll_delay,
+    validate_trigger_event,
+)
 from live_to_vod.aws.triggers.mediapackagev2 import V2HarvestJobTrigger
 from live_to_vod.game_day import last_chance_at
 from live_to_vod.harvest_request import V2Endpoint
@@ -162,7 +167,7 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         # Enough polls to reach the moment (a wait that ends early would alert early).
         pushed = self._notification_asset() is not None
         # Completion events wake the wait; the poll is then only the safety net for a lost event.
-        delay = max(self.poll_interval, self.pushed_poll_interval) if pushed else self.poll_interval
+        delay = poll_delay(self.poll_interval, self.pushed_poll_interval, pushed)
         attempts = max(1, math.ceil(seconds / max(delay, 1))) + 1
         pushing: dict[str, Any] = {
             "completion_asset": NOTIFICATIONS_ASSET_NAME if pushed else None,

@@ -34,6 +34,7 @@ __all__ = [
     "VodAssetPlayableTrigger",
     "harvest_failed_message",
     "playable_asset_result",
+    "poll_delay",
 ]
 
 #: Every status a trigger's event can carry.
@@ -322,6 +323,12 @@ class VodAssetPlayableTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
         if result["playback_urls"]:
             xcoms[VodPlaybackLink.key] = result["playback_urls"][0]
         return xcoms
+
+
+def poll_delay(poll_interval: float, pushed_poll_interval: float, pushed: bool) -> float:
+    """Seconds between a wait's polls: with completion events (``pushed``) the poll is only the safety
+    net for a lost event, so the longer of the two."""
+    return max(poll_interval, pushed_poll_interval) if pushed else poll_interval
 
 
 def playable_asset_result(asset: dict[str, Any]) -> dict[str, Any]:

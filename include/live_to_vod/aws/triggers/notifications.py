@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from airflow.providers.amazon.aws.hooks.sqs import SqsHook
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from live_to_vod.completions import INDEX_KEY, completion_from_message, is_harvest_notification, merge_completions
+from live_to_vod.completions import INDEX_KEY, Completion, merge_completions, split_batch
 
 __all__ = ["READ_INTERVAL_SECONDS", "CompletionIndex", "NotificationQueueTrigger"]
 
@@ -107,9 +107,7 @@ class NotificationQueueTrigger(BaseEventTrigger):
                 break
         return messages
 
-    async def _record(self, messages: list[dict[str, Any]]) -> None:
-        now = time.time()
-        completions = [c for m in messages if (c := completion_from_message(m.get("Body"), now)) is not None]
+    async def _record(self, completions: list[Completion], now: float) -> None:
         if not completions:
             return
         store = _state_store(self.asset_name)
@@ -126,8 +124,10 @@ class NotificationQueueTrigger(BaseEventTrigger):
                 if not messages:
                     await asyncio.sleep(self.waiter_delay)
                     continue
+                now = time.time()
+                completions, harvest = split_batch(messages, now)
                 try:
-                    await self._record(messages)
+                    await self._record(completions, now)
                 except Exception:  # the waits still poll AWS: never lose the notifications over the index
                     self.log.exception("Could not record job completions; the waits will find them by polling")
                 for start in range(0, len(messages), 10):
@@ -136,7 +136,6 @@ class NotificationQueueTrigger(BaseEventTrigger):
                         for i, m in enumerate(messages[start : start + 10])
                     ]
                     await client.delete_message_batch(QueueUrl=self.sqs_queue, Entries=entries)
-            harvest = [m for m in messages if is_harvest_notification(m.get("Body"))]
             if harvest:
                 yield TriggerEvent({"status": "success", "message_batch": harvest})
 
