@@ -13,10 +13,10 @@ and answers some of them, by ``rate`` (seeded) or ``count``, after skipping the 
 * ``drop``: the connection is closed without a response.
 
 Harvest rules pick jobs by ``job`` (fnmatch on the v1 job ``Id`` or the v2 ``HarvestJobName``):
-``harvest_fail`` (``message``), ``harvest_stuck`` (``seconds`` more IN_PROGRESS), ``harvest_damage``
-(``damage``, applied to the written asset), ``event_lost`` (the job ends, its EventBridge
-notification never arrives: AWS delivers events on a best-effort basis). ``vod_fail`` picks VOD
-assets by ``asset`` (fnmatch on the asset ``Id``).
+``harvest_fail`` (``message``), ``harvest_stuck`` (``seconds`` more IN_PROGRESS, or until the
+rule is removed), ``harvest_damage`` (``damage``, applied to the written asset), ``event_lost``
+(the job ends, its EventBridge notification never arrives: AWS delivers events on a best-effort
+basis). ``vod_fail`` picks VOD assets by ``asset`` (fnmatch on the asset ``Id``).
 ``transcode_fail`` ends a MediaConvert job picked by ``job`` (fnmatch on its ``Id`` or a
 ``UserMetadata`` value) in ``ERROR`` with ``code`` (default 1999) and ``message``;
 ``transcode_stuck`` holds one ``PROGRESSING`` for ``seconds``.

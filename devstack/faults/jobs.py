@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from devstack.faults.damage import damage_asset
-from devstack.faults.rules import FaultRegistry
+from devstack.faults.rules import FaultRegistry, FaultRule
 from devstack.harvest import HarvestFailure, HarvestRunner
 from devstack.mediaconvert.inputs import JobError
 from devstack.mediaconvert.service import Canceled, MediaConvert
@@ -15,13 +16,27 @@ from devstack.mediapackagev2 import harvest as v2
 from devstack.vod import Asset, MediaPackageVod, SourceProblem
 
 
+def hold(stuck: FaultRule, complete: Callable[..., None], *args: Any) -> bool:
+    """Run ``complete`` once the ``harvest_stuck`` rule's seconds have passed or the rule is removed
+    (released), whichever is first; False when it holds nothing (no seconds)."""
+    if not stuck.seconds:
+        return False
+
+    def later() -> None:
+        stuck.released.wait(stuck.seconds)
+        complete(*args)
+
+    threading.Thread(target=later, name="harvest-stuck", daemon=True).start()
+    return True
+
+
 class FaultyHarvestRunner(HarvestRunner):
     """The harvest runner, with the registry's harvest faults applied per job."""
 
     def __init__(self, settings: Any, sibling: Any, faults: FaultRegistry, workers: int = 4):
         super().__init__(settings, sibling, workers)
         self.faults = faults
-        self._stuck: dict[int, float] = {}
+        self._stuck: dict[int, FaultRule] = {}
         self._stuck_lock = threading.Lock()
 
     def harvest(self, job: Any, endpoint: dict[str, Any], content: Any) -> None:
@@ -29,7 +44,7 @@ class FaultyHarvestRunner(HarvestRunner):
         stuck = self.faults.take({"harvest_stuck"}, job_id)
         if stuck is not None:
             with self._stuck_lock:
-                self._stuck[id(job)] = stuck.seconds or 0.0
+                self._stuck[id(job)] = stuck
         failed = self.faults.take({"harvest_fail"}, job_id)
         if failed is not None:
             raise HarvestFailure(failed.message or "injected fault: the harvest job failed")
@@ -45,13 +60,9 @@ class FaultyHarvestRunner(HarvestRunner):
 
     def complete(self, job: Any, failure: str | None) -> None:
         with self._stuck_lock:
-            seconds = self._stuck.pop(id(job), 0.0)
-        if seconds > 0:
-            timer = threading.Timer(seconds, super().complete, (job, failure))
-            timer.daemon = True
-            timer.start()
-            return
-        super().complete(job, failure)
+            stuck = self._stuck.pop(id(job), None)
+        if stuck is None or not hold(stuck, super().complete, job, failure):
+            super().complete(job, failure)
 
 
 class FaultyV2HarvestRunner(v2.HarvestRunner):
@@ -81,12 +92,8 @@ class FaultyV2HarvestRunner(v2.HarvestRunner):
 
     def complete(self, job: v2.HarvestJob, failure: str | None) -> None:
         stuck = self.faults.take({"harvest_stuck"}, job.name)
-        if stuck is not None and (stuck.seconds or 0) > 0:
-            timer = threading.Timer(stuck.seconds or 0.0, super().complete, (job, failure))
-            timer.daemon = True
-            timer.start()
-            return
-        super().complete(job, failure)
+        if stuck is None or not hold(stuck, super().complete, job, failure):
+            super().complete(job, failure)
 
 
 class FaultyMediaPackageVod(MediaPackageVod):

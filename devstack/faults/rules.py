@@ -73,6 +73,7 @@ class FaultRule:
     matched: int = 0
     fired: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False)
+    released: threading.Event = field(default_factory=threading.Event, repr=False)  # set on removal
 
     def to_dict(self) -> dict[str, Any]:
         out = {name: getattr(self, name) for name in OUTPUT_ORDER}
@@ -222,13 +223,19 @@ class FaultRegistry:
 
     def remove(self, rule_id: str) -> bool:
         with self._lock:
-            return self._rules.pop(rule_id, None) is not None
+            rule = self._rules.pop(rule_id, None)
+        if rule is None:
+            return False
+        rule.released.set()  # a job the rule holds goes on now
+        return True
 
     def clear(self) -> int:
         with self._lock:
-            removed = len(self._rules)
+            rules = list(self._rules.values())
             self._rules.clear()
-            return removed
+        for rule in rules:
+            rule.released.set()
+        return len(rules)
 
     def take(self, kinds: frozenset[str] | set[str], key: str, *aliases: str) -> FaultRule | None:
         """The first job/asset rule of ``kinds`` matching ``key`` (or one of its ``aliases``) that fires

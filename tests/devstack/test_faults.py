@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from devstack.config import Settings
-from devstack.faults import DAMAGES, FaultControl, FaultRegistry
+from devstack.faults import DAMAGES, KINDS, FaultControl, FaultRegistry
 from devstack.faults.damage import SEGMENT_DAMAGES
 from devstack.net import free_port
 from devstack.server import StackThread
@@ -386,6 +386,20 @@ def test_harvest_fail_and_stuck(stack, aws, demo, faults):
     assert (faults.get(fail["id"])["fired"], faults.get(stuck["id"])["fired"]) == (1, 1)
 
 
+def test_a_stuck_job_is_released_when_its_rule_is_removed(stack, aws, demo, faults):
+    mp, s3 = aws["mediapackage"], aws["s3"]
+    stuck = faults.add("harvest_stuck", job="held-1", seconds=600)
+    start_harvest(mp, demo, "held-1")
+    deadline = time.monotonic() + 30
+    while not s3.list_objects_v2(Bucket=demo["bucket"], Prefix="games/held-1/index.m3u8").get("KeyCount"):
+        assert time.monotonic() < deadline, "the held job never wrote its asset"
+        time.sleep(0.05)
+    time.sleep(1)  # written, and held: the job would stay IN_PROGRESS ten minutes
+    assert mp.describe_harvest_job(Id="held-1")["Status"] == "IN_PROGRESS"
+    faults.remove(stuck["id"])
+    assert wait_for_jobs(mp, ["held-1"], timeout=10) == {"held-1": "SUCCEEDED"}
+
+
 @pytest.mark.slow
 def test_harvest_damage(stack, aws, demo, faults):
     mp, s3 = aws["mediapackage"], aws["s3"]
@@ -454,10 +468,11 @@ def test_harvest_damage(stack, aws, demo, faults):
     assert report.ok, report.summary()
 
 
-def test_the_fault_page_names_every_damage():
+def test_the_fault_page_names_every_kind_and_damage():
     page = (Path(__file__).resolve().parents[2] / "docs" / "devstack.md").read_text()
-    row = next(line for line in page.splitlines() if line.startswith("| `damage` |"))
-    assert all(f"`{damage}`" in row for damage in DAMAGES), row
+    for field_name, names in (("kind", KINDS), ("damage", DAMAGES)):
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{field_name}` |"))
+        assert all(f"`{name}`" in row for name in names), row
 
 
 def test_event_lost_ends_the_job_without_its_notification(stack, aws, demo, faults):
