@@ -13,12 +13,12 @@ from typing import Any
 import m3u8
 import pendulum
 from airflow.configuration import conf
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
 from live_to_vod.aws.hooks.mediaconvert import FAILED, MediaConvertHook
+from live_to_vod.aws.hooks.s3 import AssetS3Hook
 from live_to_vod.aws.links.mediaconvert import MediaConvertJobLink
 from live_to_vod.aws.triggers.mediaconvert import MediaConvertJobTrigger
 from live_to_vod.aws.triggers.mediapackage import poll_delay, validate_trigger_event
@@ -129,7 +129,7 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
             log("No MediaConvert job: %s", reason)
             return None
         assert request.mediaconvert_role_arn is not None  # validated with the products
-        s3 = S3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify).get_conn()
+        s3 = AssetS3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify).get_conn()
         first_pdt, rate, audio_group = asset_clock(s3, request.s3_bucket, request.manifest_key)
         try:
             clip = clip_frames(first_pdt, request.window.start, request.window.end, rate)
@@ -279,7 +279,7 @@ def clip_text(clip: ClipFrames) -> str:
     return f"frames {clip.first} to {clip.last}, {clip.start_timecode} to {clip.end_timecode}"
 
 
-class VerifyMediaConvertOutputsOperator(AwsBaseOperator[S3Hook]):
+class VerifyMediaConvertOutputsOperator(AwsBaseOperator[AssetS3Hook]):
     """Check what the MediaConvert job made: each MP4 exists, holds H.264 + AAC, has the clip's
     frame count (the requested span to the frame) and decodes at both ends; the thumbnails exist
     (the poster and one per interval) and decode. A defect fails the task at once (the files will
@@ -293,7 +293,7 @@ class VerifyMediaConvertOutputsOperator(AwsBaseOperator[S3Hook]):
     :param region_name: AWS region; the connection's region when not given.
     """
 
-    aws_hook_class = S3Hook
+    aws_hook_class = AssetS3Hook
     template_fields: Sequence[str] = aws_template_fields("transcode")
 
     def __init__(self, *, transcode: Any, **kwargs: Any) -> None:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import pendulum
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
+from live_to_vod.aws.hooks.s3 import AssetS3Hook
 from live_to_vod.aws.links.mediapackage import S3AssetLink
 from live_to_vod.harvest_request import AssetToVerify
 from live_to_vod.manifest_keys import asset_prefix
@@ -20,7 +20,7 @@ from live_to_vod.verification.limits import DEFAULT_FULL_MAX_BYTES, MiB
 from live_to_vod.verification.sampling import MODES
 
 
-class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
+class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
     """Check the harvested asset against the HLS VOD checklist; fail with a report of every defect.
 
     The parent manifest and every child playlist are parsed with ``m3u8``; segments are found by
@@ -49,7 +49,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[S3Hook]):
     :param region_name: AWS region; the connection's region when not given.
     """
 
-    aws_hook_class = S3Hook
+    aws_hook_class = AssetS3Hook
     template_fields: Sequence[str] = aws_template_fields("request")
     operator_extra_links = (S3AssetLink(),)
 
