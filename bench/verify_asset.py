@@ -15,7 +15,8 @@ one-HEAD-per-segment loop, in the same run, and the full mode's cost per hour of
    timestamps moved to its place (``devstack.encoder.ts.shift_timestamps``), so every segment
    verify probes or decodes is real media at the right media time. A second asset of
    ``--full-hours`` is built the same way for the full mode.
-3. Verify, as the pipeline runs it (``S3AssetStore`` over a boto3 client over HTTP):
+3. Verify, as the pipeline runs it (``S3AssetStore`` over a boto3 client over HTTP, response times
+   parsed as ``AssetS3Hook``'s clients parse them):
    ``segments="listing"`` (the baseline: the listing and the playlists, no segment read), then
    ``segments="sampled"`` (the default for an asset this size), then ``segments="full"`` on the
    short asset. Each must report OK.
@@ -307,9 +308,14 @@ def main() -> int:
     renditions = [Rendition(f"video_{h}p", "video", w, h, b) for w, h, b in LADDER[: args.renditions]]
     home = Path(tempfile.mkdtemp(prefix="bench-verify-"))
     settings = Settings.from_env(port=free_port(), home=str(home))
+    from live_to_vod.aws.hooks.s3 import with_fast_timestamps
+
     with StackThread(settings) as stack:
-        session = boto3.session.Session(
-            aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name="us-east-1"
+        # Times parsed as the pipeline's AssetS3Hook parses them, for verify and the baseline alike.
+        session = with_fast_timestamps(
+            boto3.session.Session(
+                aws_access_key_id="local-stack", aws_secret_access_key="local-stack", region_name="us-east-1"
+            )
         )
         s3 = session.client(
             "s3", endpoint_url=stack.url, config=Config(retries={"max_attempts": 3, "mode": "standard"})
