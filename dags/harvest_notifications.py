@@ -7,7 +7,8 @@ HarvestJob Notification` (v2) to an SQS queue (`LIVE_TO_VOD_NOTIFICATION_QUEUE_U
 **asset watcher** on that queue (`NotificationQueueTrigger`, in the triggerer: no worker slot
 held), its only consumer, records every job completion in the asset's state store (it wakes the
 waiting harvest and MediaConvert tasks of `live_event_harvest` within a second) and turns the
-harvest notifications into asset events; each batch runs this DAG.
+harvest notifications into asset events, all but the successes of jobs `live_event_harvest`
+made (their runs' waits end on the completion); each batch runs this DAG.
 
 **read_notifications** decides per job, with `DescribeHarvestJob` (v2: `GetHarvestJob`) as the
 truth: jobs made by `live_event_harvest` are left to that DAG; a job that already has its VOD

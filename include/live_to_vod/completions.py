@@ -21,6 +21,7 @@ from typing import Any
 
 import pendulum
 
+from live_to_vod.harvest_jobs import TERMINAL_SUCCESS, pipeline_event_id_of
 from live_to_vod.harvest_request import V2Endpoint
 from live_to_vod.notifications import NotificationProblem, parse_notification
 
@@ -31,6 +32,7 @@ __all__ = [
     "Completion",
     "completion_from_message",
     "is_harvest_notification",
+    "is_pipeline_success",
     "job_key",
     "merge_completions",
     "split_batch",
@@ -116,16 +118,38 @@ def completion_from_message(body: Any, received_at: float) -> Completion | None:
 
 def split_batch(messages: Iterable[Any], received_at: float) -> tuple[list[Completion], list[Any]]:
     """One pass over a batch of SQS messages, each body parsed once: the completions they announce,
-    and the messages for the ``harvest_notifications`` DAG (:func:`is_harvest_notification`)."""
+    and the messages for the ``harvest_notifications`` DAG: every message but MediaConvert's
+    (:func:`is_harvest_notification`) and the success of a job ``live_event_harvest`` made
+    (:func:`is_pipeline_success`: that run's wait ends on the completion, the DAG would only skip it)."""
     completions, harvest = [], []
     for message in messages:
         event = _event(message.get("Body") if isinstance(message, Mapping) else None)
         completion = completion_from_message(event, received_at) if event is not None else None
         if completion is not None:
             completions.append(completion)
-        if event is None or is_harvest_notification(event):
+        if event is None or (is_harvest_notification(event) and not is_pipeline_success(event)):
             harvest.append(message)
     return completions, harvest
+
+
+def is_pipeline_success(body: Any) -> bool:
+    """Whether a message announces the success of a harvest job ``live_event_harvest`` made (its id,
+    or v2 name, is the digest of its endpoint and window). A failure is not one: its reason reaches
+    the run's wait through the notification asset's events (MediaPackage's API has none)."""
+    event = _event(body)
+    try:
+        notification = parse_notification(event) if event is not None else None
+    except NotificationProblem:
+        return False
+    if notification is None or notification.status != TERMINAL_SUCCESS:
+        return False
+    job = {
+        "Id": notification.job_id,
+        "OriginEndpointId": notification.origin_endpoint_id,  # v2: the endpoint's ref, as v2 names digest it
+        "StartTime": notification.start_time,
+        "EndTime": notification.end_time,
+    }
+    return pipeline_event_id_of(job) is not None
 
 
 def merge_completions(index: Any, completions: Iterable[Completion], now: float) -> dict[str, list[Any]]:

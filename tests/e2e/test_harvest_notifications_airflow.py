@@ -1,10 +1,11 @@
 """``harvest_notifications`` under a real Airflow: the local stack's harvest emulator puts each
-job's EventBridge notification on the SQS queue, the DAG's asset watcher (the amazon provider's
-SQS message-queue trigger, in the triggerer) turns it into a DAG run.
+job's EventBridge notification on the SQS queue, the DAG's asset watcher (``NotificationQueueTrigger``,
+in the triggerer) records its completion for the waits and turns it into a DAG run.
 
 Proves: a job made outside Airflow ends as one verified, playable VOD asset; a duplicate of its
-notification creates nothing more; the per-event DAG's own jobs are left to it; a failed job is
-reported with the reason from its notification, by this DAG and by the per-event DAG's wait.
+notification creates nothing more; the per-event DAG's own successful jobs make no run here (their
+waits end on the completion); a failed job is reported with the reason from its notification, by
+this DAG and by the per-event DAG's wait.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from devstack.faults import FaultControl
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
+from tests.support.completion_events import ENDED_IN_TRIGGERER, PUSHED, wait_log
 from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
@@ -133,13 +135,23 @@ def test_external_job_is_handed_off_once_and_its_duplicate_notification_creates_
     assert [a["Id"] for a in deployment.vod.list_assets()["Assets"] if a["Id"] == "console-job-1"] == ["console-job-1"]
 
 
-def test_per_event_dag_jobs_are_left_to_it(deployment):
+def test_a_per_event_job_s_success_makes_no_notifications_run(deployment):
+    """The watcher records the completion for the run's wait and sends the message nowhere else:
+    the notifications DAG would only skip a job live_event_harvest made (a run per game, for nothing)."""
     run_id, state, _ = deployment.run(deployment.window_conf("notified-game", minutes_ago=3))
     assert state == "success"
-    job_id = deployment.jobs("notified-game")[0]["Id"]
-    _, outcome = wait_for_outcome(deployment, job_id)
-    assert outcome["action"] == "skipped", outcome
-    assert "live_event_harvest's job for event notified-game" in outcome["reason"]
+    (job,) = deployment.jobs("notified-game")
+    # The queue is read in order: once a later message's run has finished, the job's was read too.
+    marker = {**job, "Id": "marker-after-notified-game"}
+    send_notification(deployment, notification_of(deployment, marker, "SUCCEEDED"))
+    _, outcome = wait_for_outcome(deployment, marker["Id"])
+    assert outcome["action"] == "rejected", outcome  # no such job: the read asked AWS
+    seen = [
+        o.get("job_id")
+        for run in notification_runs(deployment)
+        for o in deployment.airflow.api.xcom(DAG_ID, run["dag_run_id"], "read_notifications", key="notifications") or []
+    ]
+    assert job["Id"] not in seen, seen
     assert len(deployment.assets("notified-game")) == 1
 
 
@@ -192,9 +204,6 @@ def test_per_event_wait_fails_with_the_reason_from_the_notification(deployment):
 
 # -- completion events: pushed to the waits, with polling as the safety net ------------------------
 
-PUSHED = "completion event (SUCCEEDED) received"
-ENDED_IN_TRIGGERER = "the task ends here, without a worker"
-
 
 def event_job(deployment, event_id: str, minutes_ago: int) -> tuple[dict[str, str], str]:
     conf = deployment.window_conf(event_id, minutes_ago=minutes_ago)
@@ -206,10 +215,6 @@ def trigger_run(deployment, conf: dict[str, str]) -> str:
     status, body = deployment.airflow.api.trigger("live_event_harvest", conf)
     assert status == 200, body
     return body["dag_run_id"]
-
-
-def wait_log(deployment, run_id: str) -> str:
-    return deployment.task_log(run_id, "harvest.wait_for_harvest", map_index=0)
 
 
 def one_job_one_asset(deployment, event_id: str) -> None:

@@ -15,11 +15,14 @@ from live_to_vod.completions import (
     Completion,
     completion_from_message,
     is_harvest_notification,
+    is_pipeline_success,
     job_key,
     merge_completions,
     split_batch,
 )
-from tests.live_to_vod.test_notifications import V2, event, v2_event
+from live_to_vod.harvest_request import HarvestWindow
+from live_to_vod.naming import harvest_job_id
+from tests.live_to_vod.test_notifications import END, START, V2, event, v2_event
 
 NOW = pendulum.datetime(2026, 11, 26, 22, 10, tz="UTC").timestamp()
 
@@ -85,6 +88,33 @@ def test_a_batch_is_split_into_completions_and_the_messages_for_the_notification
     completions, harvest = split_batch(messages, NOW)
     assert [c.key for c in completions] == ["mediapackage/console-job", "mediaconvert/1700000000000-abc123"]
     assert [m["MessageId"] for m in harvest] == ["1", "4"]  # junk goes on, to be reported there
+
+
+def test_a_pipeline_job_s_success_is_recorded_but_makes_no_harvest_notifications_run():
+    """live_event_harvest's own jobs (v1 id, v2 name: the digest of endpoint and window) end their
+    run's wait; the notifications DAG would only skip them. A failure still goes there: the run's
+    wait reads the reason from the asset's events."""
+    window = HarvestWindow(pendulum.parse(START), pendulum.parse(END))
+    v1_id, v2_name = harvest_job_id("game-1", "ep-1", window), harvest_job_id("game-1", V2.ref, window)
+    ours = [
+        event(id=v1_id),
+        event(id=v1_id, status="COMPLETED"),  # AWS's own example spells success so
+        v2_event(harvestJobName=v2_name),
+    ]
+    kept = [
+        event(id=v1_id, status="FAILED", message="no access"),
+        event(id=harvest_job_id("game-1", "ep-2", window)),  # the digest of another endpoint: not ours
+        event(id=v1_id, end_time="2026-11-26T21:00:00Z"),  # nor of another window
+        event(),  # the console's
+        v2_event(harvestJobName=v2_name, status="CANCELLED"),
+    ]
+    assert all(is_pipeline_success(json.dumps(e)) for e in ours)
+    assert not any(is_pipeline_success(json.dumps(e)) for e in kept)
+    assert not is_pipeline_success("not json") and not is_pipeline_success(json.dumps(mediaconvert_event()))
+    messages = [{"MessageId": str(i), "Body": json.dumps(e)} for i, e in enumerate([*ours, *kept])]
+    completions, harvest = split_batch(messages, NOW)
+    assert len(completions) == len(messages)  # every one a completion, for the waits
+    assert [m["MessageId"] for m in harvest] == [str(i) for i in range(len(ours), len(messages))]
 
 
 def test_a_duplicated_event_rewrites_the_same_entry():

@@ -41,9 +41,11 @@ class NotificationQueueTrigger(BaseEventTrigger):
     """Consume the notification queue: record completions, yield harvest notifications.
 
     Each event is ``{"status": "success", "message_batch": [SQS messages]}``, the shape of the
-    amazon provider's SQS trigger, holding only harvest job notifications; a batch of only
-    MediaConvert events yields nothing. Completions are recorded before the messages are deleted,
-    so a triggerer that dies in between redelivers rather than loses them.
+    amazon provider's SQS trigger, holding only the messages for ``harvest_notifications``
+    (:func:`~live_to_vod.completions.split_batch`: not MediaConvert's events, not the successes of
+    jobs ``live_event_harvest`` made); a batch of none of them yields nothing. Completions are
+    recorded before the messages are deleted, so a triggerer that dies in between redelivers rather
+    than loses them.
 
     :param sqs_queue: the queue URL.
     :param asset_name: the asset whose state store keeps the completion index.
