@@ -7,8 +7,9 @@ still ends with exactly one harvest job and one VOD asset and a successful run.
   heartbeat, retries it, and the retry adopts that job instead of making a second;
 - the same with a MediaPackage v2 source: the retry's ``CreateHarvestJob`` carries the same
   ``HarvestJobName`` and ``ClientToken`` and is answered with the job made after the kill;
-- the triggerer SIGKILLed while the harvest wait is deferred: the restarted triggerer takes the
-  trigger over once the dead one's heartbeat is stale;
+- the triggerer SIGKILLed while the harvest wait waits on completion events: the restarted
+  triggerer takes the wait and the notification queue's watcher over once the dead one's heartbeat
+  is stale, and the job's event (the job held until then) ends the wait;
 - the scheduler SIGKILLed mid-run, the harvest finishing while it is down: the restarted scheduler
   carries the run on;
 - the local stack frozen (SIGSTOP, 30 s) during the harvest: calls hang, then go on. The stack keeps
@@ -35,6 +36,7 @@ from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
 from localrun.seed import push_content_v2
 from localrun.topology import CeleryTopology
+from tests.support.completion_events import ENDED_IN_TRIGGERER, PUSHED, wait_log
 from tests.support.reliability import record_reliability, retries_used
 from tests.support.topology import celery_topology
 
@@ -218,20 +220,56 @@ def test_worker_killed_during_a_v2_create_retries_into_the_same_job(crash_deploy
     )
 
 
-def test_triggerer_killed_during_the_wait_is_taken_over(crash_deployment):
+def trigger_owners(topology: CeleryTopology, run_id: str) -> tuple[int, int] | None:
+    """The triggerer jobs running the run's harvest wait and the notification queue's watcher; None
+    until both run."""
+    with topology.connect() as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.triggerer_id FROM task_instance ti JOIN trigger t ON t.id = ti.trigger_id"
+            " WHERE ti.dag_id = %s AND ti.run_id = %s AND ti.task_id = 'harvest.wait_for_harvest'",
+            (DAG_ID, run_id),
+        )
+        wait = cursor.fetchone()
+        cursor.execute("SELECT triggerer_id FROM trigger WHERE classpath LIKE %s", ("%.NotificationQueueTrigger",))
+        watcher = cursor.fetchone()
+    owners = (wait[0] if wait else None), (watcher[0] if watcher else None)
+    return None if None in owners else owners  # type: ignore[return-value]
+
+
+def test_triggerer_killed_while_the_wait_waits_on_events_is_taken_over(crash_deployment):
+    """The triggerer SIGKILLed while the harvest wait waits on the completion event: the restarted one
+    takes over the wait and the queue's watcher; the job, held until the new triggerer has asked AWS
+    about it, then ends the wait by its event (not by the next safety-net poll, a minute later)."""
     deployment, _ = crash_deployment
     topology: CeleryTopology = deployment.airflow
-    # The job ends well after the restarted triggerer has taken the wait (and the queue's watcher) over.
-    run_id, _ = deferred_run(deployment, "crash-triggerer", minutes_ago=5, stuck_seconds=60)
+    faults = FaultControl(deployment.settings.public_url)
+    conf, job_id = plan_event(deployment, "crash-triggerer", minutes_ago=5)
+    held = faults.add("harvest_stuck", job=job_id, seconds=600)  # released below
+    run_id = trigger(deployment, conf)
+    wait_deferred(deployment, run_id)
+    old, _ = wait_until(lambda: trigger_owners(topology, run_id), 60, "the wait and the watcher in the triggerer")
     topology.kill("airflow-triggerer")
     time.sleep(3)
     topology.restart("airflow-triggerer")
+    wait_until(
+        lambda: old not in (trigger_owners(topology, run_id) or (old,)),
+        120,
+        "the restarted triggerer took the wait and the watcher over",
+    )
+    checked = f"harvest job {job_id} is"
+    checks = wait_log(deployment, run_id).count(checked)
+    wait_until(lambda: wait_log(deployment, run_id).count(checked) > checks, 90, "the new triggerer asked AWS")
+    assert deployment.mp.describe_harvest_job(Id=job_id)["Status"] == "IN_PROGRESS"
+    faults.remove(held["id"])  # the job ends now; its event goes to the queue
     tries = assert_one_job_one_asset_and_success(deployment, "crash-triggerer", run_id)
+    log = wait_log(deployment, run_id)
+    assert PUSHED in log and ENDED_IN_TRIGGERER in log, log[-3000:]
     record_crash(
         deployment,
         "crash-triggerer",
-        "triggerer SIGKILL during the wait",
-        "the restarted triggerer took the deferred wait over; run succeeded",
+        "triggerer SIGKILL while the harvest wait waits on completion events",
+        "the restarted triggerer took the wait and the queue's watcher over; the job's event ended the wait; "
+        "run succeeded",
         tries.values(),
     )
 

@@ -51,7 +51,7 @@ EXPECTED = [
     "MediaPackage v2 harvest outlasting LIVE_TO_VOD_HARVEST_TIMEOUT_MINUTES",
     "worker SIGKILL during create",
     "worker SIGKILL during a MediaPackage v2 create",
-    "triggerer SIGKILL during the wait",
+    "triggerer SIGKILL while the harvest wait waits on completion events",
     "completion event lost (EventBridge is best effort)",
     "completion event duplicated, and delivered before the job ended",
     "scheduler SIGKILL mid-run",
