@@ -93,11 +93,17 @@ def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:
     return totals
 
 
-def count(api: Any, path: str) -> int:
-    status, body = api.call("GET", path)
-    if status != 200:
-        raise RuntimeError(f"GET {path}: {status} {body}")
-    return int(body["total_entries"])
+def task_states(cursor: Any) -> dict[str, dict[str, int]]:
+    """{state: {task_id: task instances}} of the DAG's running and deferred task instances."""
+    cursor.execute(
+        "SELECT state, task_id, count(*) FROM task_instance WHERE dag_id = %s AND state IN ('running', 'deferred')"
+        " GROUP BY state, task_id",
+        (DAG_ID,),
+    )
+    states: dict[str, dict[str, int]] = {}
+    for state, task_id, n in cursor.fetchall():
+        states.setdefault(state, {})[task_id] = n
+    return states
 
 
 def run_mode(
@@ -145,29 +151,32 @@ def run_mode(
         wait_slot_seconds = 0.0  # sampled: worker slots busy on harvest.wait_for_harvest x time
         finished = 0
         last_sample = time.perf_counter()
-        runs = f"/dags/{DAG_ID}/dagRuns"
-        while True:
-            status, body = api.call("GET", f"{runs}/~/taskInstances?state=running&limit=100")
-            running = body["task_instances"] if status == 200 else []
-            peak_busy = max(peak_busy, body.get("total_entries", len(running)) if status == 200 else 0)
-            waiting = sum(1 for ti in running if ti["task_id"] == "harvest.wait_for_harvest")
-            now = time.perf_counter()
-            wait_slot_seconds += waiting * (now - last_sample)
-            last_sample = now
-            peak_wait_busy = max(peak_wait_busy, waiting)
-            peak_deferred = max(peak_deferred, count(api, f"{runs}/~/taskInstances?state=deferred&limit=1"))
-            succeeded = count(api, f"{runs}?state=success&limit=1")
-            failed = count(api, f"{runs}?state=failed&limit=1")
-            if succeeded + failed != finished:
-                finished = succeeded + failed
-                print(
-                    f"[{mode}] {time.perf_counter() - started:6.0f} s  {finished}/{events} finished"
-                    f"  busy slots {len(running)}  deferred peak {peak_deferred}",
-                    flush=True,
-                )
-            if finished >= events:
-                break
-            time.sleep(SAMPLE_SECONDS)
+        # Sampled from the metadata database, not the REST API: the observer's own requests would be
+        # billed to the api-server's CPU (four list calls every 2 s, for the whole run).
+        with topology.connect() as connection, connection.cursor() as cursor:
+            while True:
+                states = task_states(cursor)
+                running = sum(states.get("running", {}).values())
+                waiting = states.get("running", {}).get("harvest.wait_for_harvest", 0)
+                peak_busy = max(peak_busy, running)
+                now = time.perf_counter()
+                wait_slot_seconds += waiting * (now - last_sample)
+                last_sample = now
+                peak_wait_busy = max(peak_wait_busy, waiting)
+                peak_deferred = max(peak_deferred, sum(states.get("deferred", {}).values()))
+                cursor.execute("SELECT state, count(*) FROM dag_run WHERE dag_id = %s GROUP BY state", (DAG_ID,))
+                run_states = dict(cursor.fetchall())
+                succeeded, failed = run_states.get("success", 0), run_states.get("failed", 0)
+                if succeeded + failed != finished:
+                    finished = succeeded + failed
+                    print(
+                        f"[{mode}] {time.perf_counter() - started:6.0f} s  {finished}/{events} finished"
+                        f"  busy slots {running}  deferred peak {peak_deferred}",
+                        flush=True,
+                    )
+                if finished >= events:
+                    break
+                time.sleep(SAMPLE_SECONDS)
         wall = time.perf_counter() - started
         cpu_after = cpu_seconds(pids)
         cpu_by_service = {k: round(cpu_after[k] - cpu_before.get(k, 0.0), 1) for k in cpu_after}
