@@ -45,21 +45,21 @@ def v2_jobs(pipeline: Any) -> dict[str, dict[str, Any]]:
 
 
 def test_a_cmaf_event_is_harvested_in_real_time_verified_on_hls_and_dash_and_not_handed_off(pipeline, stack):
-    # The encoder goes on live while the run waits: the window ends 25 s after the pre-roll, so the
-    # job is created before its end and completes after it.
+    # The encoder goes on live while the run waits: the window ends 40 s after the pre-roll (room
+    # for a loaded machine's validate), so the job is created before its end and completes after it.
     # One back-filled minute, then real time for the rest of the window.
     key, secret = next(iter(stack.stack.settings.credentials.items()))
     encoder = LiveHlsEncoder(
         pipeline.demo["v2"]["ingest_url"], auth=SigV4PushAuth(key, secret, pipeline.demo["region"])
     )
-    feeder = threading.Thread(target=encoder.run, kwargs={"preroll_seconds": 60, "duration_seconds": 45}, daemon=True)
+    feeder = threading.Thread(target=encoder.run, kwargs={"preroll_seconds": 60, "duration_seconds": 60}, daemon=True)
     start = pendulum.now("UTC").subtract(seconds=30)  # inside the pre-roll
     feeder.start()
     while encoder.next_segment == 0:  # the pre-roll is on its way
         feeder.join(0.05)
-    end = pendulum.now("UTC").add(seconds=25)
+    end = pendulum.now("UTC").add(seconds=40)
     (run,) = pipeline.run(v2_conf(pipeline, "v2-cmaf", "demo-cmaf", start, end))
-    feeder.join(120)
+    feeder.join(150)
 
     assert_succeeded(run)
     (planned,) = run["xcom"]["validate"]
