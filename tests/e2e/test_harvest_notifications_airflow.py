@@ -223,11 +223,30 @@ def one_job_one_asset(deployment, event_id: str) -> None:
     assert [a["Id"] for a in deployment.assets(event_id)] == [jobs[0]["Id"]]
 
 
+def wait_until_checked(deployment, run_id: str, job_id: str, times: int = 1, timeout: float = 180) -> None:
+    """Until the run's harvest wait has asked AWS about the job ``times`` times (it is deferred and
+    running in the triggerer): a job released after that can only end the wait by its event or a poll."""
+    deadline = time.monotonic() + timeout
+    path = f"/dags/live_event_harvest/dagRuns/{run_id}/taskInstances/harvest.wait_for_harvest/logs/1"
+    while True:
+        status, body = deployment.airflow.api.call("GET", f"{path}?full_content=true&map_index=0")
+        if status == 200 and json.dumps(body).count(f"harvest job {job_id} is") >= times:
+            return  # (404 until the mapped task exists)
+        assert time.monotonic() < deadline, f"the wait of {run_id} never asked AWS about {job_id}: {status}"
+        time.sleep(1)
+
+
 def test_the_completion_event_ends_the_wait_and_a_lost_one_is_found_by_the_poll(deployment):
-    pushed_conf, _ = event_job(deployment, "pushed-game", minutes_ago=6)
+    faults = FaultControl(deployment.settings.public_url)
+    pushed_conf, pushed_job = event_job(deployment, "pushed-game", minutes_ago=6)
+    held = faults.add("harvest_stuck", job=pushed_job, seconds=600)  # released once the wait waits
     lost_conf, lost_job = event_job(deployment, "lost-event-game", minutes_ago=7)
-    lost = FaultControl(deployment.settings.public_url).add("event_lost", job=lost_job)
+    lost = faults.add("event_lost", job=lost_job)
+    held_lost = faults.add("harvest_stuck", job=lost_job, seconds=600)
     runs = {event: trigger_run(deployment, conf) for event, conf in (("pushed", pushed_conf), ("lost", lost_conf))}
+    for run_id, job_id, rule in ((runs["pushed"], pushed_job, held), (runs["lost"], lost_job, held_lost)):
+        wait_until_checked(deployment, run_id, job_id)
+        faults.remove(rule["id"])  # the job ends now: only its event, or the poll a minute later, can say so
     for event, run_id in runs.items():
         state, seen = deployment.follow(run_id, timeout=300)
         assert state == "success", (event, sorted(seen))
@@ -238,7 +257,7 @@ def test_the_completion_event_ends_the_wait_and_a_lost_one_is_found_by_the_poll(
     assert PUSHED in pushed_log and ENDED_IN_TRIGGERER in pushed_log, pushed_log[-3000:]
     # The lost event's wait ended on its safety-net poll: no event woke it, AWS said SUCCEEDED.
     lost_log = wait_log(deployment, runs["lost"])
-    assert FaultControl(deployment.settings.public_url).get(lost["id"])["fired"] == 1
+    assert faults.get(lost["id"])["fired"] == 1
     assert PUSHED not in lost_log and ENDED_IN_TRIGGERER in lost_log, lost_log[-3000:]
     record_reliability(
         group="events",
@@ -253,17 +272,19 @@ def test_the_completion_event_ends_the_wait_and_a_lost_one_is_found_by_the_poll(
 def test_a_duplicated_or_early_completion_event_is_checked_against_aws(deployment):
     """An event is a hint: one that arrives while the job still runs wakes the wait, AWS says IN_PROGRESS,
     and the wait goes on; the real event ends it; duplicates after that change nothing."""
+    faults = FaultControl(deployment.settings.public_url)
     conf, job_id = event_job(deployment, "duplicate-event-game", minutes_ago=8)
-    FaultControl(deployment.settings.public_url).add("harvest_stuck", job=job_id, seconds=25)
+    held = faults.add("harvest_stuck", job=job_id, seconds=600)  # released after the early events
     run_id = trigger_run(deployment, conf)
-    deadline = time.monotonic() + 120
-    while not deployment.jobs("duplicate-event-game") and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_until_checked(deployment, run_id, job_id)
     job = deployment.mp.describe_harvest_job(Id=job_id)
     assert job["Status"] == "IN_PROGRESS"
     early = notification_of(deployment, job, "SUCCEEDED")
     for _ in range(2):  # SQS delivers at least once: the same (early) message twice
         send_notification(deployment, early)
+    # Woken by it: asked AWS (IN_PROGRESS), then three quick re-checks (AWS's API may lag its events).
+    wait_until_checked(deployment, run_id, job_id, times=5)
+    faults.remove(held["id"])
     state, seen = deployment.follow(run_id, timeout=300)
     assert state == "success", sorted(seen)
     one_job_one_asset(deployment, "duplicate-event-game")
