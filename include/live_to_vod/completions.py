@@ -23,7 +23,7 @@ import pendulum
 
 from live_to_vod.harvest_jobs import TERMINAL_SUCCESS, pipeline_event_id_of
 from live_to_vod.harvest_request import V2Endpoint
-from live_to_vod.notifications import NotificationProblem, parse_notification
+from live_to_vod.notifications import HarvestNotification, NotificationProblem, parse_notification
 
 __all__ = [
     "INDEX_KEY",
@@ -98,22 +98,10 @@ def completion_from_message(body: Any, received_at: float) -> Completion | None:
     event = _event(body)
     if event is None:
         return None
-    at = _epoch(event.get("time"), received_at)
     if event.get("source") == MEDIACONVERT_SOURCE:
-        if event.get("detail-type") != MEDIACONVERT_DETAIL_TYPE:
-            return None
-        detail = event.get("detail")
-        if not isinstance(detail, Mapping):
-            return None
-        job_id, status = detail.get("jobId"), detail.get("status")
-        if not isinstance(job_id, str) or not job_id or len(job_id) > 256 or status not in MEDIACONVERT_FINAL:
-            return None
-        return Completion(job_key("mediaconvert", job_id), status, at)
-    try:
-        notification = parse_notification(event)
-    except NotificationProblem:
-        return None
-    return Completion(job_key("mediapackage", notification.job_id, notification.v2_endpoint), notification.status, at)
+        return _mediaconvert_completion(event, received_at)
+    notification = _notification(event)
+    return None if notification is None else _harvest_completion(notification, event, received_at)
 
 
 def split_batch(messages: Iterable[Any], received_at: float) -> tuple[list[Completion], list[Any]]:
@@ -124,11 +112,17 @@ def split_batch(messages: Iterable[Any], received_at: float) -> tuple[list[Compl
     completions, harvest = [], []
     for message in messages:
         event = _event(message.get("Body") if isinstance(message, Mapping) else None)
-        completion = completion_from_message(event, received_at) if event is not None else None
-        if completion is not None:
-            completions.append(completion)
-        if event is None or (is_harvest_notification(event) and not is_pipeline_success(event)):
-            harvest.append(message)
+        if event is None:
+            harvest.append(message)  # junk goes on, to be reported there
+        elif event.get("source") == MEDIACONVERT_SOURCE:
+            if (completion := _mediaconvert_completion(event, received_at)) is not None:
+                completions.append(completion)
+        else:
+            notification = _notification(event)
+            if notification is not None:
+                completions.append(_harvest_completion(notification, event, received_at))
+            if notification is None or not _pipeline_success(notification):
+                harvest.append(message)
     return completions, harvest
 
 
@@ -137,15 +131,40 @@ def is_pipeline_success(body: Any) -> bool:
     or v2 name, is the digest of its endpoint and window). A failure is not one: its reason reaches
     the run's wait through the notification asset's events (MediaPackage's API has none)."""
     event = _event(body)
+    notification = _notification(event) if event is not None else None
+    return notification is not None and _pipeline_success(notification)
+
+
+def _notification(event: Mapping[str, Any]) -> HarvestNotification | None:
     try:
-        notification = parse_notification(event) if event is not None else None
+        return parse_notification(event)
     except NotificationProblem:
+        return None
+
+
+def _harvest_completion(notification: HarvestNotification, event: Mapping[str, Any], received_at: float) -> Completion:
+    key = job_key("mediapackage", notification.job_id, notification.v2_endpoint)
+    return Completion(key, notification.status, _epoch(event.get("time"), received_at))
+
+
+def _mediaconvert_completion(event: Mapping[str, Any], received_at: float) -> Completion | None:
+    if event.get("detail-type") != MEDIACONVERT_DETAIL_TYPE:
+        return None
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        return None
+    job_id, status = detail.get("jobId"), detail.get("status")
+    if not isinstance(job_id, str) or not job_id or len(job_id) > 256 or status not in MEDIACONVERT_FINAL:
+        return None
+    return Completion(job_key("mediaconvert", job_id), status, _epoch(event.get("time"), received_at))
+
+
+def _pipeline_success(notification: HarvestNotification) -> bool:
+    if notification.status != TERMINAL_SUCCESS:
         return False
-    if notification is None or notification.status != TERMINAL_SUCCESS:
-        return False
-    job = {
+    job = {  # as DescribeHarvestJob names them; for v2 the endpoint's ref, over which v2 names are digested
         "Id": notification.job_id,
-        "OriginEndpointId": notification.origin_endpoint_id,  # v2: the endpoint's ref, as v2 names digest it
+        "OriginEndpointId": notification.origin_endpoint_id,
         "StartTime": notification.start_time,
         "EndTime": notification.end_time,
     }
