@@ -113,13 +113,22 @@ class Deployment:
         raise AssertionError(f"run {run_id} not finished after {timeout} s; seen {sorted(seen)}")
 
     def task_log(
-        self, run_id: str, task_id: str, try_number: int = 1, map_index: int = -1, dag_id: str = DAG_ID
+        self,
+        run_id: str,
+        task_id: str,
+        try_number: int = 1,
+        map_index: int = -1,
+        dag_id: str = DAG_ID,
+        missing_ok: bool = False,
     ) -> str:
+        """The task's log; with ``missing_ok``, "" while the task instance does not exist yet."""
         status, body = self.airflow.api.call(
             "GET",
             f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
             f"?full_content=true&map_index={map_index}",
         )
+        if status == 404 and missing_ok:
+            return ""
         assert status == 200, body
         content = body.get("content") if isinstance(body, dict) else body
         if isinstance(content, list):  # structured log lines: the exception sits in error_detail

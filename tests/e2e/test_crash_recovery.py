@@ -36,7 +36,7 @@ from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
 from localrun.seed import push_content_v2
 from localrun.topology import CeleryTopology
-from tests.support.completion_events import ENDED_IN_TRIGGERER, PUSHED, wait_log
+from tests.support.completion_events import ENDED_IN_TRIGGERER, PUSHED, checks_of, wait_log, wait_until_checked
 from tests.support.reliability import record_reliability, retries_used
 from tests.support.topology import celery_topology
 
@@ -256,9 +256,8 @@ def test_triggerer_killed_while_the_wait_waits_on_events_is_taken_over(crash_dep
         120,
         "the restarted triggerer took the wait and the watcher over",
     )
-    checked = f"harvest job {job_id} is"
-    checks = wait_log(deployment, run_id).count(checked)
-    wait_until(lambda: wait_log(deployment, run_id).count(checked) > checks, 90, "the new triggerer asked AWS")
+    # The new triggerer asks AWS once more (at once, or at its next poll if it already had).
+    wait_until_checked(deployment, run_id, job_id, times=checks_of(deployment, run_id, job_id) + 1, timeout=90)
     assert deployment.mp.describe_harvest_job(Id=job_id)["Status"] == "IN_PROGRESS"
     faults.remove(held["id"])  # the job ends now; its event goes to the queue
     tries = assert_one_job_one_asset_and_success(deployment, "crash-triggerer", run_id)

@@ -21,7 +21,7 @@ import pytest
 from devstack.faults import FaultControl
 from live_to_vod.harvest_request import HarvestWindow
 from live_to_vod.naming import harvest_job_id
-from tests.support.completion_events import ENDED_IN_TRIGGERER, PUSHED, wait_log
+from tests.support.completion_events import ENDED_IN_TRIGGERER, PUSHED, wait_log, wait_until_checked
 from tests.support.reliability import record_reliability
 
 pytestmark = pytest.mark.slow
@@ -221,19 +221,6 @@ def one_job_one_asset(deployment, event_id: str) -> None:
     jobs = deployment.jobs(event_id)
     assert len(jobs) == 1 and jobs[0]["Status"] == "SUCCEEDED", jobs
     assert [a["Id"] for a in deployment.assets(event_id)] == [jobs[0]["Id"]]
-
-
-def wait_until_checked(deployment, run_id: str, job_id: str, times: int = 1, timeout: float = 180) -> None:
-    """Until the run's harvest wait has asked AWS about the job ``times`` times (it is deferred and
-    running in the triggerer): a job released after that can only end the wait by its event or a poll."""
-    deadline = time.monotonic() + timeout
-    path = f"/dags/live_event_harvest/dagRuns/{run_id}/taskInstances/harvest.wait_for_harvest/logs/1"
-    while True:
-        status, body = deployment.airflow.api.call("GET", f"{path}?full_content=true&map_index=0")
-        if status == 200 and json.dumps(body).count(f"harvest job {job_id} is") >= times:
-            return  # (404 until the mapped task exists)
-        assert time.monotonic() < deadline, f"the wait of {run_id} never asked AWS about {job_id}: {status}"
-        time.sleep(1)
 
 
 def test_the_completion_event_ends_the_wait_and_a_lost_one_is_found_by_the_poll(deployment):
