@@ -451,6 +451,16 @@ def celery_table(record: Record) -> str:
             ),
             "",
         ],
+        *(
+            [
+                row(
+                    "each run, trigger to end: mean / worst",
+                    lambda m: f"{m['run_seconds_mean']:.0f} / {m['run_seconds_worst']:.0f} s",
+                )
+            ]
+            if "run_seconds_mean" in modes[0]
+            else []
+        ),
         row("peak worker slots busy", lambda m: f"{m['peak_busy_slots']} of {r['worker_slots']}"),
         row("peak task instances deferred at once", lambda m: str(m["peak_deferred"])),
         row(
@@ -469,6 +479,7 @@ def celery_table(record: Record) -> str:
     corner = (
         f"{record['date']}, {r['events']} events, {r['harvest_seconds']:g} s harvests, "
         f"{r['worker_slots']} worker slots, verify: {r.get('verify_segments', 'first and last segments')}"
+        + (f", triggered {r['arrival_seconds']:g} s apart" if r.get("arrival_seconds") else "")
     )
     return table([corner, "deferrable", "poke (baseline)"], rows)
 

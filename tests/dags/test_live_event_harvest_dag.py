@@ -164,7 +164,8 @@ def test_tasks_and_their_order(dag):
     for task_id, upstream in UPSTREAM.items():
         assert upstream <= dag.get_task(task_id).upstream_task_ids, task_id
     # Trigger rules Airflow 3.3 judges per output inside the mapped group (see the stand-in test below).
-    assert rule_name(dag.get_task("harvest.publish").trigger_rule) in ("all_success", "none_failed")
+    # publish runs when the MediaConvert pair was skipped (no MediaConvert asked), never after a failure.
+    assert rule_name(dag.get_task("harvest.publish").trigger_rule) == "none_failed"
 
 
 def test_each_planned_output_is_harvested_by_its_own_instance_of_the_mapped_group(dag):
@@ -222,6 +223,10 @@ with DAG("stand_in", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz=
             def step(output, task_id=task_id):
                 if output == "fails" and task_id == "wait_for_harvest":
                     raise RuntimeError("harvest job FAILED")
+                if output == "hands-off-too" and task_id == "transcode":  # verify skips it: no MediaConvert asked
+                    from airflow.sdk.exceptions import AirflowSkipException
+
+                    raise AirflowSkipException("no MediaConvert outputs asked for")
                 return output
 
             made[task_id] = step(output)
@@ -242,9 +247,8 @@ def test_one_failed_output_does_not_stop_the_others_from_publishing(dag, tmp_pat
 
     In Airflow 3.3 a ``none_failed_min_one_success`` task in a mapped task group is judged on its
     unexpanded instance against every output's upstream (apache/airflow#69377): one failed output
-    then marked ``publish`` upstream_failed for all, and no output was published. A skipped task in
-    the group would likewise skip ``publish`` under ``all_success``, so the hand-off without a
-    packaging group returns None instead of skipping."""
+    then marked ``publish`` upstream_failed for all, and no output was published. Output 2 gets no
+    MediaConvert job: its pair is skipped, and ``publish`` (``none_failed``) still runs for it."""
     group = {}
     for task_id in GROUP_TASK_IDS:
         task = dag.get_task(task_id)
@@ -278,6 +282,8 @@ def test_one_failed_output_does_not_stop_the_others_from_publishing(dag, tmp_pat
     assert "harvest.publish[-1]" not in report, f"publish was never expanded, so no output published: {report}"
     assert report["harvest.publish[0]"] == "upstream_failed", report
     assert report["harvest.publish[1]"] == "success", report
+    assert report["harvest.transcode[2]"] == "skipped", report
+    assert report["harvest.verify_transcode[2]"] == "skipped", report
     assert report["harvest.publish[2]"] == "success", report
     assert report["summarize[-1]"] == "success", report  # ran (the real one then fails for output 0)
 

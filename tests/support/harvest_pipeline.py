@@ -40,6 +40,7 @@ GROUP_TASKS = (
     "harvest.publish",
 )
 TASKS = (*EVENT_TASKS, *GROUP_TASKS, "summarize")
+TRANSCODE_TASKS = ("harvest.transcode", "harvest.verify_transcode")
 
 
 def ti(task_id: str, map_index: int = 0) -> str:
@@ -47,11 +48,14 @@ def ti(task_id: str, map_index: int = 0) -> str:
     return f"{task_id}[{map_index}]" if task_id in GROUP_TASKS else task_id
 
 
-def task_states(outputs: int = 1, **states: str) -> dict[str, str]:
+def task_states(outputs: int = 1, *, transcoded: bool = False, **states: str) -> dict[str, str]:
     """The task instances of a run with ``outputs`` planned outputs, all ``success`` except those in
-    ``states`` (keyed by :func:`ti` names; a task id of the group sets every one of its instances)."""
+    ``states`` (keyed by :func:`ti` names; a task id of the group sets every one of its instances).
+    Without ``transcoded`` (MediaConvert outputs asked for), verify skips the MediaConvert pair."""
     expected = {t: "success" for t in EVENT_TASKS}
     expected |= {ti(t, i): "success" for i in range(outputs) for t in GROUP_TASKS}
+    if not transcoded:
+        expected |= {ti(t, i): "skipped" for i in range(outputs) for t in TRANSCODE_TASKS}
     expected["summarize"] = "success"
     for name, state in states.items():
         if name in GROUP_TASKS:
@@ -179,10 +183,10 @@ def one_output(tasks: dict[str, str]) -> dict[str, str]:
     return {(f"{name}[0]" if name in GROUP_TASKS else name): state for name, state in tasks.items()}
 
 
-def assert_succeeded(run: dict[str, Any], outputs: int = 1) -> None:
-    """The run succeeded with ``outputs`` harvests, every task of every output succeeded, and its
-    summary reports every output harvested."""
-    expected = task_states(outputs)
+def assert_succeeded(run: dict[str, Any], outputs: int = 1, *, transcoded: bool = False) -> None:
+    """The run succeeded with ``outputs`` harvests, every task of every output succeeded (the
+    MediaConvert pair skipped unless ``transcoded``), and its summary reports every output harvested."""
+    expected = task_states(outputs, transcoded=transcoded)
     assert (run.get("state"), run.get("tasks")) == ("success", expected), run.get("errors") or run
     summary = run["xcom"]["summarize"]
     assert [o["ok"] for o in summary["outputs"]] == [True] * outputs, summary["report"]

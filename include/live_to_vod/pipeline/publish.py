@@ -24,6 +24,9 @@ class PublishHarvestedAssetOperator(BaseOperator):
     several: HLS, DASH...), duration, renditions, segment count, bytes and VOD playback URLs (or
     why it was not handed off) as its ``extra``, so downstream DAGs can be scheduled on harvested assets.
 
+    Runs when nothing upstream failed (``trigger_rule=none_failed``): the MediaConvert pair is
+    skipped, without running, for an output that asks for no MediaConvert job.
+
     Returns the summary (also the asset event's extra).
 
     :param request: the validated request.
@@ -55,6 +58,7 @@ class PublishHarvestedAssetOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("outlets", [HARVESTED_ASSETS])
+        kwargs.setdefault("trigger_rule", "none_failed")
         super().__init__(**kwargs)
         self.request = request
         self.harvest_job_id = harvest_job_id

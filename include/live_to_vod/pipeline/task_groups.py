@@ -32,19 +32,25 @@ VERIFY, HAND_OFF, PUBLISH = "verify_asset", "hand_off_to_vod", "publish"
 TRANSCODE, VERIFY_TRANSCODE = "transcode", "verify_transcode"
 
 
-def verify_asset_task(request: Any, config: DeploymentConfig) -> VerifyHarvestedAssetOperator:
+def verify_asset_task(
+    request: Any, config: DeploymentConfig, transcode_task_id: str | None = None
+) -> VerifyHarvestedAssetOperator:
     """The verify task of every DAG: segments read as the request's ``verify_segments`` says, ``auto``
-    decoding every segment up to ``LIVE_TO_VOD_VERIFY_FULL_MAX_MIB``."""
+    decoding every segment up to ``LIVE_TO_VOD_VERIFY_FULL_MAX_MIB``; ``transcode_task_id`` is
+    skipped for an output that gets no MediaConvert job."""
     return VerifyHarvestedAssetOperator(
-        task_id=VERIFY, request=request, full_max_bytes=config.verify_full_max_mib * MiB
+        task_id=VERIFY,
+        request=request,
+        full_max_bytes=config.verify_full_max_mib * MiB,
+        transcode_task_id=transcode_task_id,
     )
 
 
 def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig) -> tuple[Any, Any]:
     """verify_asset >> (hand_off_to_vod | transcode >> verify_transcode) >> publish for one finished
     harvest; (first, last) task. MediaPackage VOD and MediaConvert work from the verified asset side
-    by side; each task returns None (and says why in its log) when its hand-off is not asked for."""
-    verify_asset = verify_asset_task(request, config)
+    by side. The MediaConvert pair is skipped (verify_asset says why) for an output that gets no
+    MediaConvert job; the VOD hand-off returns None (and says why) when it is not asked for."""
     hand_off_to_vod = CreateVodAssetOperator(
         task_id=HAND_OFF,
         request=request,
@@ -60,6 +66,7 @@ def hand_off_harvest(request: Any, harvest_job_id: Any, config: DeploymentConfig
         completion_asset=NOTIFICATIONS_ASSET_NAME if config.notification_queue_url else None,
     )
     verify_transcode = VerifyMediaConvertOutputsOperator(task_id=VERIFY_TRANSCODE, transcode=transcode.output)
+    verify_asset = verify_asset_task(request, config, transcode_task_id=transcode.task_id)
     publish = PublishHarvestedAssetOperator(
         task_id=PUBLISH,
         request=request,

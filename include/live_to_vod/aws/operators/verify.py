@@ -8,11 +8,11 @@ from typing import Any
 import pendulum
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, DownstreamTasksSkipped
 
 from live_to_vod.aws.hooks.s3 import AssetS3Hook
 from live_to_vod.aws.links.mediapackage import S3AssetLink
-from live_to_vod.harvest_request import AssetToVerify
+from live_to_vod.harvest_request import AssetToVerify, HarvestRequest
 from live_to_vod.manifest_keys import asset_prefix
 from live_to_vod.pipeline.metrics import timing
 from live_to_vod.verification import S3AssetStore, verify_vod_asset
@@ -38,6 +38,10 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
     ``segments`` (the mode asked for) and ``reads``: the mode used (``full``, ``sampled`` or
     ``listing``; ``auto`` resolved), segments probed and decoded, bytes read of the bytes listed.
 
+    With ``transcode_task_id``, a verified output that gets no MediaConvert job (none asked for, or
+    a CMAF harvest MediaConvert cannot read) skips that task, and so the MediaConvert pair: two task
+    executions an event saves, and the graph still shows the step, skipped.
+
     :param request: the validated request, as a dict (templated): a ``HarvestRequest``'s
         (``ValidateLiveEventOperator``'s XCom, a notification's hand-off) or an ``AssetToVerify``'s
         (``reverify_vod_asset``); only its bucket, manifest keys, window and ``verify_segments`` are read.
@@ -45,6 +49,8 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
         None (the default): the request's ``verify_segments`` (``auto`` when it has none).
     :param full_max_bytes: in ``auto``, an asset whose segments total at most this many bytes is
         read in full (the DAGs pass ``LIVE_TO_VOD_VERIFY_FULL_MAX_MIB``).
+    :param transcode_task_id: the MediaConvert hand-off task directly downstream, skipped when
+        ``request`` (then a ``HarvestRequest``'s) gets no MediaConvert job; None: skip nothing.
     :param aws_conn_id: the Airflow connection for AWS.
     :param region_name: AWS region; the connection's region when not given.
     """
@@ -59,6 +65,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
         request: Any,
         segments: str | None = None,
         full_max_bytes: int = DEFAULT_FULL_MAX_BYTES,
+        transcode_task_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -67,6 +74,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
         self.request = request
         self.segments = segments
         self.full_max_bytes = full_max_bytes
+        self.transcode_task_id = transcode_task_id
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = AssetToVerify.from_dict(self.request)
@@ -111,7 +119,7 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
         self.log.info(
             "Verified in %.1f s with %d S3 requests (%d listing pages)", seconds, store.requests, store.list_requests
         )
-        return {
+        result = {
             "asset_uri": request.asset_uri,
             "manifests": [
                 {"uri": f"s3://{request.s3_bucket}/{key}", "segment_count": r.segment_count}
@@ -127,3 +135,20 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
             "reads": report.reads.to_dict(),
             "seconds": round(seconds, 3),
         }
+        self._skip_transcode_unless_asked(context, result)
+        return result
+
+    def _skip_transcode_unless_asked(self, context: Any, result: dict[str, Any]) -> None:
+        if self.transcode_task_id is None:
+            return
+        request = HarvestRequest.from_dict(self.request)
+        reason = request.not_transcoded()
+        if reason is None:
+            return
+        (self.log.warning if request.mediaconvert else self.log.info)("No MediaConvert job: %s", reason)
+        ti = context["ti"]
+        # The skip ends the task by raising (the runner then pushes no return value). Named with its
+        # map index: SkipMixin.skip() only records a mapped task group's skip in an XCom that the
+        # scheduler reads at map index -1, where it finds nothing.
+        ti.xcom_push(key="return_value", value=result)
+        raise DownstreamTasksSkipped(tasks=[(self.transcode_task_id, ti.map_index)])
