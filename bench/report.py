@@ -414,9 +414,21 @@ CELERY_SERVICES = ("apiserver", "scheduler", "triggerer", "dag-processor", "work
 
 
 def celery_events_in_flight(records: list[Record]) -> str:
-    """Every run of both modes, newest first: a table each (the setup in its corner)."""
-    both = [record for record in newest_first(records) if {"deferrable", "poke"} <= record["result"]["modes"].keys()]
-    return "\n\n".join(celery_table(record) for record in both)
+    """The newest run of both modes for each setup (events, harvest length, slots, verify, arrivals),
+    newest first: a table each (the setup in its corner)."""
+    newest: dict[tuple, Record] = {}
+    for record in newest_first(records):
+        r = record["result"]
+        if {"deferrable", "poke"} <= r["modes"].keys():
+            setup = (
+                r["events"],
+                r["harvest_seconds"],
+                r["worker_slots"],
+                r.get("verify_segments"),
+                r.get("arrival_seconds") or 0,
+            )
+            newest.setdefault(setup, record)
+    return "\n\n".join(celery_table(record) for record in newest.values())
 
 
 def celery_table(record: Record) -> str:
