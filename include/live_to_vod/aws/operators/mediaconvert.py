@@ -62,6 +62,15 @@ def asset_clock(s3: Any, bucket: str, manifest_key: str) -> tuple[pendulum.DateT
     return pendulum.instance(first).in_timezone("UTC"), rate, group
 
 
+def transcoded(request: HarvestRequest, log: Any) -> bool:
+    """Whether the output gets a MediaConvert job; when not, say why in ``log`` (a warning when
+    MediaConvert outputs were asked for and cannot be made)."""
+    reason = request.not_transcoded()
+    if reason is not None:
+        (log.warning if request.mediaconvert else log.info)("No MediaConvert job: %s", reason)
+    return reason is None
+
+
 class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
     """Make the output's MP4 and thumbnails with a MediaConvert job, exactly once, and wait for it.
 
@@ -123,10 +132,7 @@ class MediaConvertJobOperator(AwsBaseOperator[MediaConvertHook]):
 
     def execute(self, context: Any) -> dict[str, Any] | None:
         request = HarvestRequest.from_dict(self.request)
-        reason = request.not_transcoded()
-        if reason is not None:
-            log = self.log.info if not request.mediaconvert else self.log.warning
-            log("No MediaConvert job: %s", reason)
+        if not transcoded(request, self.log):
             return None
         assert request.mediaconvert_role_arn is not None  # validated with the products
         s3 = AssetS3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify).get_conn()

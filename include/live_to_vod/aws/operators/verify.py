@@ -12,6 +12,7 @@ from airflow.sdk.exceptions import AirflowFailException, DownstreamTasksSkipped
 
 from live_to_vod.aws.hooks.s3 import AssetS3Hook
 from live_to_vod.aws.links.mediapackage import S3AssetLink
+from live_to_vod.aws.operators.mediaconvert import transcoded
 from live_to_vod.harvest_request import AssetToVerify, HarvestRequest
 from live_to_vod.manifest_keys import asset_prefix
 from live_to_vod.pipeline.metrics import timing
@@ -141,11 +142,8 @@ class VerifyHarvestedAssetOperator(AwsBaseOperator[AssetS3Hook]):
     def _skip_transcode_unless_asked(self, context: Any, result: dict[str, Any]) -> None:
         if self.transcode_task_id is None:
             return
-        request = HarvestRequest.from_dict(self.request)
-        reason = request.not_transcoded()
-        if reason is None:
+        if transcoded(HarvestRequest.from_dict(self.request), self.log):
             return
-        (self.log.warning if request.mediaconvert else self.log.info)("No MediaConvert job: %s", reason)
         ti = context["ti"]
         # The skip ends the task by raising (the runner then pushes no return value). Named with its
         # map index: SkipMixin.skip() only records a mapped task group's skip in an XCom that the
