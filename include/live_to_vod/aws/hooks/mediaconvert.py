@@ -15,6 +15,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
 from live_to_vod.aws.hooks.mediapackage import WaiterStateMixin
+from live_to_vod.aws.hooks.user_agent import CallerFromFramesMixin
 
 #: The ``UserMetadata`` key that names the output a job was made for (renaming it strands in-flight runs).
 JOB_KEY = "live_to_vod_job"
@@ -22,7 +23,7 @@ FINISHED = ("COMPLETE", "ERROR", "CANCELED")
 FAILED = ("ERROR", "CANCELED")
 
 
-class MediaConvertHook(WaiterStateMixin, AwsBaseHook):
+class MediaConvertHook(CallerFromFramesMixin, WaiterStateMixin, AwsBaseHook):
     """Interact with AWS Elemental MediaConvert: jobs and job templates.
 
     A thin wrapper: ``hook.conn`` is the boto3 ``mediaconvert`` client, on the regional endpoint

@@ -12,6 +12,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from botocore.waiter import WaiterModel
 
+from live_to_vod.aws.hooks.user_agent import CallerFromFramesMixin
 from live_to_vod.harvest_jobs import IN_PROGRESS, TERMINAL_SUCCESS, matches_request, normalize_status
 from live_to_vod.harvest_request import HarvestRequest
 from live_to_vod.naming import harvest_job_id
@@ -60,7 +61,7 @@ class WaiterStateMixin:
         return "retry"
 
 
-class MediaPackageHook(WaiterStateMixin, AwsBaseHook):
+class MediaPackageHook(CallerFromFramesMixin, WaiterStateMixin, AwsBaseHook):
     """Interact with AWS Elemental MediaPackage (v1): origin endpoints and harvest jobs.
 
     A thin wrapper: ``hook.conn`` is the boto3 ``mediapackage`` client. Waiters:
@@ -137,7 +138,7 @@ class MediaPackageHook(WaiterStateMixin, AwsBaseHook):
         raise ResourceConflict(f"{MAX_HARVEST_ATTEMPTS} harvest jobs for this event failed; giving up")
 
 
-class MediaPackageVodHook(WaiterStateMixin, AwsBaseHook):
+class MediaPackageVodHook(CallerFromFramesMixin, WaiterStateMixin, AwsBaseHook):
     """Interact with AWS Elemental MediaPackage VOD: packaging groups and assets.
 
     ``hook.conn`` is the boto3 ``mediapackage-vod`` client. Waiters: ``asset_playable``.

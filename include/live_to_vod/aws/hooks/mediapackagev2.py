@@ -11,6 +11,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
 from live_to_vod.aws.hooks.mediapackage import MAX_HARVEST_ATTEMPTS, ResourceConflict, WaiterStateMixin
+from live_to_vod.aws.hooks.user_agent import CallerFromFramesMixin
 from live_to_vod.harvest_request import HarvestRequest, HarvestWindow, V2Endpoint
 from live_to_vod.naming import harvest_job_id
 
@@ -74,7 +75,7 @@ class V2HarvestJob:
         return found
 
 
-class MediaPackageV2Hook(WaiterStateMixin, AwsBaseHook):
+class MediaPackageV2Hook(CallerFromFramesMixin, WaiterStateMixin, AwsBaseHook):
     """Interact with AWS Elemental MediaPackage v2 (``mediapackagev2``): harvest jobs.
 
     ``hook.conn`` is the boto3 ``mediapackagev2`` client. Waiters: ``harvest_job_complete``

@@ -17,6 +17,8 @@ import pendulum
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
+from live_to_vod.aws.hooks.user_agent import CallerFromFramesMixin
+
 
 def parse_timestamp(value: Any) -> Any:
     """An AWS response time: ISO 8601 the fast way, anything else (epoch seconds, RFC 822) as botocore does."""
@@ -37,7 +39,7 @@ def with_fast_timestamps(session: Any) -> Any:
     return session
 
 
-class AssetS3Hook(S3Hook):
+class AssetS3Hook(CallerFromFramesMixin, S3Hook):
     """``S3Hook`` for reading harvested assets: the same connection, credentials and client, with
     response times parsed by :func:`parse_timestamp` (see the module's note). Takes every argument
     ``S3Hook`` takes."""
