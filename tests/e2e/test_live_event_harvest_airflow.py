@@ -40,6 +40,28 @@ def test_event_run_defers_the_harvest_wait_and_succeeds(deployment):
     assert summary["segment_count"] > 0 and summary["vod_playback_urls"]
     log = deployment.task_log(run_id, "harvest.wait_for_harvest", map_index=0)
     assert "in the triggerer" in log
+    # It started and ended in the triggerer: no worker ever ran it.
+    (wait,) = [
+        ti
+        for ti in deployment.airflow.api.task_instances(DAG_ID, run_id)
+        if ti["task_id"] == "harvest.wait_for_harvest"
+    ]
+    assert wait["state"] == "success" and not wait["hostname"], wait
+    # Its console link is there all the same (a task ending in the triggerer writes no links of its
+    # own), as is the hand-off's playback link: the triggers write them.
+    (job,) = deployment.jobs("e2e-game")
+    links = {}
+    for task_id in ("harvest.wait_for_harvest", "harvest.hand_off_to_vod"):
+        status, body = deployment.airflow.api.call(
+            "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/links?map_index=0"
+        )
+        assert status == 200, body
+        links.update(body["extra_links"])
+    assert links == {
+        "Harvest job (MediaPackage console)": "https://console.aws.amazon.com/mediapackage/home"
+        f"?region={job['Arn'].split(':')[3]}#/harvest_jobs/{job['Id']}",
+        "VOD playback URL": summary["vod_playback_urls"][0],
+    }
     # Downstream DAGs see the harvested asset: an asset event for its s3:// URI, with the summary.
     status, body = deployment.airflow.api.call("GET", "/assets/events?limit=100")
     assert status == 200, body

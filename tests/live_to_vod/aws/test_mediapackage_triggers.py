@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import types
 import urllib.request
 from typing import Any
 
@@ -28,12 +29,14 @@ from hypothesis import strategies as st
 from live_to_vod.aws.links.mediapackage import VodPlaybackLink
 from live_to_vod.aws.operators.vod import CreateVodAssetOperator
 from live_to_vod.aws.sensors.mediapackage import HarvestJobSensor
+from live_to_vod.aws.triggers.harvest_wait import HarvestWaitTrigger
 from live_to_vod.aws.triggers.mediapackage import (
     EVENT_STATUSES,
     HarvestJobTrigger,
     VodAssetPlayableTrigger,
     validate_trigger_event,
 )
+from live_to_vod.aws.triggers.mediapackagev2 import V2HarvestJobTrigger
 from localrun.seed import create_harvest_job, push_content, seed, wait_for_harvest_job
 
 FAST = {"waiter_delay": 0.05, "waiter_max_attempts": 1200}
@@ -349,3 +352,154 @@ def test_vod_trigger_reports_an_unknown_asset_as_an_error(stack, aws_connection)
 
     assert event["status"] == "error"
     assert "no-such-asset" in event["message"] and "NotFoundException" in event["message"]
+
+
+# --------------------------------------------------------------------------- HarvestWaitTrigger
+
+
+def expires_in(seconds: float, last_chance_minutes: int = 30) -> str:
+    """A ``content_expires_at`` whose last-chance moment is ``seconds`` from now."""
+    return pendulum.now("UTC").add(minutes=last_chance_minutes, seconds=seconds).to_iso8601_string()
+
+
+def test_harvest_wait_trigger_round_trips_through_the_trigger_table():
+    trigger = HarvestWaitTrigger(
+        harvest_job_id="game-1-0123456789ab",
+        v2_endpoint="live/channel-1/hls-ts",
+        content_expires_at="2026-12-06T20:00:00+00:00",
+        last_chance_minutes=20,
+        last_chance_alerted=True,
+        timeout_seconds=5400,
+        waiter_delay=60,
+        completion_asset="mediapackage-harvest-notifications",
+        aws_conn_id="aws_media",
+        region_name="eu-west-1",
+        verify=False,
+        botocore_config={"retries": {"mode": "standard"}},
+    )
+    classpath, kwargs = trigger.serialize()
+    assert import_string(classpath) is HarvestWaitTrigger
+    assert set(kwargs) == set(inspect.signature(HarvestWaitTrigger.__init__).parameters) - {"self"}
+    stored = Trigger.from_object(trigger)
+    assert import_string(stored.classpath)(**stored.kwargs).serialize() == (classpath, kwargs)
+    # The v2 job's trigger, with the wait's connection and a give-up to match its timeout.
+    job_trigger = trigger.job_trigger(120)
+    assert isinstance(job_trigger, V2HarvestJobTrigger)
+    assert job_trigger.endpoint.ref == "live/channel-1/hls-ts" and job_trigger.return_value == "game-1-0123456789ab"
+    assert job_trigger.waiter_delay * (job_trigger.attempts - 1) >= 120
+    assert job_trigger.end_task_on_success and job_trigger.completion_asset == "mediapackage-harvest-notifications"
+    assert isinstance(HarvestWaitTrigger(harvest_job_id="j", timeout_seconds=60).job_trigger(60), HarvestJobTrigger)
+
+
+def test_a_wait_started_in_the_triggerer_renders_the_jobs_xcoms_of_its_own_map_index():
+    """``start_from_trigger``: the trigger's kwargs are templates over the create task's XComs, which
+    the triggerer renders with the task's context; the trigger's templated fields are the sensor's."""
+    from airflow.sdk import DAG, BaseOperator, task_group
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    with DAG("wait_start", start_date=pendulum.datetime(2026, 1, 1), schedule=None) as dag:
+
+        @task_group(group_id="harvest")
+        def harvest(request):
+            create = BaseOperator(task_id="create_harvest_job")
+            HarvestJobSensor(
+                task_id="wait_for_harvest",
+                harvest_job_id=create.output["harvest_job_id"],
+                v2_endpoint=create.output["v2_endpoint"],
+                content_expires_at=create.output["content_expires_at"],
+                deferrable=True,
+                timeout=3600,
+                poll_interval=10,
+            )
+
+        harvest.expand(request=[1, 2])
+    sensor = dag.get_task("harvest.wait_for_harvest")
+    assert sensor.start_from_trigger is True
+    args = sensor.start_trigger_args
+    assert import_string(args.trigger_cls) is HarvestWaitTrigger and args.next_method == "execute_complete"
+    assert args.timeout.total_seconds() == 3600 + 3 * 10  # after the trigger's own give-up
+    kwargs = args.trigger_kwargs
+    assert kwargs["harvest_job_id"] == (
+        "{{ ti.xcom_pull(task_ids='harvest.create_harvest_job', key='harvest_job_id', map_indexes=ti.map_index)"
+        " or '' }}"
+    )
+    assert kwargs["timeout_seconds"] == 3600
+    # What the scheduler reads: the serialized task keeps both.
+    task = DagSerialization.from_dict(DagSerialization.to_dict(dag)).get_task("harvest.wait_for_harvest")
+    assert task.start_from_trigger is True and task.start_trigger_args.trigger_cls == args.trigger_cls
+
+    xcoms = {
+        ("harvest.create_harvest_job", "harvest_job_id", 0): "game-a",
+        ("harvest.create_harvest_job", "harvest_job_id", 1): "game-b",
+        ("harvest.create_harvest_job", "v2_endpoint", 1): None,  # a v1 job
+        ("harvest.create_harvest_job", "content_expires_at", 1): "2026-12-06T20:00:00+00:00",
+    }
+
+    def xcom_pull(task_ids, key, map_indexes):
+        return xcoms.get((task_ids, key, map_indexes))
+
+    ti = types.SimpleNamespace(task=sensor, task_id=sensor.task_id, map_index=1, xcom_pull=xcom_pull)
+    trigger = HarvestWaitTrigger(**kwargs)
+    trigger.task_instance = ti  # as the triggerer does, which then renders
+    assert {"harvest_job_id", "v2_endpoint", "content_expires_at"} <= set(trigger.template_fields)
+    trigger.render_template_fields(context={"ti": ti})
+    assert (trigger.harvest_job_id, trigger.v2_endpoint, trigger.content_expires_at) == (
+        "game-b",
+        "",
+        "2026-12-06T20:00:00+00:00",
+    )
+    assert isinstance(trigger.job_trigger(60), HarvestJobTrigger)
+
+
+def test_a_wait_whose_job_id_rendered_empty_ends_with_an_error():
+    (event,) = run_to_end(HarvestWaitTrigger(harvest_job_id="", timeout_seconds=60))
+    assert event.payload["status"] == "error" and "no harvest job" in event.payload["message"]
+
+
+@pytest.mark.parametrize("harvest_min_seconds", [1])
+def test_a_harvest_wait_that_succeeds_ends_its_task_in_the_triggerer(aws, media):
+    create_job(aws["mediapackage"], media, "wait-ok")
+    trigger = HarvestWaitTrigger(
+        harvest_job_id="wait-ok", content_expires_at=expires_in(3600), timeout_seconds=60, waiter_delay=0.05
+    )
+
+    (event,) = run_to_end(trigger)
+
+    assert isinstance(event, TaskSuccessEvent)
+    assert event.xcoms["return_value"]["Id"] == "wait-ok" and event.xcoms["return_value"]["Status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("harvest_min_seconds", [60])  # the job runs on through the test
+@pytest.mark.parametrize(
+    ("last_chance_in", "alerted", "phase"),
+    [
+        (1.0, False, "until_last_chance"),  # the moment comes during the wait: it stops there
+        (-60.0, False, "until_last_chance"),  # it had passed when the wait started: one check, then stop
+        (1.0, True, None),  # alerted already: waits to its end
+    ],
+)
+def test_a_harvest_wait_stops_at_the_last_chance_moment_while_the_job_runs(
+    stack, demo, aws, last_chance_in, alerted, phase
+):
+    mp = aws["mediapackage"]
+    create_job(mp, {**demo, "stream_start": pendulum.now("UTC").subtract(minutes=5)}, "wait-slow")
+    trigger = HarvestWaitTrigger(
+        harvest_job_id="wait-slow",
+        content_expires_at=expires_in(last_chance_in),
+        last_chance_alerted=alerted,
+        timeout_seconds=3,
+        waiter_delay=0.05,
+    )
+
+    started = pendulum.now("UTC")
+    (event,) = run_to_end(trigger)
+    took = (pendulum.now("UTC") - started).total_seconds()
+
+    payload = event.payload
+    assert payload["status"] == "timeout" and payload["resource_id"] == "wait-slow"
+    assert payload.get("phase") == phase
+    if phase:
+        # What is left of the wait goes back to the sensor, which alerts and waits it out.
+        assert 0 < payload["remaining_seconds"] <= 3
+        assert took < 3
+    assert mp.describe_harvest_job(Id="wait-slow")["Status"] == "IN_PROGRESS"

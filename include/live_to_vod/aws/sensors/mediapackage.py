@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -12,38 +11,52 @@ import pendulum
 from airflow.configuration import conf
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.sdk.definitions.xcom_arg import PlainXComArg
 from airflow.sdk.exceptions import AirflowFailException
+from airflow.triggers.base import StartTriggerArgs
 
 from live_to_vod.aws.hooks.mediapackage import MediaPackageHook
 from live_to_vod.aws.hooks.mediapackagev2 import ACTIVE, MediaPackageV2HookMixin
 from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
-from live_to_vod.aws.triggers.mediapackage import (
-    HarvestJobTrigger,
-    harvest_failed_message,
-    poll_delay,
-    validate_trigger_event,
-)
-from live_to_vod.aws.triggers.mediapackagev2 import V2HarvestJobTrigger
-from live_to_vod.game_day import last_chance_at
+from live_to_vod.aws.triggers.harvest_wait import LAST_CHANCE_PHASE, HarvestWaitTrigger
+from live_to_vod.aws.triggers.mediapackage import harvest_failed_message, poll_delay, validate_trigger_event
 from live_to_vod.harvest_request import V2Endpoint
 from live_to_vod.notifications import NOTIFICATIONS_ASSET_NAME, failure_reason_for_job
 from live_to_vod.pipeline.metrics import count, observe_harvest
 
+
+def as_template(value: Any) -> str:
+    """A templated field's value as the template the triggerer renders: an XCom reference (an
+    ``XComArg``, e.g. ``create.output["harvest_job_id"]``) becomes the ``xcom_pull`` of the same map
+    index; a string stays as it is; None is empty."""
+    if isinstance(value, PlainXComArg):
+        return (
+            f"{{{{ ti.xcom_pull(task_ids={value.operator.task_id!r}, key={value.key!r},"
+            " map_indexes=ti.map_index) or '' }}"
+        )
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"cannot start from the triggerer with {value!r}: a string or an XCom reference is needed")
+
+
 REASON_LOOKBACK_EVENTS = 20  # asset events (each up to 50 notifications) searched for a reason
 REASON_POLL_SECONDS = 3
-#: The first of two deferrals: until the last-chance moment.
-LAST_CHANCE_PHASE = "until_last_chance"
 
 
 class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook]):
     """Wait until a harvest job is ``SUCCEEDED``; fail the task when it ``FAILED``.
 
-    Deferrable (the default where ``[operators] default_deferrable`` is on): a
-    :class:`HarvestJobTrigger` waits in the triggerer and no worker slot is held. With the
-    notification queue's asset among ``inlets``, the job's completion event wakes the wait within
-    about a second (polling every ``pushed_poll_interval`` s remains the safety net); without it,
-    the trigger polls every ``poll_interval`` s. A success ends the task in the triggerer (the job's
-    description is its XCom); a failure, a timeout or the last-chance moment resumes it here.
+    Deferrable (the default where ``[operators] default_deferrable`` is on): the task starts in the
+    triggerer (``start_from_trigger``): a :class:`HarvestWaitTrigger` waits there, its job read from
+    the templated fields rendered in the triggerer (XCom references become ``xcom_pull`` templates,
+    see :func:`as_template`), and no worker runs anything before the wait. With the notification
+    queue's asset among ``inlets``, the job's completion event wakes the wait within about a second
+    (polling every ``pushed_poll_interval`` s remains the safety net); without it, the trigger polls
+    every ``poll_interval`` s. A success ends the task in the triggerer (the job's description is
+    its XCom): a harvest that succeeds costs no worker execution. A failure, a timeout or the
+    last-chance moment resumes it on a worker.
     Otherwise it pokes ``DescribeHarvestJob`` in ``reschedule`` mode. ``timeout`` bounds the wait
     either way, so a stuck harvest fails with a clear message instead of waiting forever.
 
@@ -59,8 +72,8 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
     gave up; when a person marks the task failed, the trigger (or ``on_kill``) cancels it.
 
     Last chance: with ``content_expires_at``, a deferred wait still running ``last_chance_minutes``
-    before the content leaves the startover window sends one alert naming that moment (the wait is
-    split in two deferrals around it), then waits on.
+    before the content leaves the startover window sends one alert naming that moment (the trigger
+    stops there, the task alerts on a worker and defers again for the rest), then waits on.
 
     Returns the job's description.
 
@@ -108,6 +121,22 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
         self.failure_reason_wait = failure_reason_wait
         self.content_expires_at = content_expires_at
         self.last_chance_minutes = last_chance_minutes
+        # Deferrable, the task starts in the triggerer: nothing runs on a worker before the wait.
+        self.start_from_trigger = deferrable
+        self.start_trigger_args = StartTriggerArgs(
+            trigger_cls=f"{HarvestWaitTrigger.__module__}.{HarvestWaitTrigger.__qualname__}",
+            # Rendered in the triggerer, with the task's context (XComs included).
+            trigger_kwargs={
+                **self._wait_trigger_kwargs(
+                    harvest_job_id=as_template(harvest_job_id),
+                    v2_endpoint=as_template(v2_endpoint),
+                    content_expires_at=as_template(content_expires_at),
+                ),
+                "timeout_seconds": self.timeout,
+            },
+            next_method="execute_complete",
+            timeout=self._task_timeout(self.timeout),
+        )
 
     def _v2(self) -> V2Endpoint | None:
         if not self.v2_endpoint:
@@ -119,111 +148,55 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
 
     def execute(self, context: Any) -> Any:
         endpoint = self._v2()
-        if endpoint is not None:
-            return self._execute_v2(context, endpoint)
-        MediaPackageHarvestJobLink.persist(
-            context=context,
-            operator=self,
-            region_name=self.hook.conn_region_name,
-            aws_partition=self.hook.conn_partition,
-            harvest_job_id=self.harvest_job_id,
-        )
-        if not self.deferrable:
-            self.log.info(
-                "Polling harvest job %s every %s s (reschedule mode)", self.harvest_job_id, self.poke_interval
-            )
-            super().execute(context)
-            return self._description
-        self.log.info("Waiting for harvest job %s in the triggerer (no worker slot held)", self.harvest_job_id)
-        self._alert_if_late_already(context)
-        self._defer_wait(context, until=pendulum.now("UTC").add(seconds=self.timeout))
-
-    def _alert_if_late_already(self, context: Any) -> None:
-        """The wait starts past the last-chance moment (a late run, a retry): alert now if the job
-        has not completed, since no later moment will."""
-        alert_at = last_chance_at(self.content_expires_at or None, self.last_chance_minutes)
-        if alert_at is None or pendulum.now("UTC") < alert_at:
-            return
-        endpoint = self._v2()
-        if endpoint is not None:
-            job = self.v2_hook.get_harvest_job(endpoint, self.harvest_job_id)
-            state = self.v2_hook.waiter_state("harvest_job_complete", job) if job else None
-        else:
-            job = self.hook.describe_harvest_job(self.harvest_job_id)
-            state = self.hook.waiter_state("harvest_job_complete", job) if job else None
-        if state == "retry":  # neither complete nor failed: still harvesting
-            self._alert_last_chance(context)
-
-    def _defer_wait(self, context: Any, *, until: pendulum.DateTime, alerted: bool = False) -> None:
-        """Defer on the job's trigger until ``until``, or only until the last-chance moment when
-        that comes first and has not been alerted (``execute_complete`` then alerts and defers
-        again for the rest)."""
-        now = pendulum.now("UTC")
-        alert_at = None if alerted else last_chance_at(self.content_expires_at or None, self.last_chance_minutes)
-        phase, end = "final", until
-        if alert_at is not None and now < alert_at < until:
-            phase, end = LAST_CHANCE_PHASE, alert_at
-        seconds = max((end - now).total_seconds(), 1)
-        # Enough polls to reach the moment (a wait that ends early would alert early).
-        pushed = self._notification_asset() is not None
-        # Completion events wake the wait; the poll is then only the safety net for a lost event.
-        delay = poll_delay(self.poll_interval, self.pushed_poll_interval, pushed)
-        attempts = max(1, math.ceil(seconds / max(delay, 1))) + 1
-        pushing: dict[str, Any] = {
-            "completion_asset": NOTIFICATIONS_ASSET_NAME if pushed else None,
-            # A success ends the task in the triggerer; a failure or a timeout resumes it here.
-            "end_task_on_success": True,
-        }
-        endpoint = self._v2()
         if endpoint is None:
-            trigger: Any = HarvestJobTrigger(
+            MediaPackageHarvestJobLink.persist(
+                context=context,
+                operator=self,
+                region_name=self.hook.conn_region_name,
+                aws_partition=self.hook.conn_partition,
                 harvest_job_id=self.harvest_job_id,
-                waiter_delay=delay,
-                waiter_max_attempts=attempts,
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                botocore_config=self.botocore_config,
-                **pushing,
             )
-            task_timeout = seconds
-        else:
-            trigger = V2HarvestJobTrigger(
-                channel_group=endpoint.channel_group,
-                channel=endpoint.channel,
-                origin_endpoint=endpoint.origin_endpoint,
-                harvest_job_name=self.harvest_job_id,
-                waiter_delay=delay,
-                waiter_max_attempts=attempts,
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                botocore_config=self.botocore_config,
-                **pushing,
-            )
-            # Later than the trigger's own timeout, so execute_complete sees it and cancels the job.
-            task_timeout = seconds + 3 * delay
-        if phase == LAST_CHANCE_PHASE:
-            task_timeout = seconds + 3 * delay  # execute_complete must see it, to alert
-        self.defer(
-            trigger=trigger,
-            method_name="execute_complete",
-            kwargs={"phase": phase, "until": until.to_iso8601_string()},
-            timeout=timedelta(seconds=task_timeout),
-        )
-
-    def _execute_v2(self, context: Any, endpoint: V2Endpoint) -> Any:
+        where = f" on {endpoint.ref}" if endpoint is not None else ""
         if not self.deferrable:
-            self.log.info(
-                "Polling harvest job %s on %s every %s s", self.harvest_job_id, endpoint.ref, self.poke_interval
-            )
+            self.log.info("Polling harvest job %s%s every %s s", self.harvest_job_id, where, self.poke_interval)
             super().execute(context)
             return self._description
-        self.log.info(
-            "Waiting for harvest job %s on %s in the triggerer (no worker slot held)", self.harvest_job_id, endpoint.ref
+        self.log.info("Waiting for harvest job %s%s in the triggerer (no worker slot held)", self.harvest_job_id, where)
+        self._defer_wait(self.timeout)
+
+    def _wait_trigger_kwargs(self, **values: Any) -> dict[str, Any]:
+        """The wait's :class:`HarvestWaitTrigger` arguments; ``values`` are the job's (its id, endpoint,
+        expiry), rendered or templates."""
+        pushed = self._notification_asset() is not None
+        return {
+            **values,
+            "last_chance_minutes": self.last_chance_minutes,
+            # Completion events wake the wait; the poll is then only the safety net for a lost event.
+            "waiter_delay": poll_delay(self.poll_interval, self.pushed_poll_interval, pushed),
+            "completion_asset": NOTIFICATIONS_ASSET_NAME if pushed else None,
+            "aws_conn_id": self.aws_conn_id,
+            "region_name": self.region_name,
+            "verify": self.verify,
+            "botocore_config": self.botocore_config,
+        }
+
+    def _task_timeout(self, seconds: float) -> timedelta:
+        """Later than the trigger's own give-up, so ``execute_complete`` sees the timeout (and cancels a
+        v2 job, or alerts at the last-chance moment) before Airflow fails the task."""
+        delay = poll_delay(self.poll_interval, self.pushed_poll_interval, self._notification_asset() is not None)
+        return timedelta(seconds=seconds + 3 * delay)
+
+    def _defer_wait(self, seconds: float, *, last_chance_alerted: bool = False) -> None:
+        trigger = HarvestWaitTrigger(
+            **self._wait_trigger_kwargs(
+                harvest_job_id=self.harvest_job_id,
+                v2_endpoint=self.v2_endpoint or "",
+                content_expires_at=self.content_expires_at or "",
+            ),
+            last_chance_alerted=last_chance_alerted,
+            timeout_seconds=seconds,
         )
-        self._alert_if_late_already(context)
-        self._defer_wait(context, until=pendulum.now("UTC").add(seconds=self.timeout))
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=self._task_timeout(seconds))
 
     def _v2_job(self, endpoint: V2Endpoint) -> dict[str, Any]:
         job = self.v2_hook.get_harvest_job(endpoint, self.harvest_job_id)
@@ -275,10 +248,15 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
             event = validate_trigger_event(event, self.harvest_job_id)
         except ValueError as exc:
             raise AirflowFailException(str(exc)) from None
-        if phase == LAST_CHANCE_PHASE and event["status"] == "timeout":
+        # The trigger names the phase; ``phase``/``until`` come from a wait deferred by an earlier release.
+        if event.get("phase", phase) == LAST_CHANCE_PHASE and event["status"] == "timeout":
             # Still running at the last-chance moment: say so once, then wait out the rest.
             self._alert_last_chance(context)
-            self._defer_wait(context, until=pendulum.parse(until) if until else pendulum.now("UTC"), alerted=True)
+            if "remaining_seconds" in event:
+                remaining = float(event["remaining_seconds"])
+            else:
+                remaining = (pendulum.parse(until) - pendulum.now("UTC")).total_seconds() if until else 0.0
+            self._defer_wait(max(remaining, 1.0), last_chance_alerted=True)
         endpoint = self._v2()
         if endpoint is not None:
             return self._complete_v2(endpoint, event)

@@ -125,6 +125,11 @@ class MediaPackageWaiter:
         """The XComs of a task that ends here: its return value, as ``execute_complete`` returns it."""
         return {"return_value": response}
 
+    def task_links(self, response: dict[str, Any], region_name: str, partition: str) -> dict[str, str]:
+        """The extra links of a task that ends here, as XComs (``{link.xcom_key: url}``): a task's
+        links are written when it finishes on a worker, which this one does not."""
+        return {}
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = self.hook()  # type: ignore[attr-defined]
         started = time.monotonic()
@@ -189,7 +194,8 @@ class MediaPackageWaiter:
         # XComs travel as JSON: AWS's datetimes as ISO 8601 strings.
         response = json.loads(json.dumps(response, default=lambda value: value.isoformat()))
         self.log.info("%s %s finished: the task ends here, without a worker", self.subject, self.return_value)  # type: ignore[attr-defined]
-        return TaskSuccessEvent(xcoms=self.task_result(response))
+        links = self.task_links(response, client.meta.region_name, client.meta.partition)
+        return TaskSuccessEvent(xcoms={**self.task_result(response), **links})
 
     def _event_from_exception(self, error: Exception) -> TriggerEvent:
         message = str(error)
@@ -266,6 +272,17 @@ class HarvestJobTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
         observe_harvest(response, "v1")
         return {"return_value": response}
 
+    def task_links(self, response: dict[str, Any], region_name: str, partition: str) -> dict[str, str]:
+        from airflow.providers.amazon.aws.links.base_aws import BaseAwsLink
+
+        from live_to_vod.aws.links.mediapackage import MediaPackageHarvestJobLink
+
+        link = MediaPackageHarvestJobLink()
+        url = link.format_link(
+            region_name=region_name, aws_domain=BaseAwsLink.get_aws_domain(partition), harvest_job_id=response["Id"]
+        )
+        return {link.xcom_key: url}
+
 
 class VodAssetPlayableTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
     """Waits for every egress endpoint of a MediaPackage VOD asset to be ``PLAYABLE``.
@@ -323,6 +340,12 @@ class VodAssetPlayableTrigger(MediaPackageWaiter, AwsBaseWaiterTrigger):
         if result["playback_urls"]:
             xcoms[VodPlaybackLink.key] = result["playback_urls"][0]
         return xcoms
+
+    def task_links(self, response: dict[str, Any], region_name: str, partition: str) -> dict[str, str]:
+        from live_to_vod.aws.links.mediapackage import VodPlaybackLink
+
+        urls = playable_asset_result(response)["playback_urls"]
+        return {VodPlaybackLink().xcom_key: urls[0]} if urls else {}
 
 
 def poll_delay(poll_interval: float, pushed_poll_interval: float, pushed: bool) -> float:
