@@ -16,7 +16,8 @@ def test_loading_the_plugins_does_not_import_the_board_and_the_api_server_gets_i
         loaded = [p.name for p in plugins]
         task_loaded = [p.name for p in task_plugins_manager._get_plugins()[0]]
         # Airflow imports each .py it walks to under its file's stem ("app"), not its package's name.
-        board = [m for m, mod in list(sys.modules.items()) if "live_to_vod_board" in (getattr(mod, "__file__", None) or "")]
+        board = [m for m, mod in list(sys.modules.items())
+                 if "live_to_vod_board" in (getattr(mod, "__file__", None) or "")]
         apps, _ = plugins_manager.get_fastapi_plugins()
         print(json.dumps({
             "loaded": loaded,
