@@ -552,7 +552,35 @@ TABLES: dict[tuple[str, str | None], Callable[[list[Record]], str]] = {
     ("mediaconvert_master", None): mediaconvert_master,
 }
 
+
+def celery_main_run(records: list[Record]) -> Record:
+    """The newest run of the issue's setup: 200 events of 60 s all at once, both modes."""
+    return next(
+        record
+        for record in newest_first(records)
+        if {"deferrable", "poke"} <= record["result"]["modes"].keys()
+        and (record["result"]["events"], record["result"]["harvest_seconds"]) == (200, 60)
+        and not record["result"].get("arrival_seconds")
+    )
+
+
+def celery_deferred(records: list[Record], key: str, per_event: bool = False) -> str:
+    """One number of the newest main run's deferred pass (``per_event``: divided by its events)."""
+    mode = celery_main_run(records)["result"]["modes"]["deferrable"]
+    value = mode[key] / mode["events"] if per_event else mode[key]
+    return f"{value:,.2f}" if per_event else f"{value:,}"
+
+
 VALUES: dict[tuple[str, str], Callable[[list[Record]], str]] = {
+    ("celery_events_in_flight", "date"): lambda records: celery_main_run(records)["date"],
+    ("celery_events_in_flight", "ratio"): lambda records: (
+        f"{celery_main_run(records)['result']['ratio_deferrable_over_poke']:.2f}"
+    ),
+    ("celery_events_in_flight", "cpu"): lambda records: celery_deferred(records, "cpu_seconds_per_event"),
+    ("celery_events_in_flight", "worker_cpu"): lambda records: celery_deferred(
+        records, "cpu_seconds_airflow-worker", per_event=True
+    ),
+    ("celery_events_in_flight", "wall"): lambda records: celery_deferred(records, "wall_seconds"),
     # The split by task is the newest run's.
     ("orchestration_overhead", "date"): lambda records: newest_first(with_script(records))[0]["date"],
     ("orchestration_overhead", "events"): lambda records: str(
