@@ -9,24 +9,10 @@ from typing import Any
 import pendulum
 from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk import BaseOperator
-from airflow.sdk.definitions.xcom_arg import PlainXComArg
 from airflow.sdk.exceptions import AirflowFailException
-from airflow.triggers.base import StartTriggerArgs
 
 from live_to_vod.aws.operators.harvest import latest_outputs
 from live_to_vod.config import DeploymentConfig
-from live_to_vod.pipeline.event_end_trigger import LiveEventEndTrigger
-
-
-def ready_at_template(outputs: Any) -> str | None:
-    """The latest ``ready_at`` of the outputs an XCom reference (validate's) holds, as a template the
-    triggerer renders; None when ``outputs`` is not an XCom reference."""
-    if not isinstance(outputs, PlainXComArg):
-        return None
-    return (
-        f"{{{{ ti.xcom_pull(task_ids={outputs.operator.task_id!r}, key={outputs.key!r}, map_indexes=-1)"
-        " | map(attribute='ready_at') | max }}"
-    )
 
 
 class WaitForLiveEventEndOperator(BaseOperator):
@@ -43,28 +29,18 @@ class WaitForLiveEventEndOperator(BaseOperator):
     :param deployment: the deployment configuration; read from the environment when not given.
     """
 
-    template_fields: Sequence[str] = ("outputs", "ready_at")
+    template_fields: Sequence[str] = ("outputs",)
 
     def __init__(self, *, outputs: Any, deployment: DeploymentConfig | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.outputs = outputs
         self.deployment = deployment
-        # The moment the trigger waits for, when the task starts in the triggerer: the latest of
-        # the planned outputs' ``ready_at``, rendered there from validate's XCom.
-        self.ready_at = ready_at_template(outputs)
-        self.start_from_trigger = self.ready_at is not None
-        self.start_trigger_args = StartTriggerArgs(
-            trigger_cls=f"{LiveEventEndTrigger.__module__}.{LiveEventEndTrigger.__qualname__}",
-            trigger_kwargs={"ready_at": self.ready_at},
-            next_method="execute_complete",
-        )
 
     def execute(self, context: Any) -> None:
         self._wait_or_finish(context)
 
     def execute_complete(self, context: Any, event: Any = None) -> None:
-        # The event is the moment waited for (LiveEventEndTrigger's, or DateTimeTrigger's when this
-        # task deferred itself): anything else is not from them.
+        # DateTimeTrigger's event is the moment it waited for: anything else is not from it.
         if not isinstance(event, datetime) or event.utcoffset() is None:
             raise AirflowFailException(f"unexpected trigger event {event!r}: expected the moment waited for")
         self._wait_or_finish(context)
