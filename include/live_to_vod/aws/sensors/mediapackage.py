@@ -167,24 +167,25 @@ class HarvestJobSensor(MediaPackageV2HookMixin, AwsBaseSensor[MediaPackageHook])
     def _wait_trigger_kwargs(self, **values: Any) -> dict[str, Any]:
         """The wait's :class:`HarvestWaitTrigger` arguments; ``values`` are the job's (its id, endpoint,
         expiry), rendered or templates."""
-        pushed = self._notification_asset() is not None
         return {
             **values,
             "last_chance_minutes": self.last_chance_minutes,
-            # Completion events wake the wait; the poll is then only the safety net for a lost event.
-            "waiter_delay": poll_delay(self.poll_interval, self.pushed_poll_interval, pushed),
-            "completion_asset": NOTIFICATIONS_ASSET_NAME if pushed else None,
+            "waiter_delay": self._waiter_delay(),
+            "completion_asset": NOTIFICATIONS_ASSET_NAME if self._notification_asset() is not None else None,
             "aws_conn_id": self.aws_conn_id,
             "region_name": self.region_name,
             "verify": self.verify,
             "botocore_config": self.botocore_config,
         }
 
+    def _waiter_delay(self) -> float:
+        """Seconds between the wait's polls: with completion events, only the safety net for a lost one."""
+        return poll_delay(self.poll_interval, self.pushed_poll_interval, self._notification_asset() is not None)
+
     def _task_timeout(self, seconds: float) -> timedelta:
         """Later than the trigger's own give-up, so ``execute_complete`` sees the timeout (and cancels a
         v2 job, or alerts at the last-chance moment) before Airflow fails the task."""
-        delay = poll_delay(self.poll_interval, self.pushed_poll_interval, self._notification_asset() is not None)
-        return timedelta(seconds=seconds + 3 * delay)
+        return timedelta(seconds=seconds + 3 * self._waiter_delay())
 
     def _defer_wait(self, seconds: float, *, last_chance_alerted: bool = False) -> None:
         trigger = HarvestWaitTrigger(
