@@ -32,6 +32,12 @@
    (upstream tasks weigh more), so every job runs side by side and a poke sensor finds its job done
    whatever the slots; staggered, a later event's tasks queue behind the sensors holding the slots.
    Also reported: each run's time from its trigger to its end (mean and worst).
+7. ``--modes deferrable,floor`` adds Airflow's own cost of the pipeline's shape: the same topology
+   and settings running ``floor_dags/orchestration_floor.py``, the DAG's tasks, mapping, trigger
+   rules, XCom wiring and deferrals with every task a no-op and a ``--harvest-seconds`` wait in the
+   triggerer. What the pipeline costs above it is the project's own; the floor is Airflow's.
+8. ``--scheduler-idle-sleep S`` overrides ``[scheduler] scheduler_idle_sleep_time`` (the deployment's
+   0.1 s, chosen for the time from a task's end to the next task's start) in every mode.
 
 Prints a table and the ratio deferrable/poke of events per minute (target >= 2x; CPU <= 2.5 s per event; no slot held
 by a waiting harvest in deferrable mode). Needs PostgreSQL and Redis on 127.0.0.1 (as CI has).
@@ -64,8 +70,17 @@ MODES = {
     "poke": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False", "LIVE_TO_VOD_SENSOR_MODE": "poke", **PRELOAD},
     # Not run by default: what importing the pipeline once per worker (live_to_vod.pipeline.celery_config) saves.
     "deferrable-no-preload": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **NO_PRELOAD},
+    # Not run by default: Airflow's own cost of the pipeline's shape, every task a no-op (floor_dags/).
+    "floor": {
+        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parent / "floor_dags"),
+        **PRELOAD,
+    },
 }
+#: The DAG each mode runs (the others run live_event_harvest).
+MODE_DAGS = {"floor": "orchestration_floor"}
 SAMPLE_SECONDS = 2
+TRIGGER_ATTEMPTS = 5
 COMMON = {
     "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "64",
     # Production parse intervals (the compose file's), not the quick ones of local development.
@@ -98,12 +113,12 @@ def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:
     return totals
 
 
-def task_states(cursor: Any) -> dict[str, dict[str, int]]:
+def task_states(cursor: Any, dag_id: str) -> dict[str, dict[str, int]]:
     """{state: {task_id: task instances}} of the DAG's running and deferred task instances."""
     cursor.execute(
         "SELECT state, task_id, count(*) FROM task_instance WHERE dag_id = %s AND state IN ('running', 'deferred')"
         " GROUP BY state, task_id",
-        (DAG_ID,),
+        (dag_id,),
     )
     states: dict[str, dict[str, int]] = {}
     for state, task_id, n in cursor.fetchall():
@@ -122,6 +137,8 @@ def run_mode(
     slots: int,
     verify_segments: str,
     arrival_seconds: float = 0.0,
+    harvest_seconds: float = 60.0,
+    scheduler_idle_sleep: float | None = None,
 ) -> dict:
     from localrun.demo import event_conf
     from localrun.topology import CeleryTopology
@@ -134,12 +151,19 @@ def run_mode(
         **COMMON,
         **MODES[mode],
         AIRFLOW__CELERY__WORKER_CONCURRENCY=str(slots),
+        FLOOR_HARVEST_SECONDS=str(harvest_seconds),  # read only by the floor's DAG
+        **(
+            {"AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": str(scheduler_idle_sleep)}
+            if scheduler_idle_sleep is not None
+            else {}
+        ),
     )
+    dag_id = MODE_DAGS.get(mode, DAG_ID)
     t0 = time.perf_counter()
     topology.start()
     print(f"[{mode}] topology up in {time.perf_counter() - t0:.0f} s", flush=True)
     try:
-        topology.wait_for_dag(DAG_ID)
+        topology.wait_for_dag(dag_id)
         api = topology.api
         pids = {name: p.pid for name, p in topology.processes.items()}
         cpu_before = cpu_seconds(pids)
@@ -154,9 +178,20 @@ def run_mode(
                 i = pending.pop(0)
                 conf = event_conf(f"{prefix}-{i:03d}", demo["endpoint_id"], start, end)
                 conf["verify_segments"] = verify_segments
-                status, body = api.trigger(DAG_ID, conf)
-                if status != 200:
-                    raise RuntimeError(f"trigger refused: {status} {body}")
+                trigger_once(dag_id, conf, run_id=f"manual__{prefix}-{i:03d}")
+
+        def trigger_once(dag_id: str, conf: dict, run_id: str) -> None:
+            """One run, by its own run id: a retry after a 5xx (the api-server's database pool can time
+            out while 2 cores are saturated) finds the run if the first try made it (409), never two."""
+            for attempt in range(TRIGGER_ATTEMPTS):
+                status, body = api.trigger(dag_id, conf, run_id=run_id)
+                if status == 200 or (status == 409 and attempt):
+                    return
+                if status < 500:
+                    break
+                print(f"[{mode}] trigger of {run_id}: {status}, retrying", flush=True)
+                time.sleep(2)
+            raise RuntimeError(f"trigger refused: {status} {body}")
 
         trigger_due()
         triggered = time.perf_counter() - started
@@ -169,7 +204,7 @@ def run_mode(
         with topology.connect() as connection, connection.cursor() as cursor:
             while True:
                 trigger_due()
-                states = task_states(cursor)
+                states = task_states(cursor, dag_id)
                 running = sum(states.get("running", {}).values())
                 waiting = states.get("running", {}).get("harvest.wait_for_harvest", 0)
                 peak_busy = max(peak_busy, running)
@@ -178,7 +213,7 @@ def run_mode(
                 last_sample = now
                 peak_wait_busy = max(peak_wait_busy, waiting)
                 peak_deferred = max(peak_deferred, sum(states.get("deferred", {}).values()))
-                cursor.execute("SELECT state, count(*) FROM dag_run WHERE dag_id = %s GROUP BY state", (DAG_ID,))
+                cursor.execute("SELECT state, count(*) FROM dag_run WHERE dag_id = %s GROUP BY state", (dag_id,))
                 run_states = dict(cursor.fetchall())
                 succeeded, failed = run_states.get("success", 0), run_states.get("failed", 0)
                 if succeeded + failed != finished:
@@ -196,7 +231,7 @@ def run_mode(
             cursor.execute(
                 "SELECT avg(extract(epoch FROM end_date - queued_at)), max(extract(epoch FROM end_date - queued_at))"
                 " FROM dag_run WHERE dag_id = %s",
-                (DAG_ID,),
+                (dag_id,),
             )
             mean_run, worst_run = (float(v) for v in cursor.fetchone())
         cpu_after = cpu_seconds(pids)
@@ -237,11 +272,17 @@ def _all_assets(vod: Any) -> list[dict]:
 
 def main() -> int:
     parser = events_parser(__doc__, events=200, harvest_seconds=60, per="mode")
-    parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke")
+    parser.add_argument("--modes", default="deferrable,poke", help="comma-separated: deferrable, poke, floor")
     parser.add_argument("--slots", type=int, default=16, help="worker slots per Celery worker (2 workers)")
     parser.add_argument("--verify-segments", default="sampled", help="each run's verify_segments (auto, sampled, full)")
     parser.add_argument(
         "--arrival-seconds", type=float, default=0.0, help="seconds between the events' triggers (0: all at once)"
+    )
+    parser.add_argument(
+        "--scheduler-idle-sleep",
+        type=float,
+        default=None,
+        help="[scheduler] scheduler_idle_sleep_time in seconds (default: the deployment's setting)",
     )
     args = parser.parse_args()
 
@@ -265,6 +306,8 @@ def main() -> int:
                     args.slots,
                     args.verify_segments,
                     args.arrival_seconds,
+                    args.harvest_seconds,
+                    args.scheduler_idle_sleep,
                 )
             )
 
@@ -280,6 +323,7 @@ def main() -> int:
         "worker_slots": 2 * args.slots,  # run_mode's two Celery workers
         "verify_segments": args.verify_segments,
         "arrival_seconds": args.arrival_seconds,
+        **({"scheduler_idle_sleep_time": args.scheduler_idle_sleep} if args.scheduler_idle_sleep is not None else {}),
         "modes": by_mode,
         "ratio_deferrable_over_poke": None,
         "target_ratio_min": 2.0,
