@@ -426,6 +426,7 @@ def celery_events_in_flight(records: list[Record]) -> str:
                 r["worker_slots"],
                 r.get("verify_segments"),
                 r.get("arrival_seconds") or 0,
+                r.get("scheduler_idle_sleep_time"),
             )
             newest.setdefault(setup, record)
     return "\n\n".join(celery_table(record) for record in newest.values())
@@ -492,8 +493,64 @@ def celery_table(record: Record) -> str:
         f"{record['date']}, {r['events']} events, {r['harvest_seconds']:g} s harvests, "
         f"{r['worker_slots']} worker slots, verify: {r.get('verify_segments', 'first and last segments')}"
         + (f", triggered {r['arrival_seconds']:g} s apart" if r.get("arrival_seconds") else "")
+        + (
+            f", scheduler_idle_sleep_time {r['scheduler_idle_sleep_time']:g} s"
+            if r.get("scheduler_idle_sleep_time") is not None
+            else ""
+        )
     )
     return table([corner, "deferrable", "poke (baseline)"], rows)
+
+
+def celery_floor_record(records: list[Record]) -> Record:
+    """The newest run with the pipeline and its no-op floor side by side."""
+    return next(
+        x
+        for x in newest_first(records)
+        if {"deferrable", "floor"} <= x["result"]["modes"].keys() and "scheduler_idle_sleep_time" not in x["result"]
+    )
+
+
+def celery_floor(records: list[Record]) -> str:
+    """The pipeline against Airflow's own cost of its shape (every task a no-op), per event."""
+    record = celery_floor_record(records)
+    r = record["result"]
+    pipeline, floor = r["modes"]["deferrable"], r["modes"]["floor"]
+
+    def per_event(m: dict, service: str) -> float:
+        return m[f"cpu_seconds_airflow-{service}"] / m["events"]
+
+    def row(name: str, value: Callable[[dict], float], unit: str = "", digits: int = 2) -> list[str]:
+        a, b = value(pipeline), value(floor)
+        return [name, f"{a:.{digits}f}{unit}", f"{b:.{digits}f}{unit}", f"{a - b:+.{digits}f}{unit}"]
+
+    target = r.get("target_cpu_seconds_per_event_max")
+    total = row("**CPU seconds per event** (all Airflow processes)", lambda m: m["cpu_seconds_per_event"])
+    if target is not None:
+        total[1] = with_notes(
+            bold(total[1]), f"target <= {target:g}: {verdict(pipeline['cpu_seconds_per_event'] <= target)}"
+        )
+        total[2] = with_notes(bold(total[2]), f"{target - floor['cpu_seconds_per_event']:+.2f} left for the work")
+    rows = [
+        ["runs succeeded", *(f"{m['succeeded']} / {m['events']}" for m in (pipeline, floor)), ""],
+        row(f"wall time for all {r['events']}", lambda m: m["wall_seconds"], " s", 0),
+        row("each run, trigger to end (mean)", lambda m: m["run_seconds_mean"], " s", 0),
+        total,
+        *(
+            row(f"... {name}", lambda m, service=service: per_event(m, service))
+            for name, service in (
+                ("api-server", "apiserver"),
+                ("scheduler", "scheduler"),
+                ("triggerer", "triggerer"),
+                ("dag-processor", "dag-processor"),
+                ("workers", "worker"),
+            )
+        ),
+    ]
+    corner = (
+        f"{record['date']}, {r['events']} events, {r['harvest_seconds']:g} s waits, {r['worker_slots']} worker slots"
+    )
+    return table([corner, "`live_event_harvest`", "floor: its shape, no work", "the pipeline's own"], rows)
 
 
 def soak_record(records: list[Record]) -> Record:
@@ -548,6 +605,7 @@ TABLES: dict[tuple[str, str | None], Callable[[list[Record]], str]] = {
     ("orchestration_overhead", "completion"): completion_delay,
     ("dag_parse_schedule", None): dag_parse_schedule,
     ("celery_events_in_flight", None): celery_events_in_flight,
+    ("celery_events_in_flight", "floor"): celery_floor,
     ("soak_faults", None): soak_faults,
     ("mediaconvert_master", None): mediaconvert_master,
 }
@@ -561,6 +619,7 @@ def celery_main_run(records: list[Record]) -> Record:
         if {"deferrable", "poke"} <= record["result"]["modes"].keys()
         and (record["result"]["events"], record["result"]["harvest_seconds"]) == (200, 60)
         and not record["result"].get("arrival_seconds")
+        and "scheduler_idle_sleep_time" not in record["result"]
     )
 
 
@@ -581,6 +640,13 @@ VALUES: dict[tuple[str, str], Callable[[list[Record]], str]] = {
         records, "cpu_seconds_airflow-worker", per_event=True
     ),
     ("celery_events_in_flight", "wall"): lambda records: celery_deferred(records, "wall_seconds"),
+    ("celery_events_in_flight", "floor_date"): lambda records: celery_floor_record(records)["date"],
+    ("celery_events_in_flight", "floor_cpu"): lambda records: (
+        f"{celery_floor_record(records)['result']['modes']['floor']['cpu_seconds_per_event']:.2f}"
+    ),
+    ("celery_events_in_flight", "floor_pipeline_cpu"): lambda records: (
+        f"{celery_floor_record(records)['result']['modes']['deferrable']['cpu_seconds_per_event']:.2f}"
+    ),
     # The split by task is the newest run's.
     ("orchestration_overhead", "date"): lambda records: newest_first(with_script(records))[0]["date"],
     ("orchestration_overhead", "events"): lambda records: str(
