@@ -65,17 +65,14 @@ PRELOAD = {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "live_to_vod.pipeline.celer
 NO_PRELOAD = {
     "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "airflow.providers.celery.executors.default_celery.DEFAULT_CELERY_CONFIG"
 }
+DEFERRABLE = {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **PRELOAD}
 MODES = {
-    "deferrable": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **PRELOAD},
+    "deferrable": DEFERRABLE,
     "poke": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False", "LIVE_TO_VOD_SENSOR_MODE": "poke", **PRELOAD},
     # Not run by default: what importing the pipeline once per worker (live_to_vod.pipeline.celery_config) saves.
     "deferrable-no-preload": {"AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True", **NO_PRELOAD},
     # Not run by default: Airflow's own cost of the pipeline's shape, every task a no-op (floor_dags/).
-    "floor": {
-        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parent / "floor_dags"),
-        **PRELOAD,
-    },
+    "floor": {**DEFERRABLE, "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parent / "floor_dags")},
 }
 #: The DAG each mode runs (the others run live_event_harvest).
 MODE_DAGS = {"floor": "orchestration_floor"}

@@ -411,6 +411,7 @@ def dag_parse_schedule(records: list[Record]) -> str:
 
 
 CELERY_SERVICES = ("apiserver", "scheduler", "triggerer", "dag-processor", "worker")
+SERVICE_NAMES = {"apiserver": "api-server", "worker": "workers"}  # as the tables name them
 
 
 def celery_events_in_flight(records: list[Record]) -> str:
@@ -502,12 +503,17 @@ def celery_table(record: Record) -> str:
     return table([corner, "deferrable", "poke (baseline)"], rows)
 
 
+def deployment_settings(record: Record) -> bool:
+    """Whether a Celery run kept the deployment's Airflow settings (no override from the bench's flags)."""
+    return "scheduler_idle_sleep_time" not in record["result"]
+
+
 def celery_floor_record(records: list[Record]) -> Record:
     """The newest run with the pipeline and its no-op floor side by side."""
     return next(
         x
         for x in newest_first(records)
-        if {"deferrable", "floor"} <= x["result"]["modes"].keys() and "scheduler_idle_sleep_time" not in x["result"]
+        if {"deferrable", "floor"} <= x["result"]["modes"].keys() and deployment_settings(x)
     )
 
 
@@ -537,14 +543,8 @@ def celery_floor(records: list[Record]) -> str:
         row("each run, trigger to end (mean)", lambda m: m["run_seconds_mean"], " s", 0),
         total,
         *(
-            row(f"... {name}", lambda m, service=service: per_event(m, service))
-            for name, service in (
-                ("api-server", "apiserver"),
-                ("scheduler", "scheduler"),
-                ("triggerer", "triggerer"),
-                ("dag-processor", "dag-processor"),
-                ("workers", "worker"),
-            )
+            row(f"... {SERVICE_NAMES.get(service, service)}", lambda m, service=service: per_event(m, service))
+            for service in CELERY_SERVICES
         ),
     ]
     corner = (
@@ -619,7 +619,7 @@ def celery_main_run(records: list[Record]) -> Record:
         if {"deferrable", "poke"} <= record["result"]["modes"].keys()
         and (record["result"]["events"], record["result"]["harvest_seconds"]) == (200, 60)
         and not record["result"].get("arrival_seconds")
-        and "scheduler_idle_sleep_time" not in record["result"]
+        and deployment_settings(record)
     )
 
 
